@@ -1,0 +1,1 @@
+"""Pure-Python domain: records, validation, money, phone, regions, clocks. Imports nothing of ours."""

@@ -1,0 +1,1 @@
+"""Photo pipeline: decode, orient, resize, strip metadata, encode, hash. No Qt here."""

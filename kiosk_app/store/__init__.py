@@ -1,0 +1,1 @@
+"""SQLite store through sqlite-utils: schema, migrations, writes with their outbox, search."""

@@ -1,0 +1,1 @@
+"""Etalase Desa central server: devices, sync, uploads, public catalog."""

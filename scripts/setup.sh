@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Set up everything the product and its tests need on a fresh Debian machine:
+# system libraries for Qt (offscreen and Xvfb), then a virtualenv in .venv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_packages=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 fonts-dejavu-core
+  libpulse0 libdbus-1-3 xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0
+  libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-xfixes0)
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing system packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "setup: please install (as root): ${missing[*]}" >&2
+  fi
+fi
+
+# The server's PostgreSQL tests run initdb/pg_ctl as this user (initdb refuses root).
+if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
+  useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
+fi
+
+python=${PYTHON:-python3.11}
+command -v "$python" >/dev/null || python=python3
+if [ ! -x .venv/bin/python ]; then
+  "$python" -m venv .venv
+fi
+.venv/bin/pip install -q --disable-pip-version-check -U pip >/dev/null
+.venv/bin/pip install -q --disable-pip-version-check -e ".[server,dev]" 2>&1 | grep -v "is ignored: it is neither" || true
+.venv/bin/python -c "import kiosk_app, kiosk_server" 
+echo "setup: ok (.venv ready)"
