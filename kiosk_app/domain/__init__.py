@@ -1,1 +1,4 @@
-"""Pure-Python domain: records, validation, money, phone, regions, clocks. Imports nothing of ours."""
+"""Pure-Python domain: records, validation, money, phone, regions, clocks.
+
+Imports nothing of ours outside this package, and only the stdlib, phonenumbers and Babel.
+"""
