@@ -1,0 +1,128 @@
+"""Small helpers that turn raw typed text into clean values, with bilingual errors."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from kiosk_app.domain.errors import FieldError, ValidationError
+
+_WHOLE_NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+|[0-9]{1,3}(?:\.[0-9]{3})+)")
+
+
+def fail(field: str, problem: str, message_id: str, message_en: str) -> ValidationError:
+    """One-field error with the code ``<field>.<problem>``, ready to raise."""
+    return ValidationError([FieldError(field, f"{field}.{problem}", message_id, message_en)])
+
+
+def is_blank(value: object) -> bool:
+    """True for None and for text that is empty once trimmed: "clear this field"."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def clean_text(
+    value: object,
+    *,
+    field: str,
+    label_id: str,
+    label_en: str,
+    min_len: int = 1,
+    max_len: int,
+    multiline: bool = False,
+) -> str:
+    """Trim, NFC-normalise and length-check one text value.
+
+    Control characters are refused (tab and newline are allowed in multi-line text):
+    they are invisible on screen and break CSV exports and search.
+    """
+    if not isinstance(value, str):
+        raise fail(
+            field,
+            "type",
+            f"{label_id} harus berupa tulisan.",
+            f"{label_en} must be text.",
+        )
+    text = unicodedata.normalize("NFC", value.strip())
+    if multiline:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    allowed = {"\n", "\t"} if multiline else set()
+    if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text):
+        if multiline:
+            message_id = f"{label_id} berisi tanda yang tidak bisa dibaca. Ketik ulang."
+        else:
+            message_id = f"{label_id} harus satu baris saja, tanpa tanda khusus."
+        raise fail(
+            field,
+            "control_chars",
+            message_id,
+            f"{label_en} contains control characters"
+            + ("." if multiline else " or line breaks; use one line."),
+        )
+    if not text:
+        raise fail(field, "required", f"{label_id} belum diisi.", f"{label_en} is empty.")
+    if len(text) < min_len:
+        raise fail(
+            field,
+            "too_short",
+            f"{label_id} terlalu pendek, paling sedikit {min_len} huruf.",
+            f"{label_en} is too short: at least {min_len} characters.",
+        )
+    if len(text) > max_len:
+        raise fail(
+            field,
+            "too_long",
+            f"{label_id} terlalu panjang, paling banyak {max_len} huruf (sekarang {len(text)}).",
+            f"{label_en} is too long: at most {max_len} characters (now {len(text)}).",
+        )
+    return text
+
+
+def parse_whole_number(
+    value: object,
+    *,
+    field: str,
+    label_id: str,
+    label_en: str,
+    minimum: int,
+    maximum: int,
+) -> int:
+    """An int, or text of a whole number (``250``, ``1.000``), checked against a range.
+
+    Booleans and floats are refused: ``True`` or ``2.5`` reaching here is a mistake.
+    """
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str):
+        text = value.strip()
+        if _WHOLE_NUMBER_RE.fullmatch(text):
+            sign = -1 if text.startswith("-") else 1
+            digits = text.lstrip("+-").replace(".", "").lstrip("0") or "0"
+            # int() refuses more than 4,300 digits; anything past 30 is out of range anyway.
+            number = sign * (int(digits) if len(digits) <= 30 else 10**30)
+    if number is None:
+        raise fail(
+            field,
+            "invalid",
+            f"{label_id} harus angka bulat, contoh: {max(minimum, 0) + 1}.",
+            f"{label_en} must be a whole number, e.g. {max(minimum, 0) + 1}.",
+        )
+    if number < minimum:
+        if minimum == 0:
+            message_id = f"{label_id} tidak boleh kurang dari 0."
+        else:
+            message_id = f"{label_id} paling kecil {minimum}."
+        raise fail(
+            field,
+            "too_small",
+            message_id,
+            f"{label_en} must be at least {minimum}.",
+        )
+    if number > maximum:
+        raise fail(
+            field,
+            "too_large",
+            f"{label_id} terlalu besar, paling banyak {maximum:,}.".replace(",", "."),
+            f"{label_en} is too large: at most {maximum:,}.",
+        )
+    return number
