@@ -1,0 +1,125 @@
+"""Import and export merchants and products in the shared vocabulary (DESIGN §3).
+
+JSON lines carry a ``kind`` (``merchant`` / ``product``) and the fields; CSV files hold
+one kind each (named by the file: ``merchants.csv`` / ``products.csv``, or a ``kind``
+column). Import upserts by ``id``: a line sets only the fields it names. Each line is
+applied on its own, so one bad line is reported and the rest still load.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kiosk_app.domain.errors import ValidationError
+from kiosk_app.domain.ids import is_uuid, uuid7
+from kiosk_app.domain.records import ENTITIES, STOCK_FIELD
+from kiosk_app.store.store import NotFoundError, Store
+
+KINDS = ("merchant", "product")
+EXPORT_FIELDS: dict[str, tuple[str, ...]] = {
+    "merchant": ("id", *[f for f in ENTITIES["merchant"].fields if f != "deleted"]),
+    "product": (
+        "id",
+        *[f for f in ENTITIES["product"].fields if f != "deleted"],
+        STOCK_FIELD,
+    ),
+}
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    if path.suffix.lower() == ".csv":
+        default_kind = next((k for k in KINDS if path.stem.lower().startswith(k)), None)
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            for line, row in enumerate(csv.DictReader(handle), start=2):
+                record: dict[str, Any] = {k: v for k, v in row.items() if k and v not in ("",)}
+                record.setdefault("kind", default_kind)
+                yield line, record
+        return
+    with path.open(encoding="utf-8-sig") as handle:
+        for line, text in enumerate(handle, start=1):
+            if not text.strip():
+                continue
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as exc:
+                yield line, {"__error__": f"not JSON ({exc.msg})"}
+                continue
+            yield line, value if isinstance(value, dict) else {"__error__": "not an object"}
+
+
+def import_file(store: Store, path: Path) -> ImportReport:
+    """Upsert every record in ``path``; report what happened line by line."""
+    report = ImportReport()
+    for line, record in _records(path):
+        if "__error__" in record:
+            report.errors.append(f"line {line}: {record['__error__']}")
+            continue
+        kind = record.pop("kind", None)
+        if kind not in KINDS:
+            report.errors.append(f"line {line}: kind must be merchant or product")
+            continue
+        row_id = record.pop("id", None) or uuid7()
+        if not is_uuid(row_id):
+            report.errors.append(f"line {line}: id must be a UUID")
+            continue
+        record.pop("deleted", None)
+        try:
+            if store.get(kind, row_id) is None:
+                store.create(kind, record, row_id=row_id)
+                report.created += 1
+            elif store.update(kind, row_id, record):
+                report.updated += 1
+            else:
+                report.unchanged += 1
+        except ValidationError as exc:
+            report.errors.append(f"line {line}: {exc}")
+        except NotFoundError:
+            report.errors.append(f"line {line}: {kind} {row_id} was deleted")
+    return report
+
+
+def export_records(store: Store, kind: str) -> Iterator[dict[str, Any]]:
+    """Live records of one kind, in id order, with the export columns."""
+    columns = EXPORT_FIELDS[kind]
+    sql = f"SELECT {', '.join(columns)} FROM {kind} WHERE deleted = 0 ORDER BY id"
+    yield from store.db.query(sql)
+
+
+def export_jsonl(store: Store, path: Path) -> int:
+    count = 0
+    with path.open("w", encoding="utf-8", newline="\n") as handle:
+        for kind in KINDS:
+            for row in export_records(store, kind):
+                handle.write(json.dumps({"kind": kind, **row}, ensure_ascii=False) + "\n")
+                count += 1
+    return count
+
+
+def export_csv(store: Store, folder: Path) -> int:
+    folder.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for kind in KINDS:
+        with (folder / f"{kind}s.csv").open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=EXPORT_FIELDS[kind])
+            writer.writeheader()
+            for row in export_records(store, kind):
+                writer.writerow(row)
+                count += 1
+    return count

@@ -1,0 +1,101 @@
+"""The outbox: every local change as a mutation waiting for the server's acknowledgement.
+
+Rows are written only inside the transaction that makes the change they describe (see
+``Store``), so after a crash at any instruction either both exist or neither. Entries are
+sent in ``seq`` order and deleted only when the server has acknowledged them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+from kiosk_app.domain.ids import uuid7
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    seq: int
+    id: str  # mutation id: the server applies it once however often it is sent
+    entity: str
+    row_id: str
+    op: str  # "upsert" | "delete" | "stock"
+    fields: dict[str, Any]
+    hlc: str
+    created_at: str
+    attempts: int
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "entity": self.entity,
+            "row_id": self.row_id,
+            "hlc": self.hlc,
+            "op": self.op,
+            "fields": self.fields,
+        }
+
+
+def append(
+    db: Database, entity: str, row_id: str, op: str, fields: dict[str, Any], hlc: str, now: str
+) -> str:
+    """Record one mutation. Call only inside the transaction that makes the change."""
+    assert db.conn.in_transaction, "outbox entries must share the change's transaction"
+    mutation_id = uuid7()
+    db.execute(
+        "INSERT INTO outbox (id, entity, row_id, op, fields, hlc, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [mutation_id, entity, row_id, op, json.dumps(fields, ensure_ascii=False), hlc, now],
+    )
+    return mutation_id
+
+
+def _entry(row: dict[str, Any]) -> OutboxEntry:
+    return OutboxEntry(
+        seq=int(row["seq"]),
+        id=str(row["id"]),
+        entity=str(row["entity"]),
+        row_id=str(row["row_id"]),
+        op=str(row["op"]),
+        fields=json.loads(row["fields"]),
+        hlc=str(row["hlc"]),
+        created_at=str(row["created_at"]),
+        attempts=int(row["attempts"]),
+    )
+
+
+def pending(db: Database, limit: int = 500, after_seq: int = 0) -> list[OutboxEntry]:
+    """The oldest unacknowledged mutations, in the order they were made."""
+    rows = db.query("SELECT * FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?", [after_seq, limit])
+    return [_entry(r) for r in rows]
+
+
+def count(db: Database) -> int:
+    return int(db.execute("SELECT count(*) FROM outbox").fetchone()[0])
+
+
+def pending_for_row(db: Database, entity: str, row_id: str) -> list[OutboxEntry]:
+    rows = db.query(
+        "SELECT * FROM outbox WHERE entity = ? AND row_id = ? ORDER BY seq", [entity, row_id]
+    )
+    return [_entry(r) for r in rows]
+
+
+def mark_attempt(db: Database, ids: Iterable[str], error: str | None = None) -> None:
+    """Count a send attempt (before sending, so a crash mid-send is still counted)."""
+    id_list = list(ids)
+    with db.atomic():
+        db.conn.executemany(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+            [(error, i) for i in id_list],
+        )
+
+
+def acknowledge(db: Database, ids: Iterable[str]) -> int:
+    """Drop acknowledged mutations. Call inside the transaction applying the response."""
+    cur = db.conn.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
+    return int(cur.rowcount)
