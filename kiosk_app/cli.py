@@ -1,0 +1,185 @@
+"""Command line for technicians and scripts: ``kiosk-app COMMAND --data-dir DIR ...``.
+
+Every command takes ``--data-dir`` after its name (or ``KIOSK_DATA_DIR``). Known
+failures print a clear message (Bahasa Indonesia first) and exit non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from kiosk_app import __version__
+from kiosk_app.domain.errors import ValidationError
+from kiosk_app.paths import KioskPaths, resolve_paths
+from kiosk_app.store.connection import StoreError
+from kiosk_app.store.store import Store
+
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+Handler = Callable[[argparse.Namespace, KioskPaths], int]
+
+
+def _open(paths: KioskPaths) -> Store:
+    paths.ensure()
+    return Store.open(paths.database)
+
+
+def cmd_regions_import(args: argparse.Namespace, paths: KioskPaths) -> int:
+    from kiosk_app.store.regions import import_regions_csv
+
+    store = _open(paths)
+    try:
+        result = import_regions_csv(store.db, Path(args.file))
+    finally:
+        store.close()
+    print(f"Wilayah dimuat: {result.rows} baris, {result.villages} desa/kelurahan.")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, paths: KioskPaths) -> int:
+    from kiosk_app.store.importer import import_file
+
+    store = _open(paths)
+    try:
+        report = import_file(store, Path(args.file))
+    finally:
+        store.close()
+    print(
+        f"Baru: {report.created}, diubah: {report.updated}, sama: {report.unchanged}, "
+        f"gagal: {len(report.errors)}"
+    )
+    for error in report.errors:
+        print(f"  {error}", file=sys.stderr)
+    return 0 if report.ok else 1
+
+
+def cmd_export(args: argparse.Namespace, paths: KioskPaths) -> int:
+    from kiosk_app.store.importer import export_csv, export_jsonl
+
+    store = _open(paths)
+    try:
+        out = Path(args.out)
+        count = export_jsonl(store, out) if args.format == "jsonl" else export_csv(store, out)
+    finally:
+        store.close()
+    print(f"Diekspor: {count} data ke {out}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, paths: KioskPaths) -> int:
+    """Load the sample regions and the demo merchants and products (idempotent)."""
+    from kiosk_app.store.importer import import_file
+    from kiosk_app.store.regions import import_regions_csv
+
+    store = _open(paths)
+    try:
+        import_regions_csv(store.db, RESOURCES / "demo" / "regions_sample.csv")
+        report = import_file(store, RESOURCES / "demo" / "demo_catalog.jsonl")
+        pending = store.pending_count()
+    finally:
+        store.close()
+    print(f"Data demo siap di {paths.data}: {report.created} baru, {pending} perubahan menunggu.")
+    return 0 if report.ok else 1
+
+
+def cmd_search(args: argparse.Namespace, paths: KioskPaths) -> int:
+    from kiosk_app.domain.money import format_rupiah
+    from kiosk_app.store.search import search_merchants, search_products
+
+    store = _open(paths)
+    try:
+        for m in search_merchants(store.db, args.text, limit=args.limit):
+            print(f"[penjual] {m['business_name']} ({m['owner_name']})")
+        for p in search_products(store.db, args.text, limit=args.limit):
+            print(f"[produk]  {p['name']}  {format_rupiah(p['price'] or 0)}  stok {p['stock']}")
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, paths: KioskPaths) -> int:
+    store = _open(paths)
+    try:
+        status = {
+            "data_dir": str(paths.data),
+            "node_id": store.node_id,
+            "pending_changes": store.pending_count(),
+            "merchants": store.db.execute(
+                "SELECT count(*) FROM merchant WHERE deleted = 0"
+            ).fetchone()[0],
+            "products": store.db.execute(
+                "SELECT count(*) FROM product WHERE deleted = 0"
+            ).fetchone()[0],
+        }
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(status, indent=2))
+    else:
+        print(f"Folder data      : {status['data_dir']}")
+        print(f"Penjual / produk : {status['merchants']} / {status['products']}")
+        print(f"Menunggu dikirim : {status['pending_changes']} perubahan")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk-app", description="Etalase Desa kiosk")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command")
+
+    def command(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--data-dir", help="data folder (default: KIOSK_DATA_DIR or per user)")
+        p.set_defaults(handler=handler)
+        return p
+
+    regions = sub.add_parser("regions", help="region list").add_subparsers(dest="regions_cmd")
+    p = regions.add_parser("import", help="load the official list (CSV code,name,level)")
+    p.add_argument("file")
+    p.add_argument("--data-dir")
+    p.set_defaults(handler=cmd_regions_import)
+
+    command("import", cmd_import, "import merchants/products (JSON lines or CSV)").add_argument(
+        "file"
+    )
+    p = command("export", cmd_export, "export merchants and products")
+    p.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    p.add_argument("--out", required=True, help="file (jsonl) or folder (csv)")
+    command("demo", cmd_demo, "load the demo regions, merchants and products")
+    p = command("search", cmd_search, "search merchants and products")
+    p.add_argument("text")
+    p.add_argument("--limit", type=int, default=20)
+    command("status", cmd_status, "local data and pending changes").add_argument(
+        "--json", action="store_true"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    paths = resolve_paths(getattr(args, "data_dir", None))
+    try:
+        return handler(args, paths)
+    except StoreError as exc:
+        print(f"Gagal: {exc.message_id}\n({exc.message_en})", file=sys.stderr)
+    except ValidationError as exc:
+        print(f"Data tidak valid:\n{exc.message('id')}", file=sys.stderr)
+    except FileNotFoundError as exc:
+        print(f"Berkas tidak ditemukan: {exc.filename}", file=sys.stderr)
+    except OSError as exc:
+        print(f"Gagal membaca/menulis berkas: {exc}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
