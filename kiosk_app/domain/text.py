@@ -10,6 +10,11 @@ from kiosk_app.domain.errors import FieldError, ValidationError
 _WHOLE_NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+|[0-9]{1,3}(?:\.[0-9]{3})+)")
 
 
+def _grouped(n: int) -> str:
+    """1000000 → 1.000.000, the Indonesian way of grouping thousands."""
+    return f"{n:,}".replace(",", ".")
+
+
 def fail(field: str, problem: str, message_id: str, message_en: str) -> ValidationError:
     """One-field error with the code ``<field>.<problem>``, ready to raise."""
     return ValidationError([FieldError(field, f"{field}.{problem}", message_id, message_en)])
@@ -111,7 +116,7 @@ def parse_whole_number(
         if minimum == 0:
             message_id = f"{label_id} tidak boleh kurang dari 0."
         else:
-            message_id = f"{label_id} paling kecil {minimum}."
+            message_id = f"{label_id} paling kecil {_grouped(minimum)}."
         raise fail(
             field,
             "too_small",
@@ -122,7 +127,7 @@ def parse_whole_number(
         raise fail(
             field,
             "too_large",
-            f"{label_id} terlalu besar, paling banyak {maximum:,}.".replace(",", "."),
+            f"{label_id} terlalu besar, paling banyak {_grouped(maximum)}.",
             f"{label_en} is too large: at most {maximum:,}.",
         )
     return number
