@@ -129,4 +129,37 @@ def _search_and_conflicts(db: Database) -> None:
         db.execute(sql)
 
 
+@kiosk_migrations(name="0003_sync_state")
+def _sync_state(db: Database) -> None:
+    statements = [
+        # Blobs the server has confirmed it holds; everything a live photo references
+        # and is not listed here still has to be offered to the server.
+        "CREATE TABLE blob_remote (sha256 TEXT PRIMARY KEY, confirmed_at TEXT NOT NULL)",
+        # Resumable uploads: the tus upload URL and the last offset the server confirmed,
+        # so an upload cut by a power cut resumes where it stopped.
+        """CREATE TABLE upload (
+            sha256 TEXT PRIMARY KEY, url TEXT NOT NULL, length INTEGER NOT NULL,
+            confirmed_offset INTEGER NOT NULL DEFAULT 0, kind TEXT NOT NULL,
+            updated_at TEXT NOT NULL)""",
+        # Mutations the server refused (out of scope, invalid): kept for the operator,
+        # never silently dropped.
+        """CREATE TABLE sync_rejection (
+            id TEXT PRIMARY KEY, entity TEXT NOT NULL, row_id TEXT NOT NULL, op TEXT NOT NULL,
+            fields TEXT NOT NULL, hlc TEXT NOT NULL, code TEXT NOT NULL, message TEXT,
+            rejected_at TEXT NOT NULL)""",
+        # The clock stamps a local edit replaced (field -> stamp): when the server says a
+        # value lost to ours, this tells a value we saw and changed (no conflict) from a
+        # concurrent one we never saw (a conflict to show).
+        "ALTER TABLE outbox ADD COLUMN base TEXT",
+        # One row per sync attempt, for the sync screen and the doctor.
+        """CREATE TABLE sync_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT NOT NULL,
+            finished_at TEXT, ok INTEGER NOT NULL DEFAULT 0, sent INTEGER NOT NULL DEFAULT 0,
+            received INTEGER NOT NULL DEFAULT 0, bytes_up INTEGER NOT NULL DEFAULT 0,
+            bytes_down INTEGER NOT NULL DEFAULT 0, error TEXT)""",
+    ]
+    for sql in statements:
+        db.execute(sql)
+
+
 SCHEMA_VERSION = len(kiosk_migrations._migrations)

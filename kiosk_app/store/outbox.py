@@ -41,15 +41,34 @@ class OutboxEntry:
 
 
 def append(
-    db: Database, entity: str, row_id: str, op: str, fields: dict[str, Any], hlc: str, now: str
+    db: Database,
+    entity: str,
+    row_id: str,
+    op: str,
+    fields: dict[str, Any],
+    hlc: str,
+    now: str,
+    base: dict[str, str] | None = None,
 ) -> str:
-    """Record one mutation. Call only inside the transaction that makes the change."""
+    """Record one mutation. Call only inside the transaction that makes the change.
+
+    ``base`` maps each changed field to the stamp of the value it replaced, if any.
+    """
     assert db.conn.in_transaction, "outbox entries must share the change's transaction"
     mutation_id = uuid7()
     db.execute(
-        "INSERT INTO outbox (id, entity, row_id, op, fields, hlc, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [mutation_id, entity, row_id, op, json.dumps(fields, ensure_ascii=False), hlc, now],
+        "INSERT INTO outbox (id, entity, row_id, op, fields, hlc, created_at, base) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            mutation_id,
+            entity,
+            row_id,
+            op,
+            json.dumps(fields, ensure_ascii=False),
+            hlc,
+            now,
+            json.dumps(base) if base else None,
+        ],
     )
     return mutation_id
 

@@ -209,25 +209,27 @@ class Store:
         hlc = self.clock.now()
         row = self.db.execute(f"SELECT clocks FROM {spec.table} WHERE id = ?", [row_id])
         clocks = json.loads(row.fetchone()[0])
+        base = {name: clocks[name] for name in changed if name in clocks}
         clocks.update(dict.fromkeys(changed, hlc))
         assignments = ", ".join(f"{name} = ?" for name in changed)
         self.db.execute(
             f"UPDATE {spec.table} SET {assignments}, clocks = ?, updated_at = ? WHERE id = ?",
             [*changed.values(), json.dumps(clocks), now, row_id],
         )
-        outbox.append(self.db, spec.name, row_id, "upsert", changed, hlc, now)
+        outbox.append(self.db, spec.name, row_id, "upsert", changed, hlc, now, base)
 
     def _tombstone(self, entity: str, row_id: str, now: str) -> None:
         spec = ENTITIES[entity]
         hlc = self.clock.now()
         row = self.db.execute(f"SELECT clocks FROM {spec.table} WHERE id = ?", [row_id])
         clocks = json.loads(row.fetchone()[0])
+        base = {"deleted": clocks["deleted"]} if "deleted" in clocks else None
         clocks["deleted"] = hlc
         self.db.execute(
             f"UPDATE {spec.table} SET deleted = 1, clocks = ?, updated_at = ? WHERE id = ?",
             [json.dumps(clocks), now, row_id],
         )
-        outbox.append(self.db, entity, row_id, "delete", {"deleted": 1}, hlc, now)
+        outbox.append(self.db, entity, row_id, "delete", {"deleted": 1}, hlc, now, base)
 
     def _move_stock(self, product_id: str, delta: int, now: str) -> None:
         self.db.execute(

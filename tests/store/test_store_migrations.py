@@ -22,23 +22,32 @@ def load_fixture(name: str, target: Path) -> Path:
     return target
 
 
-def table_rows(path: Path, table: str) -> list[tuple[object, ...]]:
+def table_rows(path: Path, table: str, columns: str = "*") -> list[tuple[object, ...]]:
     conn = sqlite3.connect(path)
     try:
-        return conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+        return conn.execute(f"SELECT {columns} FROM {table} ORDER BY 1").fetchall()
+    finally:
+        conn.close()
+
+
+def column_names(path: Path, table: str) -> str:
+    conn = sqlite3.connect(path)
+    try:
+        return ", ".join(r[1] for r in conn.execute(f"PRAGMA table_info({table})"))
     finally:
         conn.close()
 
 
 def test_upgrade_from_schema_1_keeps_every_row_and_outbox_entry(tmp_path: Path):
     path = load_fixture("kiosk_schema1.sql", tmp_path / "kiosk.db")
-    before = {
-        t: table_rows(path, t) for t in ("merchant", "product", "outbox", "region", "setting")
-    }
+    tables = ("merchant", "product", "outbox", "region", "setting")
+    columns = {t: column_names(path, t) for t in tables}
+    before = {t: table_rows(path, t, columns[t]) for t in tables}
 
     store = Store.open(path)
 
-    after = {t: table_rows(path, t) for t in before}
+    # Every row and every column it had is still there (new columns may be added).
+    after = {t: table_rows(path, t, columns[t]) for t in tables}
     assert after == before
     assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert len(outbox.pending(store.db)) == 5

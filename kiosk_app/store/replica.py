@@ -1,0 +1,241 @@
+"""The kiosk as a replica: what to push, and applying the server's answer atomically.
+
+``prepare_push`` picks the oldest outbox entries; ``apply_response`` acknowledges them,
+records what the server refused or what lost a concurrent edit, merges the pulled
+changes field by field (never over a local edit that is still unsent) and advances the
+cursor — all in one transaction, so a crash leaves either the old state or the new.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kiosk_app.domain.hlc import ClockError, Stamp
+from kiosk_app.domain.ids import uuid7
+from kiosk_app.domain.merge import merge_fields
+from kiosk_app.domain.records import ENTITIES, STOCK_FIELD
+from kiosk_app.domain.regions import parent_of
+from kiosk_app.store import outbox
+from kiosk_app.store.outbox import OutboxEntry
+from kiosk_app.store.store import Store, utcnow
+
+CURSOR_KEY = "sync.cursor"
+
+
+@dataclass(frozen=True)
+class PushBatch:
+    cursor: int
+    mutations: list[OutboxEntry]
+    blobs: list[str]  # hashes referenced by live photos not yet confirmed on the server
+
+
+@dataclass
+class ApplyReport:
+    accepted: int = 0
+    rejected: int = 0
+    changes: int = 0
+    conflicts: int = 0
+    cursor: int = 0
+    missing_blobs: list[str] = field(default_factory=list)
+
+
+def cursor(store: Store) -> int:
+    return int(store.get_setting(CURSOR_KEY) or 0)
+
+
+def unconfirmed_blobs(store: Store, limit: int = 1000) -> list[str]:
+    """Blobs our live photos reference that the server has not confirmed holding."""
+    rows = store.db.execute(
+        """SELECT sha FROM (
+               SELECT thumb_sha256 AS sha, 0 AS pass FROM photo WHERE deleted = 0
+               UNION SELECT sha256, 1 FROM photo WHERE deleted = 0)
+           WHERE sha IS NOT NULL AND sha NOT IN (SELECT sha256 FROM blob_remote)
+           GROUP BY sha ORDER BY min(pass), sha LIMIT ?""",
+        [limit],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def prepare_push(store: Store, limit: int) -> PushBatch:
+    """The next batch to send; each entry's attempt is counted before it leaves."""
+    entries = outbox.pending(store.db, limit=limit)
+    if entries:
+        outbox.mark_attempt(store.db, (e.id for e in entries))
+    return PushBatch(cursor(store), entries, unconfirmed_blobs(store))
+
+
+def confirm_blobs(store: Store, shas: Iterable[str]) -> None:
+    now = utcnow()
+    with store.db.atomic():
+        store.db.conn.executemany(
+            "INSERT OR IGNORE INTO blob_remote (sha256, confirmed_at) VALUES (?, ?)",
+            [(s, now) for s in shas],
+        )
+
+
+def _pending_fields(store: Store, entity: str, row_id: str) -> tuple[set[str], int]:
+    """Fields with unsent local edits on a row, and the sum of its unsent stock moves."""
+    names: set[str] = set()
+    stock = 0
+    for entry in outbox.pending_for_row(store.db, entity, row_id):
+        if entry.op == "stock":
+            stock += int(entry.fields[STOCK_FIELD])
+        else:
+            names.update(entry.fields)
+    return names, stock
+
+
+def _record_conflict(
+    store: Store,
+    entity: str,
+    row_id: str,
+    name: str,
+    kept: tuple[Any, str],
+    lost: tuple[Any, str],
+    now: str,
+) -> None:
+    store.db.execute(
+        "INSERT INTO conflict (id, entity, row_id, field, kept_value, kept_hlc, lost_value, "
+        "lost_hlc, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [uuid7(), entity, row_id, name, json.dumps(kept[0]), kept[1],
+         json.dumps(lost[0]), lost[1], now],
+    )  # fmt: skip
+
+
+def _apply_change(store: Store, change: Mapping[str, Any], now: str) -> None:
+    entity, row_id = str(change["entity"]), str(change["row_id"])
+    values: dict[str, Any] = dict(change.get("fields") or {})
+    stamps: dict[str, str] = dict(change.get("hlc") or {})
+    if entity == "region":
+        store.db.execute(
+            "INSERT INTO region (code, name, level, parent_code) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(code) DO UPDATE SET name = excluded.name, level = excluded.level",
+            [row_id, values.get("name"), values.get("level"), parent_of(row_id)],
+        )
+        return
+    spec = ENTITIES[entity]
+    total_stock = values.pop(STOCK_FIELD, None) if entity == "product" else None
+    values = {k: v for k, v in values.items() if k in spec.fields}
+    for stamp in stamps.values():
+        # A far-future stamp still merges; it just does not drag our clock along.
+        with contextlib.suppress(ClockError):
+            store.clock.observe(stamp)
+    pending, pending_stock = _pending_fields(store, entity, row_id)
+    current = store.get(entity, row_id)
+    if current is None:
+        row = {"id": row_id, **values, "clocks": json.dumps(stamps)}
+        row.update(created_at=now, updated_at=now)
+        if total_stock is not None:
+            row[STOCK_FIELD] = int(total_stock) + pending_stock
+        store.db[spec.table].insert(row)  # type: ignore[union-attr]
+        return
+    clocks: dict[str, str] = json.loads(current["clocks"])
+    incoming = {k: v for k, v in values.items() if k not in pending and k in stamps}
+    updates: dict[str, Any] = {}
+    for name, value in incoming.items():
+        result = merge_fields(current, clocks, {name: value}, stamps[name])
+        updates.update(result.apply)
+        clocks.update(result.stamps)
+    if total_stock is not None:
+        updates[STOCK_FIELD] = int(total_stock) + pending_stock
+    if updates:
+        assignments = ", ".join(f"{k} = ?" for k in updates)
+        store.db.execute(
+            f"UPDATE {spec.table} SET {assignments}, clocks = ?, updated_at = ? WHERE id = ?",
+            [*updates.values(), json.dumps(clocks), now, row_id],
+        )
+
+
+def _note_server_conflicts(
+    store: Store, conflicts: Iterable[Mapping[str, Any]], sent: Mapping[tuple[str, str], Any]
+) -> int:
+    """Keep the losers of concurrent edits the server reports for our mutations.
+
+    Our value lost: always a conflict (we never saw the winner, or our stamp would be
+    newer). Our value won over another: a conflict only when the value we replaced was
+    not the one we had seen (``base``) — otherwise it was an ordinary later edit.
+    """
+    now = utcnow()
+    count = 0
+    node = store.node_id
+    for c in conflicts:
+        entity, row_id, name = str(c["entity"]), str(c["row_id"]), str(c["field"])
+        lost_hlc, won_hlc = str(c["lost_hlc"]), str(c["won_hlc"])
+        try:
+            ours_lost = Stamp.parse(lost_hlc).node == node
+        except ClockError:
+            continue
+        if not ours_lost:
+            base = sent.get((entity, row_id), {}).get(name)
+            if base == lost_hlc:
+                continue
+        _record_conflict(
+            store, entity, row_id, name, (c.get("won_value"), won_hlc),
+            (c.get("lost_value"), lost_hlc), now,
+        )  # fmt: skip
+        count += 1
+    return count
+
+
+def apply_response(store: Store, batch: PushBatch, response: Mapping[str, Any]) -> ApplyReport:
+    """Apply one ``/v1/sync`` answer in a single transaction."""
+    report = ApplyReport()
+    sent = {e.id: e for e in batch.mutations}
+    accepted = [i for i in response.get("accepted", []) if i in sent]
+    rejected = [r for r in response.get("rejected", []) if r.get("id") in sent]
+    now = utcnow()
+    with store.change():
+        bases: dict[tuple[str, str], dict[str, str]] = {}
+        for entry in batch.mutations:
+            row = store.db.execute("SELECT base FROM outbox WHERE id = ?", [entry.id]).fetchone()
+            if row and row[0]:
+                bases.setdefault((entry.entity, entry.row_id), {}).update(json.loads(row[0]))
+        report.conflicts = _note_server_conflicts(store, response.get("conflicts", []), bases)
+        for r in rejected:
+            e = sent[r["id"]]
+            store.db.execute(
+                "INSERT OR REPLACE INTO sync_rejection (id, entity, row_id, op, fields, hlc, "
+                "code, message, rejected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [e.id, e.entity, e.row_id, e.op, json.dumps(e.fields, ensure_ascii=False),
+                 e.hlc, str(r.get("code")), str(r.get("message")), now],
+            )  # fmt: skip
+        report.accepted = outbox.acknowledge(store.db, accepted)
+        report.rejected = outbox.acknowledge(store.db, [r["id"] for r in rejected])
+        for change in response.get("changes", []):
+            _apply_change(store, change, now)
+            report.changes += 1
+        # Losers' winners: the pull may not carry the row again, so take the winner here.
+        for c in response.get("conflicts", []):
+            change = {
+                "entity": c["entity"], "row_id": c["row_id"],
+                "fields": {c["field"]: c.get("won_value")}, "hlc": {c["field"]: c["won_hlc"]},
+            }  # fmt: skip
+            if str(c["entity"]) in ENTITIES and store.get(str(c["entity"]), str(c["row_id"])):
+                _apply_change(store, change, now)
+        missing = set(response.get("missing_blobs", []))
+        confirmed = [s for s in batch.blobs if s not in missing]
+        store.db.conn.executemany(
+            "INSERT OR IGNORE INTO blob_remote (sha256, confirmed_at) VALUES (?, ?)",
+            [(s, now) for s in confirmed],
+        )
+        report.missing_blobs = sorted(missing)
+        report.cursor = int(response.get("cursor", batch.cursor))
+        store.set_setting(CURSOR_KEY, str(report.cursor))
+    return report
+
+
+def pending_summary(store: Store) -> dict[str, int]:
+    """Counts for the sync badge and ``kiosk-app status``."""
+    db = store.db
+    return {
+        "pending_changes": outbox.count(db),
+        "pending_blobs": len(unconfirmed_blobs(store, limit=100_000)),
+        "rejected": int(db.execute("SELECT count(*) FROM sync_rejection").fetchone()[0]),
+        "open_conflicts": int(
+            db.execute("SELECT count(*) FROM conflict WHERE resolved_at IS NULL").fetchone()[0]
+        ),
+    }
