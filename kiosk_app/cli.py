@@ -18,6 +18,7 @@ from kiosk_app.domain.errors import ValidationError
 from kiosk_app.paths import KioskPaths, resolve_paths
 from kiosk_app.store.connection import StoreError
 from kiosk_app.store.store import Store
+from kiosk_app.sync.client import SyncError
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 Handler = Callable[[argparse.Namespace, KioskPaths], int]
@@ -102,12 +103,22 @@ def cmd_search(args: argparse.Namespace, paths: KioskPaths) -> int:
 
 
 def cmd_status(args: argparse.Namespace, paths: KioskPaths) -> int:
+    from kiosk_app.store import replica
+    from kiosk_app.sync.device import load_device
+
     store = _open(paths)
     try:
+        device = load_device(store)
         status = {
             "data_dir": str(paths.data),
             "node_id": store.node_id,
-            "pending_changes": store.pending_count(),
+            "server": device.server_url if device else None,
+            "device_id": device.device_id if device else None,
+            "region": device.region if device else None,
+            **replica.pending_summary(store),
+            "last_sync": store.get_setting("sync.last_success"),
+            "last_attempt": store.get_setting("sync.last_attempt"),
+            "last_error": store.get_setting("sync.last_error"),
             "merchants": store.db.execute(
                 "SELECT count(*) FROM merchant WHERE deleted = 0"
             ).fetchone()[0],
@@ -120,9 +131,93 @@ def cmd_status(args: argparse.Namespace, paths: KioskPaths) -> int:
     if args.json:
         print(json.dumps(status, indent=2))
     else:
-        print(f"Folder data      : {status['data_dir']}")
-        print(f"Penjual / produk : {status['merchants']} / {status['products']}")
-        print(f"Menunggu dikirim : {status['pending_changes']} perubahan")
+        print(f"Folder data       : {status['data_dir']}")
+        print(f"Server            : {status['server'] or 'belum didaftarkan'}")
+        print(f"Wilayah           : {status['region'] or '-'}")
+        print(f"Penjual / produk  : {status['merchants']} / {status['products']}")
+        print(
+            f"Menunggu dikirim  : {status['pending_changes']} perubahan, "
+            f"{status['pending_blobs']} foto"
+        )
+        print(f"Sinkron terakhir  : {status['last_sync'] or 'belum pernah'}")
+        if status["last_error"]:
+            print(f"Kesalahan terakhir: {status['last_error']}")
+    return 0
+
+
+def cmd_enroll(args: argparse.Namespace, paths: KioskPaths) -> int:
+    import platform
+
+    from kiosk_app.sync.device import enroll
+
+    store = _open(paths)
+    try:
+        name = args.name or platform.node() or "kios"
+        device = enroll(store, args.server, args.code, name, args.ca_bundle)
+    finally:
+        store.close()
+    print(f"Kios terdaftar di {device.server_url} untuk wilayah {device.region}.")
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace, paths: KioskPaths) -> int:
+    from kiosk_app.media.blobs import BlobStore
+    from kiosk_app.sync.device import load_device
+    from kiosk_app.sync.engine import SyncEngine
+
+    store = _open(paths)
+    try:
+        device = load_device(store)
+        if device is None:
+            print(
+                "Kios belum didaftarkan ke server: jalankan 'kiosk-app enroll' dulu.",
+                file=sys.stderr,
+            )
+            return 1
+        client = device.client()
+        engine = SyncEngine(lambda fn, *a: fn(store, *a), client, BlobStore(paths.blobs))
+        result = engine.sync_once()
+        client.close()
+    finally:
+        store.close()
+    print(
+        f"Terkirim {result.sent}, diterima {result.received}, foto diunggah {result.uploaded}, "
+        f"ditolak {result.rejected}, konflik {result.conflicts}; "
+        f"{result.requests} permintaan, {result.bytes_up} B naik, {result.bytes_down} B turun."
+    )
+    if result.ok:
+        print("Semua data sudah sampai di server.")
+        return 0
+    print(
+        f"Belum selesai: {result.pending_changes} perubahan dan {result.pending_blobs} foto "
+        f"menunggu. {result.error or ''}",
+        file=sys.stderr,
+    )
+    return 3
+
+
+def cmd_bundle_export(args: argparse.Namespace, paths: KioskPaths) -> int:
+    from kiosk_app.media.blobs import BlobStore
+    from kiosk_app.sync.bundle import export_bundle
+    from kiosk_app.sync.device import load_device
+
+    store = _open(paths)
+    try:
+        device = load_device(store)
+        if device is None:
+            print(
+                "Kios belum didaftarkan: bundel harus ditandatangani kios yang terdaftar.",
+                file=sys.stderr,
+            )
+            return 1
+        counts = export_bundle(
+            store, BlobStore(paths.blobs), device.device_id, device.token, Path(args.path)
+        )
+    finally:
+        store.close()
+    print(
+        f"Bundel ditulis ke {args.path}: {counts['mutations']} perubahan, {counts['blobs']} foto."
+    )
     return 0
 
 
@@ -156,6 +251,17 @@ def build_parser() -> argparse.ArgumentParser:
     command("status", cmd_status, "local data and pending changes").add_argument(
         "--json", action="store_true"
     )
+    p = command("enroll", cmd_enroll, "enroll this kiosk with the central server")
+    p.add_argument("--server", required=True, help="central server URL (https://...)")
+    p.add_argument("--code", required=True, help="one-time enrollment code")
+    p.add_argument("--name", help="device name (default: this PC's name)")
+    p.add_argument("--ca-bundle", help="CA bundle that signed the server's certificate")
+    command("sync", cmd_sync, "one complete sync; exit 0 only when nothing is left pending")
+    bundle = sub.add_parser("bundle", help="USB bundles").add_subparsers(dest="bundle_cmd")
+    p = bundle.add_parser("export", help="write pending changes and photos to one signed file")
+    p.add_argument("path")
+    p.add_argument("--data-dir")
+    p.set_defaults(handler=cmd_bundle_export)
     return parser
 
 
@@ -170,6 +276,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     paths = resolve_paths(getattr(args, "data_dir", None))
     try:
         return handler(args, paths)
+    except SyncError as exc:
+        print(f"Gagal: {exc.message_id}\n({exc})", file=sys.stderr)
     except StoreError as exc:
         print(f"Gagal: {exc.message_id}\n({exc.message_en})", file=sys.stderr)
     except ValidationError as exc:

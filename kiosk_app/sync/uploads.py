@@ -1,0 +1,122 @@
+"""Photo uploads over tus 1.0: thumbnails first, resumable at byte offsets.
+
+The upload URL and the last confirmed offset live in the store's ``upload`` table, so an
+upload cut by a dropped link, a crash or a power cut resumes where the server says it
+stopped (``HEAD``), sending only the rest. The chunk size follows the measured link.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from kiosk_app.media.blobs import BlobStore
+from kiosk_app.store.store import Store, utcnow
+from kiosk_app.sync.client import RequestRefusedError, ServerClient
+
+log = logging.getLogger(__name__)
+MIN_CHUNK = 64 * 1024
+MAX_CHUNK = 8 * 1024 * 1024
+# One PATCH should take about this long: a cut then costs at most this much resending.
+CHUNK_SECONDS = 30.0
+
+
+def _upload_plan(store: Store, shas: list[str]) -> list[tuple[str, str]]:
+    """(sha, kind) for each blob, thumbnails before full images."""
+    wanted = set(shas)
+    rows = store.db.execute(
+        "SELECT thumb_sha256, sha256 FROM photo WHERE deleted = 0 ORDER BY product_id, position"
+    ).fetchall()
+    thumbs = [r[0] for r in rows if r[0] in wanted]
+    fulls = [r[1] for r in rows if r[1] in wanted]
+    plan: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for kind, group in (("thumb", thumbs), ("full", fulls)):
+        for sha in group:
+            if sha not in seen:
+                seen.add(sha)
+                plan.append((sha, kind))
+    return plan
+
+
+def _saved_upload(store: Store, sha: str) -> dict[str, Any] | None:
+    rows = list(store.db.query("SELECT * FROM upload WHERE sha256 = ?", [sha]))
+    return rows[0] if rows else None
+
+
+def _save_upload(store: Store, sha: str, url: str, length: int, offset: int, kind: str) -> None:
+    store.db.execute(
+        "INSERT INTO upload (sha256, url, length, confirmed_offset, kind, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(sha256) DO UPDATE SET url = excluded.url, "
+        "confirmed_offset = excluded.confirmed_offset, updated_at = excluded.updated_at",
+        [sha, url, length, offset, kind, utcnow()],
+    )
+
+
+def _finish_upload(store: Store, sha: str) -> None:
+    with store.db.atomic():
+        store.db.execute("DELETE FROM upload WHERE sha256 = ?", [sha])
+        store.db.execute(
+            "INSERT OR IGNORE INTO blob_remote (sha256, confirmed_at) VALUES (?, ?)",
+            [sha, utcnow()],
+        )
+
+
+class Uploader:
+    def __init__(
+        self,
+        run: Callable[..., Any],
+        client: ServerClient,
+        blobs: BlobStore,
+    ) -> None:
+        self.run = run
+        self.client = client
+        self.blobs = blobs
+        self.bytes_per_second = 32 * 1024.0  # vsat uplink until measured
+
+    @property
+    def chunk_size(self) -> int:
+        return int(min(MAX_CHUNK, max(MIN_CHUNK, self.bytes_per_second * CHUNK_SECONDS)))
+
+    def upload_missing(
+        self, shas: list[str], on_progress: Callable[[str, int, int], None] | None = None
+    ) -> int:
+        plan: list[tuple[str, str]] = self.run(_upload_plan, shas)
+        done = 0
+        for sha, kind in plan:
+            if not self.blobs.has(sha):
+                log.warning("blob %s referenced by a photo is missing locally", sha)
+                continue
+            self.upload(sha, kind)
+            done += 1
+            if on_progress:
+                on_progress("photos", done, len(plan))
+        return done
+
+    def upload(self, sha: str, kind: str) -> None:
+        """Upload one blob, resuming a saved upload when the server still has it."""
+        length = self.blobs.size(sha)
+        saved = self.run(_saved_upload, sha)
+        url, offset = None, 0
+        if saved is not None:
+            try:
+                url, offset = saved["url"], self.client.upload_offset(saved["url"])
+            except RequestRefusedError:
+                url = None  # expired or unknown upload: start again
+        if url is None:
+            url = self.client.create_upload(sha, length, kind)
+            offset = 0
+            self.run(_save_upload, sha, url, length, 0, kind)
+        with self.blobs.open(sha) as source:
+            while offset < length:
+                source.seek(offset)
+                size = min(self.chunk_size, length - offset)
+                started = time.monotonic()
+                new_offset = self.client.patch_upload(url, offset, source, size)
+                elapsed = max(time.monotonic() - started, 0.001)
+                self.bytes_per_second = 0.5 * self.bytes_per_second + 0.5 * (size / elapsed)
+                offset = new_offset
+                self.run(_save_upload, sha, url, length, offset, kind)
+        self.run(_finish_upload, sha)
