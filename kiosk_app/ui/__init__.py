@@ -1,0 +1,1 @@
+"""PySide6 screens of the kiosk app; the only package that imports Qt."""

@@ -1,0 +1,85 @@
+"""Modal questions and file choosers, with buttons in the kiosk's language.
+
+Qt ships no Indonesian translation of its own dialogs, so standard buttons (which would
+say "Cancel") are replaced by our own translated ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QStandardPaths, QStorageInfo, QUrl
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+PHOTO_FILTER_EXTENSIONS = "*.jpg *.jpeg *.png *.webp *.heic *.heif *.bmp *.tif *.tiff"
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("Dialogs", text)
+
+
+def confirm(parent: QWidget, title: str, text: str, yes: str, *, danger: bool = False) -> bool:
+    """Ask a yes/no question; True when the person chose ``yes``."""
+    box = QMessageBox(parent)
+    box.setObjectName("confirmBox")
+    box.setWindowTitle(title)
+    box.setText(text)
+    box.setIcon(QMessageBox.Icon.Warning if danger else QMessageBox.Icon.Question)
+    yes_button = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+    yes_button.setObjectName("confirmYes")
+    no_button = box.addButton(_tr("Cancel"), QMessageBox.ButtonRole.RejectRole)
+    no_button.setObjectName("confirmNo")
+    box.setDefaultButton(no_button)
+    box.exec()
+    return box.clickedButton() is yes_button
+
+
+def inform(parent: QWidget, title: str, text: str, *, error: bool = False) -> None:
+    """Tell the person something they must acknowledge."""
+    box = QMessageBox(parent)
+    box.setObjectName("informBox")
+    box.setWindowTitle(title)
+    box.setText(text)
+    box.setIcon(QMessageBox.Icon.Critical if error else QMessageBox.Icon.Information)
+    box.addButton(_tr("OK"), QMessageBox.ButtonRole.AcceptRole).setObjectName("informOk")
+    box.exec()
+
+
+def removable_drives() -> list[Path]:
+    """Mounted drives that look like flash drives or memory cards (not the system disk)."""
+    drives: list[Path] = []
+    for volume in QStorageInfo.mountedVolumes():
+        root = volume.rootPath()
+        if not (volume.isValid() and volume.isReady()) or volume.isRoot():
+            continue
+        if root.startswith(("/media/", "/run/media/", "/mnt/", "/Volumes/")) or (
+            len(root) <= 3 and root[1:2] == ":" and root[0].upper() not in "C"
+        ):
+            drives.append(Path(root))
+    return drives
+
+
+def photo_file_dialog(parent: QWidget, on_chosen: Callable[[list[str]], None]) -> QFileDialog:
+    """Open (non-blocking) a file chooser for photos, with flash drives in the side bar."""
+    dialog = QFileDialog(parent, _tr("Choose photos"))
+    dialog.setObjectName("photoFileDialog")
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+    dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
+    dialog.setNameFilter(_tr("Photos") + f" ({PHOTO_FILTER_EXTENSIONS})")
+    pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+    home = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.HomeLocation)
+    drives = removable_drives()
+    places = [QUrl.fromLocalFile(str(d)) for d in drives]
+    places += [QUrl.fromLocalFile(p) for p in (pictures, home) if p]
+    dialog.setSidebarUrls(places)
+    dialog.setDirectory(str(drives[0]) if drives else pictures or home)
+    dialog.setLabelText(QFileDialog.DialogLabel.Accept, _tr("Choose"))
+    dialog.setLabelText(QFileDialog.DialogLabel.Reject, _tr("Cancel"))
+    dialog.setLabelText(QFileDialog.DialogLabel.LookIn, _tr("Look in:"))
+    dialog.setLabelText(QFileDialog.DialogLabel.FileName, _tr("File name:"))
+    dialog.setLabelText(QFileDialog.DialogLabel.FileType, _tr("File type:"))
+    dialog.filesSelected.connect(on_chosen)
+    dialog.finished.connect(dialog.deleteLater)
+    dialog.open()
+    return dialog

@@ -1,0 +1,52 @@
+"""Languages of the screens: source strings are English, ``id`` (the default) is a .qm file.
+
+Messages that come from lower layers (validation, store, photo errors) already carry
+Bahasa Indonesia and English; ``pick`` chooses the one for the current language.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+
+log = logging.getLogger(__name__)
+
+RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
+TRANSLATIONS = RESOURCES / "translations"
+LANGUAGES = ("id", "en")
+DEFAULT_LANGUAGE = "id"
+LANGUAGE_SETTING = "ui.language"
+_current = DEFAULT_LANGUAGE
+
+
+def translation_file(lang: str, suffix: str = ".qm") -> Path:
+    return TRANSLATIONS / f"etalase_{lang}{suffix}"
+
+
+def install_language(app: QCoreApplication, lang: str, previous: QTranslator | None) -> QTranslator:
+    """Swap the app's translator for ``lang``; returns the one now installed."""
+    global _current
+    if lang not in LANGUAGES:
+        lang = DEFAULT_LANGUAGE
+    if previous is not None:
+        app.removeTranslator(previous)
+    translator = QTranslator(app)
+    path = translation_file(lang)
+    if translator.load(str(path)):
+        app.installTranslator(translator)
+    else:
+        log.warning("translation %s not found; run scripts/build_translations.py", path)
+    QLocale.setDefault(QLocale(QLocale.Language.Indonesian if lang == "id" else lang))
+    _current = lang
+    return translator
+
+
+def current_language() -> str:
+    return _current
+
+
+def pick(message_id: str, message_en: str) -> str:
+    """The message in the current language."""
+    return message_id if _current == "id" else message_en

@@ -1,0 +1,139 @@
+"""Take a product photo with the PC's webcam: live viewfinder, capture, retake, use.
+
+Built on Qt Multimedia (QMediaCaptureSession + QCamera + QImageCapture + QVideoWidget).
+The video source is injectable: by default the first camera of QMediaDevices; tests
+(and PCs without a camera) attach a QVideoFrameInput fed with generated frames instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtMultimedia import QCamera, QImageCapture, QMediaCaptureSession, QMediaDevices
+from PySide6.QtMultimediaWidgets import QVideoWidget
+from PySide6.QtWidgets import QDialog, QLabel, QStackedWidget, QVBoxLayout, QWidget
+
+from kiosk_app.ui.widgets.common import (
+    big_button,
+    button_row,
+    hint_label,
+    message_label,
+    show_message,
+)
+
+# Attaches a video source to the session and returns an object to keep alive (or None).
+AttachSource = Callable[[QMediaCaptureSession], object]
+
+
+def camera_available() -> bool:
+    return bool(QMediaDevices.videoInputs())
+
+
+def attach_default_camera(session: QMediaCaptureSession) -> object:
+    """The PC's default camera as the session's source (started)."""
+    camera = QCamera(QMediaDevices.defaultVideoInput())
+    session.setCamera(camera)
+    camera.start()
+    return camera
+
+
+def image_to_jpeg(image: QImage, quality: int = 92) -> bytes:
+    """Encode a captured frame as JPEG bytes for the photo pipeline."""
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "JPEG", quality)
+    buffer.close()
+    return bytes(data.data())
+
+
+class CameraDialog(QDialog):
+    """Viewfinder, then the captured still; ``photo`` holds the image once accepted."""
+
+    def __init__(self, parent: QWidget | None = None, attach: AttachSource | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("cameraDialog")
+        self.setWindowTitle(self.tr("Take a photo"))
+        self.resize(900, 640)
+        self.photo: QImage | None = None
+        self._image: QImage | None = None
+        column = QVBoxLayout(self)
+        column.addWidget(hint_label(self.tr("Put the product in good light, then press Capture.")))
+        self.views = QStackedWidget()
+        self.viewfinder = QVideoWidget()
+        self.viewfinder.setObjectName("viewfinder")
+        self.views.addWidget(self.viewfinder)
+        self.still = QLabel()
+        self.still.setObjectName("capturedStill")
+        self.still.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.views.addWidget(self.still)
+        column.addWidget(self.views, 1)
+        self.message = message_label("cameraMessage")
+        column.addWidget(self.message)
+        self.cancel_button = big_button(self.tr("Cancel"), name="cameraCancel")
+        self.cancel_button.clicked.connect(self.reject)
+        self.retake_button = big_button(self.tr("Retake"), name="cameraRetake")
+        self.retake_button.clicked.connect(self.retake)
+        self.capture_button = big_button(self.tr("Capture"), kind="primary", name="cameraCapture")
+        self.capture_button.clicked.connect(self.capture)
+        self.use_button = big_button(self.tr("Use this photo"), kind="primary", name="cameraUse")
+        self.use_button.clicked.connect(self._use)
+        column.addLayout(
+            button_row(self.cancel_button, self.retake_button, self.capture_button, self.use_button)
+        )
+
+        self.session = QMediaCaptureSession(self)
+        self.image_capture = QImageCapture(self)
+        self.session.setImageCapture(self.image_capture)
+        self.session.setVideoOutput(self.viewfinder)
+        self.image_capture.imageCaptured.connect(self._captured)
+        self.image_capture.errorOccurred.connect(self._capture_failed)
+        self._source = (attach or attach_default_camera)(self.session)
+        self.retake()
+
+    def capture(self) -> None:
+        self.capture_button.setEnabled(False)
+        show_message(self.message, self.tr("Taking the photo…"))
+        self.image_capture.capture()
+
+    def retake(self) -> None:
+        self._image = None
+        self.views.setCurrentIndex(0)
+        self.capture_button.setVisible(True)
+        self.capture_button.setEnabled(True)
+        self.retake_button.setVisible(False)
+        self.use_button.setVisible(False)
+        show_message(self.message, "")
+
+    def _captured(self, _request_id: int, image: QImage) -> None:
+        self._image = image
+        shown = QPixmap.fromImage(image).scaled(
+            self.views.size(),
+            Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
+        self.still.setPixmap(shown)
+        self.views.setCurrentIndex(1)
+        self.capture_button.setVisible(False)
+        self.retake_button.setVisible(True)
+        self.use_button.setVisible(True)
+        show_message(self.message, "")
+        self.use_button.setFocus()
+
+    def _capture_failed(self, _request_id: int, _error: object, text: str) -> None:
+        self.capture_button.setEnabled(True)
+        text = self.tr("The camera did not take a photo: {error}").format(error=text)
+        show_message(self.message, text, error=True)
+
+    def _use(self) -> None:
+        if self._image is not None:
+            self.photo = self._image  # encoded to JPEG off the GUI thread by the caller
+            self.accept()
+
+    def done(self, result: int) -> None:
+        camera = self._source
+        if isinstance(camera, QCamera):
+            camera.stop()
+        super().done(result)

@@ -1,0 +1,328 @@
+"""Register a merchant (consent first, then the form) or edit one and see their products."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QModelIndex
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk_app.domain.errors import ValidationError
+from kiosk_app.domain.formatting import format_date_id
+from kiosk_app.store import queries
+from kiosk_app.ui import dialogs
+from kiosk_app.ui.consent import consent_record
+from kiosk_app.ui.i18n import current_language
+from kiosk_app.ui.models.products import ID_ROLE, ProductListModel
+from kiosk_app.ui.models.thumbnails import ThumbnailCache
+from kiosk_app.ui.pages.consent_step import ConsentStep
+from kiosk_app.ui.router import Router
+from kiosk_app.ui.session import Session
+from kiosk_app.ui.tasks import TaskRunner
+from kiosk_app.ui.widgets.common import (
+    FieldErrors,
+    big_button,
+    button_row,
+    message_label,
+    page_layout,
+    show_message,
+    title_label,
+)
+from kiosk_app.ui.widgets.product_card import product_grid
+from kiosk_app.ui.widgets.search_picker import VillagePicker
+
+TEXT_FIELDS = ("business_name", "owner_name", "phone", "address")
+OPTIONAL_FIELDS = ("nib", "npwp", "pirt", "halal_cert", "email")
+
+
+class MerchantFormPage(QWidget):
+    """``enter({})`` registers a new merchant; ``enter({"merchant_id": ...})`` edits one."""
+
+    def __init__(
+        self, runner: TaskRunner, session: Session, router: Router, thumbnails: ThumbnailCache
+    ) -> None:
+        super().__init__()
+        self.setObjectName("merchantFormPage")
+        self._runner = runner
+        self._session = session
+        self._router = router
+        self._merchant_id: str | None = None
+        self._consent: dict[str, str] | None = None  # recorded in this visit, not yet saved
+        layout = page_layout(self)
+        self.steps = QStackedWidget()
+        layout.addWidget(self.steps)
+        self.consent = ConsentStep()
+        self.consent.agreed.connect(self._agreed)
+        self.consent.declined.connect(self._declined)
+        self.steps.addWidget(self.consent)
+        self.steps.addWidget(self._build_form(thumbnails))
+
+    # -- layout ----------------------------------------------------------------------
+
+    def _build_form(self, thumbnails: ThumbnailCache) -> QWidget:
+        page = QWidget()
+        row = QHBoxLayout(page)
+        row.setContentsMargins(0, 0, 0, 0)
+        left = QVBoxLayout()
+        self.title = title_label("")
+        left.addWidget(self.title)
+        self.consent_label = QLabel()
+        self.consent_label.setObjectName("consentSummary")
+        self.consent_label.setWordWrap(True)
+        left.addWidget(self.consent_label)
+        self.record_consent = big_button(self.tr("Record consent"), name="recordConsent")
+        self.record_consent.clicked.connect(self._show_consent)
+        left.addWidget(self.record_consent)
+
+        form_box = QWidget()
+        form = QFormLayout(form_box)
+        self.errors = FieldErrors()
+        self.edits: dict[str, QLineEdit] = {}
+        labels = {
+            "business_name": self.tr("Business name"),
+            "owner_name": self.tr("Owner's name"),
+            "phone": self.tr("Phone (WhatsApp)"),
+            "address": self.tr("Address"),
+            "nib": self.tr("NIB (13 digits)"),
+            "npwp": self.tr("NPWP"),
+            "pirt": self.tr("P-IRT number"),
+            "halal_cert": self.tr("Halal certificate"),
+            "email": self.tr("Email"),
+        }
+        for field in ("business_name", "owner_name", "phone"):
+            self.edits[field] = self._line_edit(field)
+            self.errors.add_row(form, labels[field], self.edits[field], field)
+        self.village = VillagePicker(self._runner)
+        self.errors.add_row(form, self.tr("Village"), self.village, "village_code")
+        self.edits["address"] = self._line_edit("address")
+        self.errors.add_row(form, labels["address"], self.edits["address"], "address")
+        self.status = QComboBox()
+        self.status.setObjectName("merchantStatus")
+        self.status.addItem(self.tr("Active"), "active")
+        self.status.addItem(self.tr("Inactive"), "inactive")
+        self.errors.add_row(form, self.tr("Status"), self.status, "status")
+        extra = QGroupBox(self.tr("Permits and email (fill in only if the owner has them)"))
+        extra_form = QFormLayout(extra)
+        for field in OPTIONAL_FIELDS:
+            self.edits[field] = self._line_edit(field)
+            self.errors.add_row(extra_form, labels[field], self.edits[field], field)
+        form.addRow(extra)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(form_box)
+        left.addWidget(scroll, 1)
+        self.message = message_label("merchantMessage")
+        left.addWidget(self.message)
+        self.delete_button = big_button(
+            self.tr("Delete merchant"), kind="danger", name="deleteMerchant"
+        )
+        self.delete_button.clicked.connect(self._delete)
+        cancel = big_button(self.tr("Back"), name="merchantBack")
+        cancel.clicked.connect(lambda: self._router.go("merchants"))
+        self.save_button = big_button(self.tr("Save"), kind="primary", name="saveMerchant")
+        self.save_button.clicked.connect(self.save)
+        buttons = button_row(self.delete_button, cancel, self.save_button, stretch_first=False)
+        buttons.insertStretch(1, 1)
+        left.addLayout(buttons)
+        row.addLayout(left, 3)
+
+        self.products_panel = QWidget()
+        right = QVBoxLayout(self.products_panel)
+        right.setContentsMargins(12, 0, 0, 0)
+        self.products_title = QLabel(self.tr("Products of this merchant"))
+        self.products_title.setProperty("role", "subtitle")
+        right.addWidget(self.products_title)
+        self.products = ProductListModel(self._runner, thumbnails, self)
+        self.product_list = product_grid(self.products, self.tr("Draft"), self.tr("No photo"))
+        self.product_list.setObjectName("merchantProducts")
+        self.product_list.clicked.connect(self._open_product)
+        self.product_list.activated.connect(self._open_product)
+        right.addWidget(self.product_list, 1)
+        add = big_button(self.tr("Add a product"), kind="primary", name="addProductForMerchant")
+        add.clicked.connect(
+            lambda: self._router.go("product_editor", merchant_id=self._merchant_id)
+        )
+        right.addWidget(add)
+        row.addWidget(self.products_panel, 2)
+        return page
+
+    def _line_edit(self, field: str) -> QLineEdit:
+        edit = QLineEdit()
+        edit.setObjectName(f"edit_{field}")
+        edit.returnPressed.connect(self.focusNextChild)
+        return edit
+
+    # -- showing -----------------------------------------------------------------------
+
+    def enter(self, params: dict[str, Any]) -> None:
+        self._merchant_id = params.get("merchant_id")
+        self._consent = None
+        self.errors.clear()
+        show_message(self.message, params.get("message", ""))
+        for edit in self.edits.values():
+            edit.clear()
+        self.village.set_choice(None)
+        self.status.setCurrentIndex(0)
+        editing = self._merchant_id is not None
+        self.delete_button.setVisible(editing)
+        self.products_panel.setVisible(editing)
+        self.status.setEnabled(editing)
+        if editing:
+            self.title.setText(self.tr("Merchant"))
+            self.steps.setCurrentIndex(1)
+            merchant_id = self._merchant_id
+            self._runner.run_task(
+                lambda store: queries.merchant_detail(store, merchant_id),
+                self._show_merchant,
+                context=self,
+            )
+            self.products.reload(merchant_id=merchant_id, text="")
+        else:
+            self.title.setText(self.tr("Step 2 of 2: the merchant's data"))
+            self._show_consent()
+
+    def _show_merchant(self, row: dict[str, Any] | None) -> None:
+        if row is None:
+            self._router.go("merchants")
+            return
+        for field, edit in self.edits.items():
+            edit.setText(row.get(field) or "")
+        self.title.setText(row["business_name"])
+        label = self.village.describe({"name": row["village"] or row["village_code"], **row})
+        self.village.set_choice(row["village_code"], label)
+        self.status.setCurrentIndex(max(0, self.status.findData(row["status"])))
+        self._show_consent_summary(row)
+
+    def _show_consent_summary(self, row: dict[str, Any]) -> None:
+        has = bool(row.get("consent_version"))
+        self.record_consent.setVisible(not has)
+        if not has:
+            self.consent_label.setText(self.tr("No consent recorded for this merchant yet."))
+            return
+        try:
+            when = datetime.fromisoformat(row["consent_at"])
+            day = format_date_id(when) if current_language() == "id" else when.date().isoformat()
+        except (TypeError, ValueError):
+            day = row.get("consent_at") or ""
+        self.consent_label.setText(
+            self.tr("Consent recorded: {version}, {date}, by {operator}").format(
+                version=row["consent_version"], date=day, operator=row.get("consent_operator")
+            )
+        )
+
+    def _show_consent(self) -> None:
+        self.consent.reset()
+        self.steps.setCurrentIndex(0)
+
+    def _agreed(self, _version: str) -> None:
+        name = self._session.operator.name if self._session.operator else ""
+        self._consent = consent_record(name)
+        self._show_consent_summary(self._consent)
+        self.steps.setCurrentIndex(1)
+        self.edits["business_name"].setFocus()
+
+    def _declined(self) -> None:
+        if self._merchant_id is None:
+            self._router.go("merchants")
+        else:
+            self.steps.setCurrentIndex(1)
+
+    # -- saving ------------------------------------------------------------------------
+
+    def values(self) -> dict[str, Any]:
+        """The form as merchant fields (blank optional fields clear them)."""
+        fields: dict[str, Any] = {f: e.text() for f, e in self.edits.items()}
+        fields["village_code"] = self.village.code() or (self.village.edit.text().strip() or None)
+        if self._merchant_id is not None:
+            fields["status"] = self.status.currentData()
+        if self._consent:
+            fields.update(self._consent)
+        return fields
+
+    def save(self) -> None:
+        self.errors.clear()
+        show_message(self.message, "")
+        fields = self.values()
+        if self.village.code() is None and fields["village_code"]:
+            show_message(
+                self.errors.label("village_code"),
+                self.tr("Choose the village from the list under the field."),
+                error=True,
+            )
+            return
+        merchant_id = self._merchant_id
+        self.save_button.setEnabled(False)
+        if merchant_id is None:
+            self._runner.run_task(
+                lambda store: store.create("merchant", fields),
+                self._created,
+                self._failed,
+                context=self,
+            )
+        else:
+            self._runner.run_task(
+                lambda store: store.update("merchant", merchant_id, fields),
+                lambda _changed: self._saved(merchant_id),
+                self._failed,
+                context=self,
+            )
+
+    def _created(self, merchant_id: str) -> None:
+        self.save_button.setEnabled(True)
+        self._router.go(
+            "merchant_form", merchant_id=merchant_id, message=self.tr("Merchant registered.")
+        )
+
+    def _saved(self, merchant_id: str) -> None:
+        self.save_button.setEnabled(True)
+        self._consent = None
+        show_message(self.message, self.tr("Saved."))
+        self._runner.run_task(
+            lambda store: queries.merchant_detail(store, merchant_id),
+            self._show_merchant,
+            context=self,
+        )
+
+    def _failed(self, error: BaseException) -> None:
+        self.save_button.setEnabled(True)
+        if not isinstance(error, ValidationError):
+            raise error
+        loose = self.errors.show(error)
+        show_message(
+            self.message,
+            "\n".join([self.tr("Please fix the fields marked in red."), *loose]),
+            error=True,
+        )
+
+    def _delete(self) -> None:
+        merchant_id = self._merchant_id
+        if merchant_id is None:
+            return
+        question = self.tr(
+            "Delete this merchant and all their products and photos? Do this when the owner "
+            "asks for their data to be deleted. It cannot be undone."
+        )
+        if not dialogs.confirm(
+            self, self.tr("Delete merchant"), question, self.tr("Delete"), danger=True
+        ):
+            return
+        self._runner.run_task(
+            lambda store: store.delete("merchant", merchant_id),
+            lambda _none: self._router.go("merchants"),
+            context=self,
+        )
+
+    def _open_product(self, index: QModelIndex) -> None:
+        self._router.go("product_editor", product_id=index.data(ID_ROLE))

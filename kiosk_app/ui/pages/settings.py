@@ -1,0 +1,216 @@
+"""Settings for the technician: folders, language, lock time, operator accounts.
+
+Backup/restore and the server connection join this page when their screens exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk_app.domain.errors import ValidationError
+from kiosk_app.paths import KioskPaths
+from kiosk_app.store import operators
+from kiosk_app.store.operators import Operator
+from kiosk_app.ui.i18n import LANGUAGE_SETTING, current_language
+from kiosk_app.ui.session import LOCK_SETTING, Session
+from kiosk_app.ui.tasks import TaskRunner
+from kiosk_app.ui.widgets.common import (
+    FieldErrors,
+    big_button,
+    message_label,
+    page_layout,
+    show_message,
+    title_label,
+)
+from kiosk_app.ui.widgets.inputs import PinEdit
+
+
+class SettingsPage(QWidget):
+    """Emits ``language_chosen(lang)``; the application swaps the translation."""
+
+    language_chosen = Signal(str)
+
+    def __init__(self, runner: TaskRunner, session: Session, paths: KioskPaths) -> None:
+        super().__init__()
+        self.setObjectName("settingsPage")
+        self._runner = runner
+        self._session = session
+        layout = page_layout(self)
+        layout.addWidget(title_label(self.tr("Settings")))
+        columns = QHBoxLayout()
+        layout.addLayout(columns, 1)
+        left = QVBoxLayout()
+        columns.addLayout(left, 1)
+
+        folders = QGroupBox(self.tr("Folders"))
+        form = QFormLayout(folders)
+        for label, path, name in (
+            (self.tr("Data folder"), paths.data, "dataFolder"),
+            (self.tr("Log folder"), paths.logs, "logFolder"),
+        ):
+            row = QHBoxLayout()
+            shown = QLabel(str(path))
+            shown.setObjectName(name)
+            shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            shown.setWordWrap(True)
+            row.addWidget(shown, 1)
+            open_button = big_button(self.tr("Open"), name=f"open_{name}")
+            open_button.clicked.connect(
+                lambda _=False, p=path: QDesktopServices.openUrl(QUrl.fromLocalFile(str(p)))
+            )
+            row.addWidget(open_button)
+            form.addRow(label, row)
+        left.addWidget(folders)
+
+        kiosk = QGroupBox(self.tr("This kiosk"))
+        form = QFormLayout(kiosk)
+        self.language = QComboBox()
+        self.language.setObjectName("languageCombo")
+        self.language.addItem("Bahasa Indonesia", "id")
+        self.language.addItem("English", "en")
+        form.addRow(self.tr("Language"), self.language)
+        self.lock_minutes = QSpinBox()
+        self.lock_minutes.setObjectName("lockMinutes")
+        self.lock_minutes.setRange(1, 240)
+        self.lock_minutes.setSuffix(self.tr(" minutes"))
+        form.addRow(self.tr("Lock after no use for"), self.lock_minutes)
+        apply = big_button(self.tr("Apply"), kind="primary", name="applySettings")
+        apply.clicked.connect(self._apply)
+        form.addRow("", apply)
+        self.message = message_label("settingsMessage")
+        form.addRow(self.message)
+        left.addWidget(kiosk)
+        left.addStretch(1)
+        columns.addWidget(self._build_operators(), 1)
+
+    def _build_operators(self) -> QWidget:
+        box = QGroupBox(self.tr("Operator accounts"))
+        column = QVBoxLayout(box)
+        self.operator_list = QListWidget()
+        self.operator_list.setObjectName("settingsOperators")
+        column.addWidget(self.operator_list, 1)
+        disable = big_button(
+            self.tr("Disable selected account"), kind="danger", name="disableOperator"
+        )
+        disable.clicked.connect(self._disable)
+        column.addWidget(disable)
+        form = QFormLayout()
+        self.errors = FieldErrors()
+        self.new_name = QLineEdit()
+        self.new_name.setObjectName("newOperatorName")
+        self.errors.add_row(form, self.tr("Name"), self.new_name, "name")
+        self.new_pin = PinEdit()
+        self.new_pin.setObjectName("newOperatorPin")
+        self.errors.add_row(form, self.tr("PIN"), self.new_pin, "pin")
+        self.new_role = QComboBox()
+        self.new_role.setObjectName("newOperatorRole")
+        self.new_role.addItem(self.tr("Operator"), "operator")
+        self.new_role.addItem(self.tr("Technician"), "technician")
+        self.errors.add_row(form, self.tr("Role"), self.new_role, "role")
+        column.addLayout(form)
+        add = big_button(self.tr("Add account"), kind="primary", name="addOperator")
+        add.clicked.connect(self._add_operator)
+        column.addWidget(add)
+        self.operator_message = message_label("operatorMessage")
+        column.addWidget(self.operator_message)
+        return box
+
+    def enter(self, params: dict[str, Any]) -> None:
+        self.language.setCurrentIndex(max(0, self.language.findData(current_language())))
+        self.lock_minutes.setValue(round(self._session.lock_minutes))
+        show_message(self.message, "")
+        self._load_operators()
+
+    def _load_operators(self) -> None:
+        self._runner.run_task(
+            lambda store: operators.list_operators(store, include_disabled=True),
+            self._show_operators,
+            context=self,
+        )
+
+    def _show_operators(self, people: list[Operator]) -> None:
+        self.operator_list.clear()
+        for person in people:
+            role = self.tr("technician") if person.is_technician else self.tr("operator")
+            text = f"{person.name} — {role}"
+            if person.disabled:
+                text += " " + self.tr("(disabled)")
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, person.id)
+            if person.disabled:
+                item.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.operator_list.addItem(item)
+
+    def _apply(self) -> None:
+        minutes = self.lock_minutes.value()
+        lang = self.language.currentData()
+        self._session.set_lock_minutes(minutes)
+
+        def store_settings(store: Any) -> None:
+            store.set_setting(LOCK_SETTING, str(minutes))
+            store.set_setting(LANGUAGE_SETTING, lang)
+
+        def done(_none: None) -> None:
+            show_message(self.message, self.tr("Settings saved."))
+            if lang != current_language():
+                self.language_chosen.emit(lang)
+
+        self._runner.run_task(store_settings, done, context=self)
+
+    def _add_operator(self) -> None:
+        self.errors.clear()
+        name, pin, role = self.new_name.text(), self.new_pin.text(), self.new_role.currentData()
+
+        def added(person: Operator) -> None:
+            self.new_name.clear()
+            self.new_pin.clear()
+            show_message(
+                self.operator_message, self.tr("Account {name} added.").format(name=person.name)
+            )
+            self._load_operators()
+
+        self._runner.run_task(
+            lambda store: operators.create_operator(store, name, pin, role),
+            added,
+            self._operator_failed,
+            context=self,
+        )
+
+    def _disable(self) -> None:
+        item = self.operator_list.currentItem()
+        if item is None:
+            return
+        operator_id = item.data(Qt.ItemDataRole.UserRole)
+        if self._session.operator is not None and operator_id == self._session.operator.id:
+            show_message(
+                self.operator_message, self.tr("You cannot disable your own account."), error=True
+            )
+            return
+        self._runner.run_task(
+            lambda store: operators.disable_operator(store, operator_id),
+            lambda _none: self._load_operators(),
+            self._operator_failed,
+            context=self,
+        )
+
+    def _operator_failed(self, error: BaseException) -> None:
+        if not isinstance(error, ValidationError):
+            raise error
+        loose = self.errors.show(error)
+        show_message(self.operator_message, "\n".join(loose), error=bool(loose))

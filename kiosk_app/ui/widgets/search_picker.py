@@ -1,0 +1,160 @@
+"""Pick a record by typing part of its name: a village (with district and regency) or a
+merchant. Matches come from the store's FTS search, off the GUI thread, debounced."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+from kiosk_app.store import search
+from kiosk_app.store.store import Store
+from kiosk_app.ui.tasks import TaskRunner
+
+SEARCH_DELAY_MS = 200
+MAX_MATCHES = 12
+
+
+Query = Callable[[Store, str], list[dict[str, Any]]]
+
+
+class SearchPicker(QWidget):
+    """A search field and a short list of matches; ``code()`` is the chosen key."""
+
+    chosen = Signal(str)
+
+    def __init__(
+        self, runner: TaskRunner, query: Query, key: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self._query = query
+        self._key = key
+        self._code: str | None = None
+        self._generation = 0
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        self.edit = QLineEdit()
+        self.edit.setClearButtonEnabled(True)
+        column.addWidget(self.edit)
+        self.matches = QListWidget()
+        self.matches.setMaximumHeight(200)
+        self.matches.hide()
+        self.matches.itemActivated.connect(self._choose)
+        self.matches.itemClicked.connect(self._choose)
+        column.addWidget(self.matches)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(SEARCH_DELAY_MS)
+        self._debounce.timeout.connect(self._search)
+        self.edit.textEdited.connect(self._typed)
+        self.edit.returnPressed.connect(self._enter)
+        self.setFocusProxy(self.edit)
+
+    def code(self) -> str | None:
+        return self._code
+
+    def set_choice(self, code: str | None, label: str = "") -> None:
+        self._code = code
+        self.edit.setText(label)
+        self.matches.hide()
+
+    def describe(self, row: dict[str, Any]) -> str:
+        """How a match is shown (subclasses say more)."""
+        return str(row[self._key])
+
+    def empty_text(self) -> str:
+        return self.tr("Nothing found")
+
+    def _typed(self, _text: str) -> None:
+        self._code = None  # typing again means choosing again
+        self._debounce.start()
+
+    def _search(self) -> None:
+        self._generation += 1
+        generation, text = self._generation, self.edit.text()
+        self._runner.run_task(
+            lambda store: self._query(store, text),
+            lambda rows: self._show(generation, rows),
+            context=self,
+        )
+
+    def _show(self, generation: int, rows: list[dict[str, Any]]) -> None:
+        if generation != self._generation:
+            return
+        self.matches.clear()
+        for row in rows:
+            item = QListWidgetItem(self.describe(row))
+            item.setData(Qt.ItemDataRole.UserRole, row[self._key])
+            self.matches.addItem(item)
+        if not rows and self.edit.text().strip():
+            empty = QListWidgetItem(self.empty_text())
+            empty.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.matches.addItem(empty)
+        self.matches.setVisible(self.matches.count() > 0)
+        if rows:
+            self.matches.setCurrentRow(0)
+
+    def _enter(self) -> None:
+        item = self.matches.currentItem()
+        if (
+            self.matches.isVisible()
+            and item is not None
+            and item.flags() != Qt.ItemFlag.NoItemFlags
+        ):
+            self._choose(item)
+
+    def _choose(self, item: QListWidgetItem) -> None:
+        code = item.data(Qt.ItemDataRole.UserRole)
+        if not code:
+            return
+        self.set_choice(code, item.text())
+        self.chosen.emit(code)
+
+
+class VillagePicker(SearchPicker):
+    """Villages by name, shown with their district and regency."""
+
+    def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(
+            runner,
+            lambda store, text: search.search_villages(store.db, text, limit=MAX_MATCHES),
+            "code",
+            parent,
+        )
+        self.edit.setObjectName("villageSearch")
+        self.matches.setObjectName("villageMatches")
+        self.edit.setPlaceholderText(self.tr("Type the village name…"))
+
+    def describe(self, row: dict[str, Any]) -> str:
+        return self.tr("{village} — {district} district, {regency}").format(
+            village=row["name"],
+            district=row.get("district") or "",
+            regency=row.get("regency") or "",
+        )
+
+    def empty_text(self) -> str:
+        return self.tr("No village with that name in this kiosk's region list")
+
+
+class MerchantPicker(SearchPicker):
+    """Merchants by business or owner name."""
+
+    def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(
+            runner,
+            lambda store, text: search.search_merchants(store.db, text, limit=MAX_MATCHES),
+            "id",
+            parent,
+        )
+        self.edit.setObjectName("merchantPickerSearch")
+        self.matches.setObjectName("merchantMatches")
+        self.edit.setPlaceholderText(self.tr("Type the business or owner name…"))
+
+    def describe(self, row: dict[str, Any]) -> str:
+        return f"{row['business_name']} ({row['owner_name']})"
+
+    def empty_text(self) -> str:
+        return self.tr("No merchant with that name")

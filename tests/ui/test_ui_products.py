@@ -1,0 +1,110 @@
+"""An operator lists a product with two photos from a flash drive, reprices it, finds it,
+and deletes it; everything goes through the screens and the real store thread."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QFileDialog, QPushButton
+
+from kiosk_app.media.blobs import BlobStore
+from tests.ui.conftest import answer_next_question, click, idle, make_jpeg
+from tests.ui.operator import create_first_technician, nav, register_merchant
+
+
+def choose_in_file_dialog(qtbot, folder: Path, names: list[str]) -> None:
+    """Pick files in the (non-native) Qt file dialog the editor opened."""
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), QFileDialog))
+    dialog = QApplication.activeModalWidget()
+    assert dialog.objectName() == "photoFileDialog"
+    dialog.setDirectory(str(folder))
+    dialog.selectFile(" ".join(f'"{n}"' for n in names))
+    dialog.accept()
+
+
+def test_product_with_two_photos_price_change_search_and_delete(kiosk, qtbot, tmp_path):
+    drive = tmp_path / "FLASHDISK"
+    drive.mkdir()
+    make_jpeg(drive / "kopi-depan.jpg", (120, 70, 30), label="depan")
+    make_jpeg(drive / "kopi-belakang.jpg", (30, 90, 120), size=(900, 1200), label="belakang")
+    create_first_technician(qtbot, kiosk)
+    merchant_id = register_merchant(qtbot, kiosk)
+
+    # Given the merchant's page, the operator adds a product
+    form = kiosk.window.page("merchant_form")
+    click(qtbot, form.findChild(QPushButton, "addProductForMerchant"))
+    idle(qtbot, kiosk)
+    editor = kiosk.window.page("product_editor")
+    assert editor.isVisible() and editor.merchant_label.text() == "Kopi Bu Sri"
+    qtbot.keyClicks(editor.name_edit, "Kopi Robusta 250 g")
+    qtbot.keyClicks(editor.price_edit, "15000")
+    assert editor.price_edit.text() == "Rp15.000"
+    editor.stock_spin.selectAll()
+    qtbot.keyClicks(editor.stock_spin, "24")
+    editor.unit_combo.setEditText("")
+    qtbot.keyClicks(editor.unit_combo.lineEdit(), "bungkus")
+
+    # When two photos are chosen from the flash drive
+    click(qtbot, editor.strip.add_files)
+    choose_in_file_dialog(qtbot, drive, ["kopi-depan.jpg", "kopi-belakang.jpg"])
+    qtbot.waitUntil(lambda: len(editor.strip.items) == 2 and editor.processing == 0, timeout=10000)
+    assert editor.save_button.isEnabled()
+    assert editor.strip.list.count() == 2
+    click(qtbot, editor.save_button)
+    idle(qtbot, kiosk)
+
+    # Then the product and both photos are stored, images in the blob folder
+    assert "Product saved" in editor.message.text() or "tersimpan" in editor.message.text()
+    product_id = editor._product_id
+    product = kiosk.store_thread.call(lambda s: s.get("product", product_id))
+    assert (product["merchant_id"], product["price"], product["stock"]) == (merchant_id, 15000, 24)
+    assert product["unit"] == "bungkus"
+    stored = kiosk.store_thread.call(lambda s: s.photos_of(product_id))
+    assert [p["position"] for p in stored] == [0, 1]
+    assert [(p["width"], p["height"]) for p in stored] == [(1200, 900), (900, 1200)]  # as chosen
+    blobs = BlobStore(kiosk.paths.blobs)
+    assert all(blobs.has(p["sha256"]) and blobs.has(p["thumb_sha256"]) for p in stored)
+
+    # When the price changes and the second photo becomes the cover
+    editor.price_edit.selectAll()
+    qtbot.keyClicks(editor.price_edit, "20.000")
+    assert editor.price_edit.value() == 20000
+    editor.strip.list.setCurrentRow(1)
+    click(qtbot, editor.strip.cover)
+    click(qtbot, editor.save_button)
+    idle(qtbot, kiosk)
+
+    # Then the new price and order are stored
+    assert kiosk.store_thread.call(lambda s: s.get("product", product_id))["price"] == 20000
+    reordered = kiosk.store_thread.call(lambda s: s.photos_of(product_id))
+    assert [p["id"] for p in reordered] == [stored[1]["id"], stored[0]["id"]]
+
+    # When the operator searches the product grid
+    nav(qtbot, kiosk, "products")
+    grid_page = kiosk.window.page("products")
+    qtbot.keyClicks(grid_page.search, "robus")
+    qtbot.waitUntil(lambda: grid_page.model.rowCount() == 1 and not grid_page.model.is_loading)
+    index = grid_page.model.index(0)
+    assert index.data() == "Kopi Robusta 250 g"
+    qtbot.waitUntil(
+        lambda: grid_page.model.index(0).data(Qt.ItemDataRole.DecorationRole) is not None
+    )
+    cover = grid_page.model.index(0).data(Qt.ItemDataRole.DecorationRole)
+    assert cover.height() > cover.width()  # the portrait photo is the cover now
+
+    # And opens it and deletes it
+    rect = grid_page.grid.visualRect(index)
+    qtbot.mouseClick(grid_page.grid.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    idle(qtbot, kiosk)
+    assert kiosk.window.current_key() == "product_editor"
+    answer_next_question(qtbot, yes=True)
+    click(qtbot, editor.delete_button)
+    idle(qtbot, kiosk)
+
+    # Then it is a tombstone, with its photos, and gone from the grid
+    assert kiosk.store_thread.call(lambda s: s.get("product", product_id))["deleted"] == 1
+    photos_left = kiosk.store_thread.call(lambda s: s.photos_of(product_id))
+    assert photos_left == []
+    assert kiosk.window.current_key() == "products"
+    qtbot.waitUntil(lambda: grid_page.model.rowCount() == 0)

@@ -1,0 +1,17 @@
+"""Quick start: first run creates a technician, who lands on the dashboard."""
+
+from __future__ import annotations
+
+from tests.ui.conftest import click, idle
+
+
+def test_first_run_then_dashboard(kiosk, qtbot):
+    page = kiosk.window.page("first_run")
+    assert page.isVisible()
+    qtbot.keyClicks(page.name_edit, "Teknisi Desa")
+    qtbot.keyClicks(page.pin_edit, "123456")
+    qtbot.keyClicks(page.pin_again, "123456")
+    click(qtbot, page.create_button)
+    idle(qtbot, kiosk)
+    assert kiosk.window.current_key() == "dashboard"
+    assert kiosk.window.page("dashboard").isVisible()
