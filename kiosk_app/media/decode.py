@@ -206,6 +206,15 @@ def decode_photo(data: bytes, *, keep_side: int | None = None) -> DecodedPhoto:
         raise _refuse_format(sniffed)
 
     image = _open_header(data, formats, sniffed)
+    try:
+        return _decode_opened(image, keep_side)
+    except PhotoError:
+        image.close()
+        raise
+
+
+def _decode_opened(image: Image.Image, keep_side: int | None) -> DecodedPhoto:
+    """Check the header's size and frames, then decode, orient and normalise the pixels."""
     source_format = "JPEG" if image.format == "MPO" else str(image.format)
     width, height = image.size
     if width * height > MAX_PIXELS:
