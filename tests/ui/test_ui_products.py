@@ -46,11 +46,13 @@ def test_product_with_two_photos_price_change_search_and_delete(kiosk, qtbot, tm
     qtbot.keyClicks(editor.unit_combo.lineEdit(), "bungkus")
 
     # When two photos are chosen from the flash drive
-    click(qtbot, editor.strip.add_files)
+    click(qtbot, editor.photos.strip.add_files)
     choose_in_file_dialog(qtbot, drive, ["kopi-depan.jpg", "kopi-belakang.jpg"])
-    qtbot.waitUntil(lambda: len(editor.strip.items) == 2 and editor.processing == 0, timeout=10000)
+    qtbot.waitUntil(
+        lambda: len(editor.photos.strip.items) == 2 and editor.photos.processing == 0, timeout=10000
+    )
     assert editor.save_button.isEnabled()
-    assert editor.strip.list.count() == 2
+    assert editor.photos.strip.list.count() == 2
     click(qtbot, editor.save_button)
     idle(qtbot, kiosk)
 
@@ -70,8 +72,8 @@ def test_product_with_two_photos_price_change_search_and_delete(kiosk, qtbot, tm
     editor.price_edit.selectAll()
     qtbot.keyClicks(editor.price_edit, "20.000")
     assert editor.price_edit.value() == 20000
-    editor.strip.list.setCurrentRow(1)
-    click(qtbot, editor.strip.cover)
+    editor.photos.strip.list.setCurrentRow(1)
+    click(qtbot, editor.photos.strip.cover)
     click(qtbot, editor.save_button)
     idle(qtbot, kiosk)
 

@@ -6,11 +6,8 @@ stock move and all photo changes are saved together in one store transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -26,14 +23,11 @@ from PySide6.QtWidgets import (
 from kiosk_app.domain.errors import ValidationError
 from kiosk_app.domain.validation import MAX_STOCK, WEIGHT_G_MAX
 from kiosk_app.media.blobs import BlobStore
-from kiosk_app.media.errors import PhotoError
-from kiosk_app.media.pipeline import ProcessedPhoto, process_photo
 from kiosk_app.store import photos, queries
 from kiosk_app.store.store import Store
 from kiosk_app.ui import dialogs
 from kiosk_app.ui.i18n import pick
-from kiosk_app.ui.models.thumbnails import ThumbnailCache, decode_image
-from kiosk_app.ui.pages.camera import AttachSource, CameraDialog, camera_available, image_to_jpeg
+from kiosk_app.ui.models.thumbnails import ThumbnailCache
 from kiosk_app.ui.router import Router
 from kiosk_app.ui.tasks import TaskRunner
 from kiosk_app.ui.widgets.common import (
@@ -46,16 +40,12 @@ from kiosk_app.ui.widgets.common import (
     title_label,
 )
 from kiosk_app.ui.widgets.inputs import RupiahEdit
-from kiosk_app.ui.widgets.photo_strip import PhotoItem, PhotoStrip
+from kiosk_app.ui.widgets.photo_editor import PhotoEditor
+from kiosk_app.ui.widgets.photo_strip import PhotoItem
 from kiosk_app.ui.widgets.search_picker import MerchantPicker
 
 DEFAULT_UNITS = ("pcs", "bungkus", "botol", "kg", "gram", "liter", "lembar", "buah", "paket")
 DEFAULT_CATEGORIES = ("Makanan & Minuman", "Kerajinan", "Pakaian", "Pertanian", "Jasa")
-
-
-def _processed(source: Path | bytes) -> tuple[ProcessedPhoto, QImage]:
-    photo = process_photo(source)
-    return photo, decode_image(photo.thumb)
 
 
 def save_product(
@@ -113,14 +103,6 @@ class ProductEditorPage(QWidget):
         self._blobs = blobs
         self._product_id: str | None = None
         self._merchant_id: str | None = None
-        self._waiting: dict[int, tuple[ProcessedPhoto, QImage] | None] = {}
-        self._next_ticket = 0
-        # Injectable for tests and PCs without a camera.
-        self.choose_files: Callable[[QWidget, Callable[[list[str]], None]], object] = (
-            dialogs.photo_file_dialog
-        )
-        self.has_camera: Callable[[], bool] = camera_available
-        self.camera_source: AttachSource | None = None
 
         layout = page_layout(self)
         self.title = title_label("")
@@ -167,12 +149,9 @@ class ProductEditorPage(QWidget):
         self.errors.add_row(right, self.tr("Status"), self.status_combo, "status")
         grid.addLayout(left, 0, 0)
         grid.addLayout(right, 0, 1)
-        self.strip = PhotoStrip(thumbnails)
-        self.strip.add_files_requested.connect(self._choose_files)
-        self.strip.camera_requested.connect(self._open_camera)
-        grid.addWidget(self.strip, 1, 0, 1, 2)
-        self.photo_errors = message_label("error_photos")
-        grid.addWidget(self.photo_errors, 2, 0, 1, 2)
+        self.photos = PhotoEditor(runner, thumbnails)
+        self.photos.busy_changed.connect(self._photos_busy)
+        grid.addWidget(self.photos, 1, 0, 1, 2)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
@@ -212,7 +191,7 @@ class ProductEditorPage(QWidget):
         self._product_id = params.get("product_id")
         self._merchant_id = params.get("merchant_id")
         self.errors.clear()
-        show_message(self.photo_errors, "")
+        self.photos.clear_message()
         show_message(self.message, params.get("message", ""))
         self.name_edit.clear()
         self.price_edit.setValue(None)
@@ -220,7 +199,7 @@ class ProductEditorPage(QWidget):
         self.description_edit.clear()
         self.weight_spin.setValue(0)
         self.status_combo.setCurrentIndex(0)
-        self.strip.set_items([])
+        self.photos.strip.set_items([])
         self.merchant_picker.set_choice(None)
         self.delete_button.setVisible(self._product_id is not None)
         self.title.setText(self.tr("Edit product") if self._product_id else self.tr("New product"))
@@ -277,101 +256,19 @@ class ProductEditorPage(QWidget):
         self.category_combo.setEditText(product["category"] or "")
         self.weight_spin.setValue(int(product["weight_g"] or 0))
         self.status_combo.setCurrentIndex(max(0, self.status_combo.findData(product["status"])))
-        self.strip.set_items(
+        self.photos.strip.set_items(
             [
                 PhotoItem(p["thumb_sha256"] or p["sha256"], photo_id=p["id"])
                 for p in product["photos"]
             ]
         )
 
-    # -- photos ------------------------------------------------------------------------
-
-    def _choose_files(self) -> None:
-        self.choose_files(self, self.add_photo_files)
-
-    def add_photo_files(self, paths: list[str]) -> None:
-        """Process chosen files in the background; each appears when ready."""
-        room = self.strip.room() - self.processing
-        if len(paths) > room:
-            show_message(
-                self.photo_errors,
-                self.tr("Only {n} more photos fit (at most 9 per product).").format(n=max(room, 0)),
-                error=True,
-            )
-        else:
-            show_message(self.photo_errors, "")
-        for path in paths[: max(room, 0)]:
-            self._process(lambda p=Path(path): _processed(p), Path(path).name)
-
-    def _open_camera(self) -> None:
-        if not self.has_camera() and self.camera_source is None:
-            text = self.tr(
-                "No camera is connected to this PC. Take the photo with a phone and copy "
-                "it here with a cable or a flash drive, then use 'From file or flash drive'."
-            )
-            show_message(self.photo_errors, text, error=True)
-            return
-        dialog = CameraDialog(self, self.camera_source)
-        dialog.accepted.connect(lambda: self._camera_photo(dialog.photo))
-        dialog.finished.connect(dialog.deleteLater)
-        dialog.open()
-
-    def _camera_photo(self, image: QImage | None) -> None:
-        if image is not None and self.strip.room() - self.processing > 0:
-            self._process(lambda: _processed(image_to_jpeg(image)), self.tr("camera photo"))
-
-    def _process(self, work: Callable[[], tuple[ProcessedPhoto, QImage]], label: str) -> None:
-        # Photos are processed in parallel but appear in the order they were chosen.
-        ticket = self._next_ticket
-        self._next_ticket += 1
-        self._waiting[ticket] = None
-        self._update_save()
-        self._runner.run_in_worker(
-            work,
-            lambda result: self._photo_ready(ticket, result),
-            lambda error: self._photo_failed(ticket, label, error),
-            context=self,
-        )
-
-    def _photo_ready(self, ticket: int, result: tuple[ProcessedPhoto, QImage]) -> None:
-        if ticket in self._waiting:
-            self._waiting[ticket] = result
-        self._flush_ready()
-
-    def _photo_failed(self, ticket: int, label: str, error: BaseException) -> None:
-        self._waiting.pop(ticket, None)
-        self._flush_ready()
-        if isinstance(error, PhotoError):
-            reason = pick(error.message_id, error.message_en)
-        elif isinstance(error, OSError):
-            reason = self.tr("The file could not be read.")
-        else:
-            raise error
-        show_message(self.photo_errors, f"{label}: {reason}", error=True)
-
-    def _flush_ready(self) -> None:
-        while self._waiting:
-            first = min(self._waiting)
-            result = self._waiting[first]
-            if result is None:
-                break
-            del self._waiting[first]
-            photo, image = result
-            self._thumbnails.put_image(photo.thumb_sha256, image)
-            self.strip.add_item(PhotoItem(photo.thumb_sha256, processed=photo))
-        self._update_save()
-
-    def _update_save(self) -> None:
-        self.save_button.setEnabled(not self._waiting)
-        if self._waiting:
+    def _photos_busy(self, busy: int) -> None:
+        self.save_button.setEnabled(not busy)
+        if busy:
             show_message(self.message, self.tr("Processing photos…"))
         elif self.message.text() == self.tr("Processing photos…"):
             show_message(self.message, "")
-
-    @property
-    def processing(self) -> int:
-        """Photos chosen and still being processed."""
-        return len(self._waiting)
 
     # -- saving ------------------------------------------------------------------------
 
@@ -397,8 +294,8 @@ class ProductEditorPage(QWidget):
         fields = self.values()
         product_id, items, removed = (
             self._product_id,
-            list(self.strip.items),
-            list(self.strip.removed),
+            list(self.photos.strip.items),
+            list(self.photos.strip.removed),
         )
         self.save_button.setEnabled(False)
         self._runner.run_task(
@@ -421,7 +318,7 @@ class ProductEditorPage(QWidget):
             pick(e.message_id, e.message_en) for e in error.errors if e.field == "photos"
         ]
         if photo_problems:
-            show_message(self.photo_errors, "\n".join(photo_problems), error=True)
+            self.photos.show_error("\n".join(photo_problems))
         loose = [m for m in loose if m not in photo_problems]
         show_message(
             self.message,

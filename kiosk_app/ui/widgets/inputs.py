@@ -50,6 +50,8 @@ class RupiahEdit(QLineEdit):
             position -= 1
             if shown[position].isdigit():
                 seen += 1
+        while position > 0 and shown[position - 1] == ".":
+            position -= 1  # stay right after the digit, not after a grouping dot
         self.setCursorPosition(position)
         self.valueChanged.emit(int(digits))
 

@@ -1,0 +1,81 @@
+"""Camera capture through Qt Multimedia, and the explanation when there is no camera.
+
+This machine has no webcam (QMediaDevices.videoInputs() is empty), so the camera test
+attaches a stand-in video source: a QVideoFrameInput (Qt >= 6.8) fed generated frames
+into the same QMediaCaptureSession, QImageCapture and QVideoWidget viewfinder the real
+camera uses. Only the source differs from a real webcam; capture and retake are real.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QColor, QImage
+from PySide6.QtMultimedia import QMediaCaptureSession, QVideoFrame, QVideoFrameInput
+from PySide6.QtWidgets import QApplication, QPushButton
+
+from kiosk_app.ui.widgets.camera import CameraDialog
+from tests.ui.conftest import click, idle
+from tests.ui.operator import create_first_technician, nav
+
+
+def attach_generated_frames(session: QMediaCaptureSession) -> object:
+    """A stand-in camera: 640x480 frames, changing colour, every 30 ms."""
+    frame_input = QVideoFrameInput(session)
+    session.setVideoFrameInput(frame_input)
+    timer = QTimer(session)
+    count = [0]
+
+    def feed() -> None:
+        image = QImage(640, 480, QImage.Format.Format_RGB32)
+        image.fill(QColor(200, (count[0] * 7) % 255, 40))
+        frame_input.sendVideoFrame(QVideoFrame(image))
+        count[0] += 1
+
+    timer.timeout.connect(feed)
+    timer.start(30)
+    return frame_input
+
+
+def open_new_product(qtbot, kiosk):
+    create_first_technician(qtbot, kiosk)
+    nav(qtbot, kiosk, "products")
+    click(qtbot, kiosk.window.page("products").findChild(QPushButton, "newProduct"))
+    idle(qtbot, kiosk)
+    return kiosk.window.page("product_editor")
+
+
+def test_capture_retake_and_use_a_photo_from_a_stand_in_camera(kiosk, qtbot):
+    editor = open_new_product(qtbot, kiosk)
+    editor.photos.has_camera = lambda: False  # no real webcam here
+    editor.photos.camera_source = attach_generated_frames
+
+    click(qtbot, editor.photos.strip.camera)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), CameraDialog))
+    dialog = QApplication.activeModalWidget()
+    assert dialog.viewfinder.isVisible()
+
+    click(qtbot, dialog.capture_button)
+    qtbot.waitUntil(lambda: dialog.use_button.isVisible(), timeout=5000)
+    assert dialog.still.pixmap() is not None
+    click(qtbot, dialog.retake_button)
+    assert dialog.viewfinder.isVisible() and not dialog.use_button.isVisible()
+    click(qtbot, dialog.capture_button)
+    qtbot.waitUntil(lambda: dialog.use_button.isVisible(), timeout=5000)
+    click(qtbot, dialog.use_button)
+
+    photos = editor.photos
+    qtbot.waitUntil(lambda: len(photos.strip.items) == 1 and not photos.processing, timeout=10000)
+    processed = photos.strip.items[0].processed
+    assert (processed.width, processed.height) == (640, 480)
+    assert processed.source_format == "JPEG"
+
+
+def test_without_a_camera_the_button_explains(kiosk, qtbot):
+    editor = open_new_product(qtbot, kiosk)
+    editor.photos.has_camera = lambda: False
+
+    click(qtbot, editor.photos.strip.camera)
+
+    assert QApplication.activeModalWidget() is None
+    assert editor.photos.errors.isVisible()
+    assert editor.photos.errors.text()
