@@ -6,5 +6,5 @@ bash scripts/setup.sh
 export QT_QPA_PLATFORM=offscreen
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/mypy kiosk_app/domain kiosk_app/store
+.venv/bin/mypy kiosk_app/domain kiosk_app/store kiosk_app/media kiosk_app/sync
 .venv/bin/pytest -q -p no:cacheprovider "$@"
