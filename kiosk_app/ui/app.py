@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from logging.handlers import RotatingFileHandler
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QCoreApplication, QObject, Qt
 from PySide6.QtWidgets import QApplication
 
 from kiosk_app.media.blobs import BlobStore
@@ -83,16 +83,24 @@ class KioskApp(QObject):
         window.add_gate_page("login", LoginPage(runner, session, router))
         window.add_gate_page("first_run", FirstRunPage(runner, session))
         window.add_page(
-            "dashboard", DashboardPage(runner, session, router), title=window.tr("Home")
+            "dashboard",
+            DashboardPage(runner, session, router),
+            title=QCoreApplication.translate("KioskApp", "Home"),
         )
-        window.add_page("merchants", MerchantsPage(runner, router), title=window.tr("Merchants"))
+        window.add_page(
+            "merchants",
+            MerchantsPage(runner, router),
+            title=QCoreApplication.translate("KioskApp", "Merchants"),
+        )
         window.add_page(
             "merchant_form",
             MerchantFormPage(runner, session, router, thumbs),
             section="merchants",
         )
         window.add_page(
-            "products", ProductsPage(runner, router, thumbs), title=window.tr("Products")
+            "products",
+            ProductsPage(runner, router, thumbs),
+            title=QCoreApplication.translate("KioskApp", "Products"),
         )
         window.add_page(
             "product_editor",
@@ -101,7 +109,12 @@ class KioskApp(QObject):
         )
         settings = SettingsPage(runner, session, self.paths)
         settings.language_chosen.connect(self.set_language)
-        window.add_page("settings", settings, title=window.tr("Settings"), technician_only=True)
+        window.add_page(
+            "settings",
+            settings,
+            title=QCoreApplication.translate("KioskApp", "Settings"),
+            technician_only=True,
+        )
         window.set_sync_source(self.sync_source)
         window.resize(*WINDOW_SIZE)
         return window

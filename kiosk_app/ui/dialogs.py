@@ -12,11 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QStandardPaths, QStorageInfo, QUrl
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-PHOTO_FILTER_EXTENSIONS = "*.jpg *.jpeg *.png *.webp *.heic *.heif *.bmp *.tif *.tiff"
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Dialogs", text)
+PHOTO_FILTER_EXTENSIONS = "*.jpg *.jpeg *.png *.webp *.heic *.heif *.JPG *.JPEG *.PNG"
 
 
 def confirm(parent: QWidget, title: str, text: str, yes: str, *, danger: bool = False) -> bool:
@@ -28,7 +24,9 @@ def confirm(parent: QWidget, title: str, text: str, yes: str, *, danger: bool = 
     box.setIcon(QMessageBox.Icon.Warning if danger else QMessageBox.Icon.Question)
     yes_button = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
     yes_button.setObjectName("confirmYes")
-    no_button = box.addButton(_tr("Cancel"), QMessageBox.ButtonRole.RejectRole)
+    no_button = box.addButton(
+        QCoreApplication.translate("Dialogs", "Cancel"), QMessageBox.ButtonRole.RejectRole
+    )
     no_button.setObjectName("confirmNo")
     box.setDefaultButton(no_button)
     box.exec()
@@ -42,7 +40,9 @@ def inform(parent: QWidget, title: str, text: str, *, error: bool = False) -> No
     box.setWindowTitle(title)
     box.setText(text)
     box.setIcon(QMessageBox.Icon.Critical if error else QMessageBox.Icon.Information)
-    box.addButton(_tr("OK"), QMessageBox.ButtonRole.AcceptRole).setObjectName("informOk")
+    box.addButton(
+        QCoreApplication.translate("Dialogs", "OK"), QMessageBox.ButtonRole.AcceptRole
+    ).setObjectName("informOk")
     box.exec()
 
 
@@ -62,11 +62,13 @@ def removable_drives() -> list[Path]:
 
 def photo_file_dialog(parent: QWidget, on_chosen: Callable[[list[str]], None]) -> QFileDialog:
     """Open (non-blocking) a file chooser for photos, with flash drives in the side bar."""
-    dialog = QFileDialog(parent, _tr("Choose photos"))
+    dialog = QFileDialog(parent, QCoreApplication.translate("Dialogs", "Choose photos"))
     dialog.setObjectName("photoFileDialog")
     dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
     dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
-    dialog.setNameFilter(_tr("Photos") + f" ({PHOTO_FILTER_EXTENSIONS})")
+    dialog.setNameFilter(
+        QCoreApplication.translate("Dialogs", "Photos") + f" ({PHOTO_FILTER_EXTENSIONS})"
+    )
     pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
     home = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.HomeLocation)
     drives = removable_drives()
@@ -74,11 +76,21 @@ def photo_file_dialog(parent: QWidget, on_chosen: Callable[[list[str]], None]) -
     places += [QUrl.fromLocalFile(p) for p in (pictures, home) if p]
     dialog.setSidebarUrls(places)
     dialog.setDirectory(str(drives[0]) if drives else pictures or home)
-    dialog.setLabelText(QFileDialog.DialogLabel.Accept, _tr("Choose"))
-    dialog.setLabelText(QFileDialog.DialogLabel.Reject, _tr("Cancel"))
-    dialog.setLabelText(QFileDialog.DialogLabel.LookIn, _tr("Look in:"))
-    dialog.setLabelText(QFileDialog.DialogLabel.FileName, _tr("File name:"))
-    dialog.setLabelText(QFileDialog.DialogLabel.FileType, _tr("File type:"))
+    dialog.setLabelText(
+        QFileDialog.DialogLabel.Accept, QCoreApplication.translate("Dialogs", "Choose")
+    )
+    dialog.setLabelText(
+        QFileDialog.DialogLabel.Reject, QCoreApplication.translate("Dialogs", "Cancel")
+    )
+    dialog.setLabelText(
+        QFileDialog.DialogLabel.LookIn, QCoreApplication.translate("Dialogs", "Look in:")
+    )
+    dialog.setLabelText(
+        QFileDialog.DialogLabel.FileName, QCoreApplication.translate("Dialogs", "File name:")
+    )
+    dialog.setLabelText(
+        QFileDialog.DialogLabel.FileType, QCoreApplication.translate("Dialogs", "File type:")
+    )
     dialog.filesSelected.connect(on_chosen)
     dialog.finished.connect(dialog.deleteLater)
     dialog.open()

@@ -1,0 +1,772 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en_US">
+<context>
+    <name>CameraDialog</name>
+    <message>
+        <source>Take a photo</source>
+        <translation>Take a photo</translation>
+    </message>
+    <message>
+        <source>Put the product in good light, then press Capture.</source>
+        <translation>Put the product in good light, then press Capture.</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Retake</source>
+        <translation>Retake</translation>
+    </message>
+    <message>
+        <source>Capture</source>
+        <translation>Capture</translation>
+    </message>
+    <message>
+        <source>Use this photo</source>
+        <translation>Use this photo</translation>
+    </message>
+    <message>
+        <source>Taking the photo…</source>
+        <translation>Taking the photo…</translation>
+    </message>
+    <message>
+        <source>The camera did not take a photo: {error}</source>
+        <translation>The camera did not take a photo: {error}</translation>
+    </message>
+</context>
+<context>
+    <name>ConsentStep</name>
+    <message>
+        <source>Step 1 of 2: the owner&apos;s consent</source>
+        <translation>Step 1 of 2: the owner&apos;s consent</translation>
+    </message>
+    <message>
+        <source>Read this text to the business owner, or let them read it. Their data is recorded only if they agree.</source>
+        <translation>Read this text to the business owner, or let them read it. Their data is recorded only if they agree.</translation>
+    </message>
+    <message>
+        <source>The owner has read or heard this text</source>
+        <translation>The owner has read or heard this text</translation>
+    </message>
+    <message>
+        <source>The owner does not agree</source>
+        <translation>The owner does not agree</translation>
+    </message>
+    <message>
+        <source>The owner agrees</source>
+        <translation>The owner agrees</translation>
+    </message>
+    <message>
+        <source>Text version: {version}</source>
+        <translation>Text version: {version}</translation>
+    </message>
+</context>
+<context>
+    <name>DashboardPage</name>
+    <message>
+        <source>Today&apos;s work on this kiosk.</source>
+        <translation>Today&apos;s work on this kiosk.</translation>
+    </message>
+    <message>
+        <source>new merchants today</source>
+        <translation>new merchants today</translation>
+    </message>
+    <message>
+        <source>new products today</source>
+        <translation>new products today</translation>
+    </message>
+    <message>
+        <source>merchants in total</source>
+        <translation>merchants in total</translation>
+    </message>
+    <message>
+        <source>products in total</source>
+        <translation>products in total</translation>
+    </message>
+    <message>
+        <source>Register a new merchant</source>
+        <translation>Register a new merchant</translation>
+    </message>
+    <message>
+        <source>Add a product</source>
+        <translation>Add a product</translation>
+    </message>
+    <message>
+        <source>Find a merchant</source>
+        <translation>Find a merchant</translation>
+    </message>
+    <message>
+        <source>See all products</source>
+        <translation>See all products</translation>
+    </message>
+    <message>
+        <source>Merchants registered today</source>
+        <translation>Merchants registered today</translation>
+    </message>
+    <message>
+        <source>Products added today</source>
+        <translation>Products added today</translation>
+    </message>
+    <message>
+        <source>Hello, {name}</source>
+        <translation>Hello, {name}</translation>
+    </message>
+    <message>
+        <source>None yet today</source>
+        <translation>None yet today</translation>
+    </message>
+</context>
+<context>
+    <name>Dialogs</name>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>Choose photos</source>
+        <translation>Choose photos</translation>
+    </message>
+    <message>
+        <source>Photos</source>
+        <translation>Photos</translation>
+    </message>
+    <message>
+        <source>Choose</source>
+        <translation>Choose</translation>
+    </message>
+    <message>
+        <source>Look in:</source>
+        <translation>Look in:</translation>
+    </message>
+    <message>
+        <source>File name:</source>
+        <translation>File name:</translation>
+    </message>
+    <message>
+        <source>File type:</source>
+        <translation>File type:</translation>
+    </message>
+</context>
+<context>
+    <name>FirstRunPage</name>
+    <message>
+        <source>Welcome to Etalase Desa</source>
+        <translation>Welcome to Etalase Desa</translation>
+    </message>
+    <message>
+        <source>This kiosk has no accounts yet. Create the first one: the technician who looks after this kiosk. The technician can add operators later.</source>
+        <translation>This kiosk has no accounts yet. Create the first one: the technician who looks after this kiosk. The technician can add operators later.</translation>
+    </message>
+    <message>
+        <source>Your name</source>
+        <translation>Your name</translation>
+    </message>
+    <message>
+        <source>PIN (4 to 8 digits)</source>
+        <translation>PIN (4 to 8 digits)</translation>
+    </message>
+    <message>
+        <source>PIN again</source>
+        <translation>PIN again</translation>
+    </message>
+    <message>
+        <source>Create technician account</source>
+        <translation>Create technician account</translation>
+    </message>
+    <message>
+        <source>The two PINs are not the same.</source>
+        <translation>The two PINs are not the same.</translation>
+    </message>
+</context>
+<context>
+    <name>KioskApp</name>
+    <message>
+        <source>Home</source>
+        <translation>Home</translation>
+    </message>
+    <message>
+        <source>Merchants</source>
+        <translation>Merchants</translation>
+    </message>
+    <message>
+        <source>Products</source>
+        <translation>Products</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>Settings</translation>
+    </message>
+</context>
+<context>
+    <name>LoginPage</name>
+    <message>
+        <source>Etalase Desa</source>
+        <translation>Etalase Desa</translation>
+    </message>
+    <message>
+        <source>Choose your name, then type your PIN.</source>
+        <translation>Choose your name, then type your PIN.</translation>
+    </message>
+    <message>
+        <source>PIN</source>
+        <translation>PIN</translation>
+    </message>
+    <message>
+        <source>Log in</source>
+        <translation>Log in</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>Clear</translation>
+    </message>
+    <message>
+        <source>Choose your name first.</source>
+        <translation>Choose your name first.</translation>
+    </message>
+    <message>
+        <source>Wrong PIN too many times. Wait 30 seconds, then try again.</source>
+        <translation>Wrong PIN too many times. Wait 30 seconds, then try again.</translation>
+    </message>
+    <message>
+        <source>Wrong PIN. Try again.</source>
+        <translation>Wrong PIN. Try again.</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Etalase Desa</source>
+        <translation>Etalase Desa</translation>
+    </message>
+    <message>
+        <source>Lock</source>
+        <translation>Lock</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Something went wrong: {error}</source>
+        <translation>Something went wrong: {error}</translation>
+    </message>
+</context>
+<context>
+    <name>MerchantFormPage</name>
+    <message>
+        <source>Record consent</source>
+        <translation>Record consent</translation>
+    </message>
+    <message>
+        <source>Business name</source>
+        <translation>Business name</translation>
+    </message>
+    <message>
+        <source>Owner&apos;s name</source>
+        <translation>Owner&apos;s name</translation>
+    </message>
+    <message>
+        <source>Phone (WhatsApp)</source>
+        <translation>Phone (WhatsApp)</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>Address</translation>
+    </message>
+    <message>
+        <source>NIB (13 digits)</source>
+        <translation>NIB (13 digits)</translation>
+    </message>
+    <message>
+        <source>NPWP</source>
+        <translation>NPWP</translation>
+    </message>
+    <message>
+        <source>P-IRT number</source>
+        <translation>P-IRT number</translation>
+    </message>
+    <message>
+        <source>Halal certificate</source>
+        <translation>Halal certificate</translation>
+    </message>
+    <message>
+        <source>Email</source>
+        <translation>Email</translation>
+    </message>
+    <message>
+        <source>Village</source>
+        <translation>Village</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>Active</translation>
+    </message>
+    <message>
+        <source>Inactive</source>
+        <translation>Inactive</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Permits and email (fill in only if the owner has them)</source>
+        <translation>Permits and email (fill in only if the owner has them)</translation>
+    </message>
+    <message>
+        <source>Delete merchant</source>
+        <translation>Delete merchant</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>Back</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <source>Products of this merchant</source>
+        <translation>Products of this merchant</translation>
+    </message>
+    <message>
+        <source>Draft</source>
+        <translation>Draft</translation>
+    </message>
+    <message>
+        <source>No photo</source>
+        <translation>No photo</translation>
+    </message>
+    <message>
+        <source>Add a product</source>
+        <translation>Add a product</translation>
+    </message>
+    <message>
+        <source>Merchant</source>
+        <translation>Merchant</translation>
+    </message>
+    <message>
+        <source>Step 2 of 2: the merchant&apos;s data</source>
+        <translation>Step 2 of 2: the merchant&apos;s data</translation>
+    </message>
+    <message>
+        <source>No consent recorded for this merchant yet.</source>
+        <translation>No consent recorded for this merchant yet.</translation>
+    </message>
+    <message>
+        <source>Consent recorded: {version}, {date}, by {operator}</source>
+        <translation>Consent recorded: {version}, {date}, by {operator}</translation>
+    </message>
+    <message>
+        <source>Choose the village from the list under the field.</source>
+        <translation>Choose the village from the list under the field.</translation>
+    </message>
+    <message>
+        <source>Merchant registered.</source>
+        <translation>Merchant registered.</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>Saved.</translation>
+    </message>
+    <message>
+        <source>Please fix the fields marked in red.</source>
+        <translation>Please fix the fields marked in red.</translation>
+    </message>
+    <message>
+        <source>Delete this merchant and all their products and photos? Do this when the owner asks for their data to be deleted. It cannot be undone.</source>
+        <translation>Delete this merchant and all their products and photos? Do this when the owner asks for their data to be deleted. It cannot be undone.</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Delete</translation>
+    </message>
+</context>
+<context>
+    <name>MerchantPicker</name>
+    <message>
+        <source>Type the business or owner name…</source>
+        <translation>Type the business or owner name…</translation>
+    </message>
+    <message>
+        <source>No merchant with that name</source>
+        <translation>No merchant with that name</translation>
+    </message>
+</context>
+<context>
+    <name>MerchantTableModel</name>
+    <message>
+        <source>Business</source>
+        <translation>Business</translation>
+    </message>
+    <message>
+        <source>Owner</source>
+        <translation>Owner</translation>
+    </message>
+    <message>
+        <source>Village</source>
+        <translation>Village</translation>
+    </message>
+    <message>
+        <source>Products</source>
+        <translation>Products</translation>
+    </message>
+</context>
+<context>
+    <name>MerchantsPage</name>
+    <message>
+        <source>Merchants</source>
+        <translation>Merchants</translation>
+    </message>
+    <message>
+        <source>Register a new merchant</source>
+        <translation>Register a new merchant</translation>
+    </message>
+    <message>
+        <source>Search by business name, owner or address…</source>
+        <translation>Search by business name, owner or address…</translation>
+    </message>
+    <message>
+        <source>{n} merchants found</source>
+        <translation>{n} merchants found</translation>
+    </message>
+    <message>
+        <source>No merchant found</source>
+        <translation>No merchant found</translation>
+    </message>
+    <message>
+        <source>{n} merchants shown, newest first</source>
+        <translation>{n} merchants shown, newest first</translation>
+    </message>
+</context>
+<context>
+    <name>PhotoEditor</name>
+    <message>
+        <source>Only {n} more photos fit (at most 9 per product).</source>
+        <translation>Only {n} more photos fit (at most 9 per product).</translation>
+    </message>
+    <message>
+        <source>No camera is connected to this PC. Take the photo with a phone and copy it here with a cable or a flash drive, then use &apos;From file or flash drive&apos;.</source>
+        <translation>No camera is connected to this PC. Take the photo with a phone and copy it here with a cable or a flash drive, then use &apos;From file or flash drive&apos;.</translation>
+    </message>
+    <message>
+        <source>camera photo</source>
+        <translation>camera photo</translation>
+    </message>
+    <message>
+        <source>The file could not be read.</source>
+        <translation>The file could not be read.</translation>
+    </message>
+</context>
+<context>
+    <name>PhotoStrip</name>
+    <message>
+        <source>From file or flash drive</source>
+        <translation>From file or flash drive</translation>
+    </message>
+    <message>
+        <source>Camera</source>
+        <translation>Camera</translation>
+    </message>
+    <message>
+        <source>◀ Move</source>
+        <translation>◀ Move</translation>
+    </message>
+    <message>
+        <source>Move ▶</source>
+        <translation>Move ▶</translation>
+    </message>
+    <message>
+        <source>Make cover</source>
+        <translation>Make cover</translation>
+    </message>
+    <message>
+        <source>Remove photo</source>
+        <translation>Remove photo</translation>
+    </message>
+    <message>
+        <source>Cover</source>
+        <translation>Cover</translation>
+    </message>
+    <message>
+        <source>{n} of {max} photos. The first photo is the cover.</source>
+        <translation>{n} of {max} photos. The first photo is the cover.</translation>
+    </message>
+</context>
+<context>
+    <name>ProductEditorPage</name>
+    <message>
+        <source>Merchant</source>
+        <translation>Merchant</translation>
+    </message>
+    <message>
+        <source>Product name</source>
+        <translation>Product name</translation>
+    </message>
+    <message>
+        <source>Price</source>
+        <translation>Price</translation>
+    </message>
+    <message>
+        <source>Stock</source>
+        <translation>Stock</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation>Description</translation>
+    </message>
+    <message>
+        <source>Unit</source>
+        <translation>Unit</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>Category</translation>
+    </message>
+    <message>
+        <source>Weight</source>
+        <translation>Weight</translation>
+    </message>
+    <message>
+        <source>Draft (not shown yet)</source>
+        <translation>Draft (not shown yet)</translation>
+    </message>
+    <message>
+        <source>Published in the catalog</source>
+        <translation>Published in the catalog</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Delete product</source>
+        <translation>Delete product</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>Back</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <source>Edit product</source>
+        <translation>Edit product</translation>
+    </message>
+    <message>
+        <source>New product</source>
+        <translation>New product</translation>
+    </message>
+    <message>
+        <source>Processing photos…</source>
+        <translation>Processing photos…</translation>
+    </message>
+    <message>
+        <source>Product saved.</source>
+        <translation>Product saved.</translation>
+    </message>
+    <message>
+        <source>Please fix the fields marked in red.</source>
+        <translation>Please fix the fields marked in red.</translation>
+    </message>
+    <message>
+        <source>Delete this product and its photos? It cannot be undone.</source>
+        <translation>Delete this product and its photos? It cannot be undone.</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Delete</translation>
+    </message>
+</context>
+<context>
+    <name>ProductsPage</name>
+    <message>
+        <source>Products</source>
+        <translation>Products</translation>
+    </message>
+    <message>
+        <source>Add a product</source>
+        <translation>Add a product</translation>
+    </message>
+    <message>
+        <source>Search by product name, category or description…</source>
+        <translation>Search by product name, category or description…</translation>
+    </message>
+    <message>
+        <source>Draft</source>
+        <translation>Draft</translation>
+    </message>
+    <message>
+        <source>No photo</source>
+        <translation>No photo</translation>
+    </message>
+    <message>
+        <source>{n} products found</source>
+        <translation>{n} products found</translation>
+    </message>
+    <message>
+        <source>No product found</source>
+        <translation>No product found</translation>
+    </message>
+    <message>
+        <source>{n} products shown, newest first; more load as you scroll</source>
+        <translation>{n} products shown, newest first; more load as you scroll</translation>
+    </message>
+</context>
+<context>
+    <name>SearchPicker</name>
+    <message>
+        <source>Nothing found</source>
+        <translation>Nothing found</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsPage</name>
+    <message>
+        <source>Settings</source>
+        <translation>Settings</translation>
+    </message>
+    <message>
+        <source>Folders</source>
+        <translation>Folders</translation>
+    </message>
+    <message>
+        <source>Data folder</source>
+        <translation>Data folder</translation>
+    </message>
+    <message>
+        <source>Log folder</source>
+        <translation>Log folder</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <source>This kiosk</source>
+        <translation>This kiosk</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Language</translation>
+    </message>
+    <message>
+        <source> minutes</source>
+        <translation> minutes</translation>
+    </message>
+    <message>
+        <source>Lock after no use for</source>
+        <translation>Lock after no use for</translation>
+    </message>
+    <message>
+        <source>Apply</source>
+        <translation>Apply</translation>
+    </message>
+    <message>
+        <source>Operator accounts</source>
+        <translation>Operator accounts</translation>
+    </message>
+    <message>
+        <source>Disable selected account</source>
+        <translation>Disable selected account</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>PIN</source>
+        <translation>PIN</translation>
+    </message>
+    <message>
+        <source>Operator</source>
+        <translation>Operator</translation>
+    </message>
+    <message>
+        <source>Technician</source>
+        <translation>Technician</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>Role</translation>
+    </message>
+    <message>
+        <source>Add account</source>
+        <translation>Add account</translation>
+    </message>
+    <message>
+        <source>technician</source>
+        <translation>technician</translation>
+    </message>
+    <message>
+        <source>operator</source>
+        <translation>operator</translation>
+    </message>
+    <message>
+        <source>(disabled)</source>
+        <translation>(disabled)</translation>
+    </message>
+    <message>
+        <source>Settings saved.</source>
+        <translation>Settings saved.</translation>
+    </message>
+    <message>
+        <source>Account {name} added.</source>
+        <translation>Account {name} added.</translation>
+    </message>
+    <message>
+        <source>You cannot disable your own account.</source>
+        <translation>You cannot disable your own account.</translation>
+    </message>
+</context>
+<context>
+    <name>SyncBadge</name>
+    <message>
+        <source>{n} changes saved on this kiosk</source>
+        <translation>{n} changes saved on this kiosk</translation>
+    </message>
+    <message>
+        <source>Not connected to the server yet</source>
+        <translation>Not connected to the server yet</translation>
+    </message>
+    <message>
+        <source>Sending data…</source>
+        <translation>Sending data…</translation>
+    </message>
+    <message>
+        <source>Sync failed, will retry</source>
+        <translation>Sync failed, will retry</translation>
+    </message>
+    <message>
+        <source>Waiting to send</source>
+        <translation>Waiting to send</translation>
+    </message>
+    <message>
+        <source>All data sent</source>
+        <translation>All data sent</translation>
+    </message>
+</context>
+<context>
+    <name>VillagePicker</name>
+    <message>
+        <source>Type the village name…</source>
+        <translation>Type the village name…</translation>
+    </message>
+    <message>
+        <source>{village} — {district} district, {regency}</source>
+        <translation>{village} — {district} district, {regency}</translation>
+    </message>
+    <message>
+        <source>No village with that name in this kiosk&apos;s region list</source>
+        <translation>No village with that name in this kiosk&apos;s region list</translation>
+    </message>
+</context>
+</TS>

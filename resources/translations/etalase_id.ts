@@ -1,0 +1,772 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="id_ID">
+<context>
+    <name>CameraDialog</name>
+    <message>
+        <source>Take a photo</source>
+        <translation>Ambil foto</translation>
+    </message>
+    <message>
+        <source>Put the product in good light, then press Capture.</source>
+        <translation>Letakkan produk di tempat yang terang, lalu tekan Potret.</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Batal</translation>
+    </message>
+    <message>
+        <source>Retake</source>
+        <translation>Ulangi</translation>
+    </message>
+    <message>
+        <source>Capture</source>
+        <translation>Potret</translation>
+    </message>
+    <message>
+        <source>Use this photo</source>
+        <translation>Pakai foto ini</translation>
+    </message>
+    <message>
+        <source>Taking the photo…</source>
+        <translation>Sedang memotret…</translation>
+    </message>
+    <message>
+        <source>The camera did not take a photo: {error}</source>
+        <translation>Kamera gagal memotret: {error}</translation>
+    </message>
+</context>
+<context>
+    <name>ConsentStep</name>
+    <message>
+        <source>Step 1 of 2: the owner&apos;s consent</source>
+        <translation>Langkah 1 dari 2: persetujuan pemilik usaha</translation>
+    </message>
+    <message>
+        <source>Read this text to the business owner, or let them read it. Their data is recorded only if they agree.</source>
+        <translation>Bacakan teks ini kepada pemilik usaha, atau biarkan ia membacanya sendiri. Datanya hanya dicatat jika ia setuju.</translation>
+    </message>
+    <message>
+        <source>The owner has read or heard this text</source>
+        <translation>Pemilik usaha sudah membaca atau mendengar teks ini</translation>
+    </message>
+    <message>
+        <source>The owner does not agree</source>
+        <translation>Pemilik tidak setuju</translation>
+    </message>
+    <message>
+        <source>The owner agrees</source>
+        <translation>Pemilik setuju</translation>
+    </message>
+    <message>
+        <source>Text version: {version}</source>
+        <translation>Versi teks: {version}</translation>
+    </message>
+</context>
+<context>
+    <name>DashboardPage</name>
+    <message>
+        <source>Today&apos;s work on this kiosk.</source>
+        <translation>Pekerjaan hari ini di kios ini.</translation>
+    </message>
+    <message>
+        <source>new merchants today</source>
+        <translation>penjual baru hari ini</translation>
+    </message>
+    <message>
+        <source>new products today</source>
+        <translation>produk baru hari ini</translation>
+    </message>
+    <message>
+        <source>merchants in total</source>
+        <translation>penjual seluruhnya</translation>
+    </message>
+    <message>
+        <source>products in total</source>
+        <translation>produk seluruhnya</translation>
+    </message>
+    <message>
+        <source>Register a new merchant</source>
+        <translation>Daftarkan penjual baru</translation>
+    </message>
+    <message>
+        <source>Add a product</source>
+        <translation>Tambah produk</translation>
+    </message>
+    <message>
+        <source>Find a merchant</source>
+        <translation>Cari penjual</translation>
+    </message>
+    <message>
+        <source>See all products</source>
+        <translation>Lihat semua produk</translation>
+    </message>
+    <message>
+        <source>Merchants registered today</source>
+        <translation>Penjual yang didaftarkan hari ini</translation>
+    </message>
+    <message>
+        <source>Products added today</source>
+        <translation>Produk yang ditambahkan hari ini</translation>
+    </message>
+    <message>
+        <source>Hello, {name}</source>
+        <translation>Halo, {name}</translation>
+    </message>
+    <message>
+        <source>None yet today</source>
+        <translation>Belum ada hari ini</translation>
+    </message>
+</context>
+<context>
+    <name>Dialogs</name>
+    <message>
+        <source>Cancel</source>
+        <translation>Batal</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>Choose photos</source>
+        <translation>Pilih foto</translation>
+    </message>
+    <message>
+        <source>Photos</source>
+        <translation>Foto</translation>
+    </message>
+    <message>
+        <source>Choose</source>
+        <translation>Pilih</translation>
+    </message>
+    <message>
+        <source>Look in:</source>
+        <translation>Lihat di:</translation>
+    </message>
+    <message>
+        <source>File name:</source>
+        <translation>Nama berkas:</translation>
+    </message>
+    <message>
+        <source>File type:</source>
+        <translation>Jenis berkas:</translation>
+    </message>
+</context>
+<context>
+    <name>FirstRunPage</name>
+    <message>
+        <source>Welcome to Etalase Desa</source>
+        <translation>Selamat datang di Etalase Desa</translation>
+    </message>
+    <message>
+        <source>This kiosk has no accounts yet. Create the first one: the technician who looks after this kiosk. The technician can add operators later.</source>
+        <translation>Kios ini belum punya akun. Buat akun pertama untuk teknisi yang merawat kios ini. Teknisi nanti bisa menambah akun petugas.</translation>
+    </message>
+    <message>
+        <source>Your name</source>
+        <translation>Nama Anda</translation>
+    </message>
+    <message>
+        <source>PIN (4 to 8 digits)</source>
+        <translation>PIN (4 sampai 8 angka)</translation>
+    </message>
+    <message>
+        <source>PIN again</source>
+        <translation>Ulangi PIN</translation>
+    </message>
+    <message>
+        <source>Create technician account</source>
+        <translation>Buat akun teknisi</translation>
+    </message>
+    <message>
+        <source>The two PINs are not the same.</source>
+        <translation>Kedua PIN tidak sama.</translation>
+    </message>
+</context>
+<context>
+    <name>KioskApp</name>
+    <message>
+        <source>Home</source>
+        <translation>Beranda</translation>
+    </message>
+    <message>
+        <source>Merchants</source>
+        <translation>Penjual</translation>
+    </message>
+    <message>
+        <source>Products</source>
+        <translation>Produk</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>Pengaturan</translation>
+    </message>
+</context>
+<context>
+    <name>LoginPage</name>
+    <message>
+        <source>Etalase Desa</source>
+        <translation>Etalase Desa</translation>
+    </message>
+    <message>
+        <source>Choose your name, then type your PIN.</source>
+        <translation>Pilih nama Anda, lalu ketik PIN.</translation>
+    </message>
+    <message>
+        <source>PIN</source>
+        <translation>PIN</translation>
+    </message>
+    <message>
+        <source>Log in</source>
+        <translation>Masuk</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>Hapus</translation>
+    </message>
+    <message>
+        <source>Choose your name first.</source>
+        <translation>Pilih nama Anda dulu.</translation>
+    </message>
+    <message>
+        <source>Wrong PIN too many times. Wait 30 seconds, then try again.</source>
+        <translation>PIN salah terlalu sering. Tunggu 30 detik, lalu coba lagi.</translation>
+    </message>
+    <message>
+        <source>Wrong PIN. Try again.</source>
+        <translation>PIN salah. Coba lagi.</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Etalase Desa</source>
+        <translation>Etalase Desa</translation>
+    </message>
+    <message>
+        <source>Lock</source>
+        <translation>Kunci</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Tutup</translation>
+    </message>
+    <message>
+        <source>Something went wrong: {error}</source>
+        <translation>Terjadi kesalahan: {error}</translation>
+    </message>
+</context>
+<context>
+    <name>MerchantFormPage</name>
+    <message>
+        <source>Record consent</source>
+        <translation>Catat persetujuan</translation>
+    </message>
+    <message>
+        <source>Business name</source>
+        <translation>Nama usaha</translation>
+    </message>
+    <message>
+        <source>Owner&apos;s name</source>
+        <translation>Nama pemilik</translation>
+    </message>
+    <message>
+        <source>Phone (WhatsApp)</source>
+        <translation>Nomor HP (WhatsApp)</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>Alamat</translation>
+    </message>
+    <message>
+        <source>NIB (13 digits)</source>
+        <translation>NIB (13 angka)</translation>
+    </message>
+    <message>
+        <source>NPWP</source>
+        <translation>NPWP</translation>
+    </message>
+    <message>
+        <source>P-IRT number</source>
+        <translation>Nomor P-IRT</translation>
+    </message>
+    <message>
+        <source>Halal certificate</source>
+        <translation>Sertifikat halal</translation>
+    </message>
+    <message>
+        <source>Email</source>
+        <translation>Email</translation>
+    </message>
+    <message>
+        <source>Village</source>
+        <translation>Desa</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>Aktif</translation>
+    </message>
+    <message>
+        <source>Inactive</source>
+        <translation>Tidak aktif</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Permits and email (fill in only if the owner has them)</source>
+        <translation>Izin usaha dan email (isi hanya jika pemilik punya)</translation>
+    </message>
+    <message>
+        <source>Delete merchant</source>
+        <translation>Hapus penjual</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>Kembali</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Simpan</translation>
+    </message>
+    <message>
+        <source>Products of this merchant</source>
+        <translation>Produk penjual ini</translation>
+    </message>
+    <message>
+        <source>Draft</source>
+        <translation>Draf</translation>
+    </message>
+    <message>
+        <source>No photo</source>
+        <translation>Belum ada foto</translation>
+    </message>
+    <message>
+        <source>Add a product</source>
+        <translation>Tambah produk</translation>
+    </message>
+    <message>
+        <source>Merchant</source>
+        <translation>Penjual</translation>
+    </message>
+    <message>
+        <source>Step 2 of 2: the merchant&apos;s data</source>
+        <translation>Langkah 2 dari 2: data penjual</translation>
+    </message>
+    <message>
+        <source>No consent recorded for this merchant yet.</source>
+        <translation>Belum ada persetujuan yang tercatat untuk penjual ini.</translation>
+    </message>
+    <message>
+        <source>Consent recorded: {version}, {date}, by {operator}</source>
+        <translation>Persetujuan tercatat: {version}, {date}, oleh {operator}</translation>
+    </message>
+    <message>
+        <source>Choose the village from the list under the field.</source>
+        <translation>Pilih desa dari daftar di bawah kolom.</translation>
+    </message>
+    <message>
+        <source>Merchant registered.</source>
+        <translation>Penjual sudah terdaftar.</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>Tersimpan.</translation>
+    </message>
+    <message>
+        <source>Please fix the fields marked in red.</source>
+        <translation>Perbaiki isian yang bertanda merah.</translation>
+    </message>
+    <message>
+        <source>Delete this merchant and all their products and photos? Do this when the owner asks for their data to be deleted. It cannot be undone.</source>
+        <translation>Hapus penjual ini beserta semua produk dan fotonya? Lakukan ini jika pemilik meminta datanya dihapus. Tidak bisa dibatalkan.</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Hapus</translation>
+    </message>
+</context>
+<context>
+    <name>MerchantPicker</name>
+    <message>
+        <source>Type the business or owner name…</source>
+        <translation>Ketik nama usaha atau nama pemilik…</translation>
+    </message>
+    <message>
+        <source>No merchant with that name</source>
+        <translation>Tidak ada penjual dengan nama itu</translation>
+    </message>
+</context>
+<context>
+    <name>MerchantTableModel</name>
+    <message>
+        <source>Business</source>
+        <translation>Usaha</translation>
+    </message>
+    <message>
+        <source>Owner</source>
+        <translation>Pemilik</translation>
+    </message>
+    <message>
+        <source>Village</source>
+        <translation>Desa</translation>
+    </message>
+    <message>
+        <source>Products</source>
+        <translation>Produk</translation>
+    </message>
+</context>
+<context>
+    <name>MerchantsPage</name>
+    <message>
+        <source>Merchants</source>
+        <translation>Penjual</translation>
+    </message>
+    <message>
+        <source>Register a new merchant</source>
+        <translation>Daftarkan penjual baru</translation>
+    </message>
+    <message>
+        <source>Search by business name, owner or address…</source>
+        <translation>Cari nama usaha, pemilik, atau alamat…</translation>
+    </message>
+    <message>
+        <source>{n} merchants found</source>
+        <translation>{n} penjual ditemukan</translation>
+    </message>
+    <message>
+        <source>No merchant found</source>
+        <translation>Penjual tidak ditemukan</translation>
+    </message>
+    <message>
+        <source>{n} merchants shown, newest first</source>
+        <translation>{n} penjual ditampilkan, yang terbaru di atas</translation>
+    </message>
+</context>
+<context>
+    <name>PhotoEditor</name>
+    <message>
+        <source>Only {n} more photos fit (at most 9 per product).</source>
+        <translation>Hanya muat {n} foto lagi (paling banyak 9 per produk).</translation>
+    </message>
+    <message>
+        <source>No camera is connected to this PC. Take the photo with a phone and copy it here with a cable or a flash drive, then use &apos;From file or flash drive&apos;.</source>
+        <translation>Tidak ada kamera di komputer ini. Potret produk dengan HP, salin fotonya ke sini lewat kabel atau flashdisk, lalu pakai tombol &apos;Dari berkas atau flashdisk&apos;.</translation>
+    </message>
+    <message>
+        <source>camera photo</source>
+        <translation>foto kamera</translation>
+    </message>
+    <message>
+        <source>The file could not be read.</source>
+        <translation>Berkas tidak bisa dibaca.</translation>
+    </message>
+</context>
+<context>
+    <name>PhotoStrip</name>
+    <message>
+        <source>From file or flash drive</source>
+        <translation>Dari berkas atau flashdisk</translation>
+    </message>
+    <message>
+        <source>Camera</source>
+        <translation>Kamera</translation>
+    </message>
+    <message>
+        <source>◀ Move</source>
+        <translation>◀ Geser</translation>
+    </message>
+    <message>
+        <source>Move ▶</source>
+        <translation>Geser ▶</translation>
+    </message>
+    <message>
+        <source>Make cover</source>
+        <translation>Jadikan sampul</translation>
+    </message>
+    <message>
+        <source>Remove photo</source>
+        <translation>Buang foto</translation>
+    </message>
+    <message>
+        <source>Cover</source>
+        <translation>Sampul</translation>
+    </message>
+    <message>
+        <source>{n} of {max} photos. The first photo is the cover.</source>
+        <translation>{n} dari {max} foto. Foto pertama menjadi sampul.</translation>
+    </message>
+</context>
+<context>
+    <name>ProductEditorPage</name>
+    <message>
+        <source>Merchant</source>
+        <translation>Penjual</translation>
+    </message>
+    <message>
+        <source>Product name</source>
+        <translation>Nama produk</translation>
+    </message>
+    <message>
+        <source>Price</source>
+        <translation>Harga</translation>
+    </message>
+    <message>
+        <source>Stock</source>
+        <translation>Stok</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation>Keterangan</translation>
+    </message>
+    <message>
+        <source>Unit</source>
+        <translation>Satuan</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>Kategori</translation>
+    </message>
+    <message>
+        <source>Weight</source>
+        <translation>Berat</translation>
+    </message>
+    <message>
+        <source>Draft (not shown yet)</source>
+        <translation>Draf (belum ditampilkan)</translation>
+    </message>
+    <message>
+        <source>Published in the catalog</source>
+        <translation>Tampil di katalog</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Delete product</source>
+        <translation>Hapus produk</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>Kembali</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Simpan</translation>
+    </message>
+    <message>
+        <source>Edit product</source>
+        <translation>Ubah produk</translation>
+    </message>
+    <message>
+        <source>New product</source>
+        <translation>Produk baru</translation>
+    </message>
+    <message>
+        <source>Processing photos…</source>
+        <translation>Sedang memproses foto…</translation>
+    </message>
+    <message>
+        <source>Product saved.</source>
+        <translation>Produk tersimpan.</translation>
+    </message>
+    <message>
+        <source>Please fix the fields marked in red.</source>
+        <translation>Perbaiki isian yang bertanda merah.</translation>
+    </message>
+    <message>
+        <source>Delete this product and its photos? It cannot be undone.</source>
+        <translation>Hapus produk ini beserta fotonya? Tidak bisa dibatalkan.</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Hapus</translation>
+    </message>
+</context>
+<context>
+    <name>ProductsPage</name>
+    <message>
+        <source>Products</source>
+        <translation>Produk</translation>
+    </message>
+    <message>
+        <source>Add a product</source>
+        <translation>Tambah produk</translation>
+    </message>
+    <message>
+        <source>Search by product name, category or description…</source>
+        <translation>Cari nama produk, kategori, atau keterangan…</translation>
+    </message>
+    <message>
+        <source>Draft</source>
+        <translation>Draf</translation>
+    </message>
+    <message>
+        <source>No photo</source>
+        <translation>Belum ada foto</translation>
+    </message>
+    <message>
+        <source>{n} products found</source>
+        <translation>{n} produk ditemukan</translation>
+    </message>
+    <message>
+        <source>No product found</source>
+        <translation>Produk tidak ditemukan</translation>
+    </message>
+    <message>
+        <source>{n} products shown, newest first; more load as you scroll</source>
+        <translation>{n} produk ditampilkan, yang terbaru di atas; gulir ke bawah untuk memuat lagi</translation>
+    </message>
+</context>
+<context>
+    <name>SearchPicker</name>
+    <message>
+        <source>Nothing found</source>
+        <translation>Tidak ditemukan</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsPage</name>
+    <message>
+        <source>Settings</source>
+        <translation>Pengaturan</translation>
+    </message>
+    <message>
+        <source>Folders</source>
+        <translation>Folder</translation>
+    </message>
+    <message>
+        <source>Data folder</source>
+        <translation>Folder data</translation>
+    </message>
+    <message>
+        <source>Log folder</source>
+        <translation>Folder log</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Buka</translation>
+    </message>
+    <message>
+        <source>This kiosk</source>
+        <translation>Kios ini</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Bahasa</translation>
+    </message>
+    <message>
+        <source> minutes</source>
+        <translation> menit</translation>
+    </message>
+    <message>
+        <source>Lock after no use for</source>
+        <translation>Kunci jika tidak dipakai selama</translation>
+    </message>
+    <message>
+        <source>Apply</source>
+        <translation>Terapkan</translation>
+    </message>
+    <message>
+        <source>Operator accounts</source>
+        <translation>Akun petugas</translation>
+    </message>
+    <message>
+        <source>Disable selected account</source>
+        <translation>Nonaktifkan akun terpilih</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Nama</translation>
+    </message>
+    <message>
+        <source>PIN</source>
+        <translation>PIN</translation>
+    </message>
+    <message>
+        <source>Operator</source>
+        <translation>Petugas</translation>
+    </message>
+    <message>
+        <source>Technician</source>
+        <translation>Teknisi</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>Peran</translation>
+    </message>
+    <message>
+        <source>Add account</source>
+        <translation>Tambah akun</translation>
+    </message>
+    <message>
+        <source>technician</source>
+        <translation>teknisi</translation>
+    </message>
+    <message>
+        <source>operator</source>
+        <translation>petugas</translation>
+    </message>
+    <message>
+        <source>(disabled)</source>
+        <translation>(nonaktif)</translation>
+    </message>
+    <message>
+        <source>Settings saved.</source>
+        <translation>Pengaturan tersimpan.</translation>
+    </message>
+    <message>
+        <source>Account {name} added.</source>
+        <translation>Akun {name} ditambahkan.</translation>
+    </message>
+    <message>
+        <source>You cannot disable your own account.</source>
+        <translation>Anda tidak bisa menonaktifkan akun Anda sendiri.</translation>
+    </message>
+</context>
+<context>
+    <name>SyncBadge</name>
+    <message>
+        <source>{n} changes saved on this kiosk</source>
+        <translation>{n} perubahan tersimpan di kios ini</translation>
+    </message>
+    <message>
+        <source>Not connected to the server yet</source>
+        <translation>Belum tersambung ke server</translation>
+    </message>
+    <message>
+        <source>Sending data…</source>
+        <translation>Mengirim data…</translation>
+    </message>
+    <message>
+        <source>Sync failed, will retry</source>
+        <translation>Gagal mengirim, akan dicoba lagi</translation>
+    </message>
+    <message>
+        <source>Waiting to send</source>
+        <translation>Menunggu dikirim</translation>
+    </message>
+    <message>
+        <source>All data sent</source>
+        <translation>Semua data sudah terkirim</translation>
+    </message>
+</context>
+<context>
+    <name>VillagePicker</name>
+    <message>
+        <source>Type the village name…</source>
+        <translation>Ketik nama desa…</translation>
+    </message>
+    <message>
+        <source>{village} — {district} district, {regency}</source>
+        <translation>{village} — Kec. {district}, {regency}</translation>
+    </message>
+    <message>
+        <source>No village with that name in this kiosk&apos;s region list</source>
+        <translation>Tidak ada desa dengan nama itu di daftar wilayah kios ini</translation>
+    </message>
+</context>
+</TS>
