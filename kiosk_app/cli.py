@@ -1,7 +1,8 @@
 """Command line for technicians and scripts: ``kiosk-app COMMAND --data-dir DIR ...``.
 
-Every command takes ``--data-dir`` after its name (or ``KIOSK_DATA_DIR``). Known
-failures print a clear message (Bahasa Indonesia first) and exit non-zero.
+With no command (or ``gui``) it opens the kiosk's screens. Every command takes
+``--data-dir`` after its name (or ``KIOSK_DATA_DIR``). Known failures print a clear
+message (Bahasa Indonesia first) and exit non-zero.
 """
 
 from __future__ import annotations
@@ -221,6 +222,13 @@ def cmd_bundle_export(args: argparse.Namespace, paths: KioskPaths) -> int:
     return 0
 
 
+def cmd_gui(args: argparse.Namespace, paths: KioskPaths) -> int:
+    """Open the kiosk's screens (the default when no command is given)."""
+    from kiosk_app.ui.app import run_gui
+
+    return run_gui(paths)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk-app", description="Etalase Desa kiosk")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -232,6 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=handler)
         return p
 
+    command("gui", cmd_gui, "open the kiosk's screens (default)")
     regions = sub.add_parser("regions", help="region list").add_subparsers(dest="regions_cmd")
     p = regions.add_parser("import", help="load the official list (CSV code,name,level)")
     p.add_argument("file")
@@ -270,6 +279,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler | None = getattr(args, "handler", None)
+    if handler is None and args.command is None:
+        handler = cmd_gui  # no command: the kiosk's screens
     if handler is None:
         parser.print_help()
         return 2

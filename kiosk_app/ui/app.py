@@ -10,7 +10,6 @@ import logging
 import sys
 from collections.abc import Sequence
 from logging.handlers import RotatingFileHandler
-from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt
 from PySide6.QtWidgets import QApplication
@@ -169,9 +168,9 @@ def create_qt_app(argv: Sequence[str] | None = None) -> QApplication:
     return qt_app
 
 
-def run_gui(data_dir: str | None = None, argv: Sequence[str] | None = None, **_: Any) -> int:
+def run_gui(paths: KioskPaths | None = None, argv: Sequence[str] | None = None) -> int:
     """Run the kiosk GUI until its window closes; returns the exit code."""
-    paths = resolve_paths(data_dir).ensure()
+    paths = (paths or resolve_paths()).ensure()
     setup_logging(paths)
     qt_app = create_qt_app(argv)
     removed = BlobStore(paths.blobs).discard_partials()
