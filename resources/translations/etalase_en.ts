@@ -364,16 +364,16 @@
         <translation>Consent recorded: {version}, {date}, by {operator}</translation>
     </message>
     <message>
-        <source>Choose the village from the list under the field.</source>
-        <translation>Choose the village from the list under the field.</translation>
-    </message>
-    <message>
         <source>Merchant registered.</source>
         <translation>Merchant registered.</translation>
     </message>
     <message>
         <source>Saved.</source>
         <translation>Saved.</translation>
+    </message>
+    <message>
+        <source>Type the village name, then choose it from the list.</source>
+        <translation>Type the village name, then choose it from the list.</translation>
     </message>
     <message>
         <source>Please fix the fields marked in red.</source>

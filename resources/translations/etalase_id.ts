@@ -364,16 +364,16 @@
         <translation>Persetujuan tercatat: {version}, {date}, oleh {operator}</translation>
     </message>
     <message>
-        <source>Choose the village from the list under the field.</source>
-        <translation>Pilih desa dari daftar di bawah kolom.</translation>
-    </message>
-    <message>
         <source>Merchant registered.</source>
         <translation>Penjual sudah terdaftar.</translation>
     </message>
     <message>
         <source>Saved.</source>
         <translation>Tersimpan.</translation>
+    </message>
+    <message>
+        <source>Type the village name, then choose it from the list.</source>
+        <translation>Ketik nama desa, lalu pilih dari daftar.</translation>
     </message>
     <message>
         <source>Please fix the fields marked in red.</source>

@@ -3,37 +3,17 @@
 This machine has no webcam (QMediaDevices.videoInputs() is empty), so the camera test
 attaches a stand-in video source: a QVideoFrameInput (Qt >= 6.8) fed generated frames
 into the same QMediaCaptureSession, QImageCapture and QVideoWidget viewfinder the real
-camera uses. Only the source differs from a real webcam; capture and retake are real.
+camera uses (``camera.attach_test_pattern``). Only the source differs from a real
+webcam; the viewfinder, capture, retake and photo processing are the real ones.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
-from PySide6.QtGui import QColor, QImage
-from PySide6.QtMultimedia import QMediaCaptureSession, QVideoFrame, QVideoFrameInput
 from PySide6.QtWidgets import QApplication, QPushButton
 
-from kiosk_app.ui.widgets.camera import CameraDialog
+from kiosk_app.ui.widgets.camera import CameraDialog, attach_test_pattern
 from tests.ui.conftest import click, idle
 from tests.ui.operator import create_first_technician, nav
-
-
-def attach_generated_frames(session: QMediaCaptureSession) -> object:
-    """A stand-in camera: 640x480 frames, changing colour, every 30 ms."""
-    frame_input = QVideoFrameInput(session)
-    session.setVideoFrameInput(frame_input)
-    timer = QTimer(session)
-    count = [0]
-
-    def feed() -> None:
-        image = QImage(640, 480, QImage.Format.Format_RGB32)
-        image.fill(QColor(200, (count[0] * 7) % 255, 40))
-        frame_input.sendVideoFrame(QVideoFrame(image))
-        count[0] += 1
-
-    timer.timeout.connect(feed)
-    timer.start(30)
-    return frame_input
 
 
 def open_new_product(qtbot, kiosk):
@@ -47,7 +27,7 @@ def open_new_product(qtbot, kiosk):
 def test_capture_retake_and_use_a_photo_from_a_stand_in_camera(kiosk, qtbot):
     editor = open_new_product(qtbot, kiosk)
     editor.photos.has_camera = lambda: False  # no real webcam here
-    editor.photos.camera_source = attach_generated_frames
+    editor.photos.camera_source = attach_test_pattern
 
     click(qtbot, editor.photos.strip.camera)
     qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), CameraDialog))

@@ -178,7 +178,7 @@ class MerchantFormPage(QWidget):
         editing = self._merchant_id is not None
         self.delete_button.setVisible(editing)
         self.products_panel.setVisible(editing)
-        self.status.setEnabled(editing)
+        self.errors.set_row_visible("status", editing)
         if editing:
             self.title.setText(self.tr("Merchant"))
             self.steps.setCurrentIndex(1)
@@ -255,13 +255,7 @@ class MerchantFormPage(QWidget):
         self.errors.clear()
         show_message(self.message, "")
         fields = self.values()
-        if self.village.code() is None and fields["village_code"]:
-            show_message(
-                self.errors.label("village_code"),
-                self.tr("Choose the village from the list under the field."),
-                error=True,
-            )
-            return
+        fields["village_code"] = self.village.code()  # only a village picked from the list
         merchant_id = self._merchant_id
         self.save_button.setEnabled(False)
         if merchant_id is None:
@@ -300,6 +294,12 @@ class MerchantFormPage(QWidget):
         if not isinstance(error, ValidationError):
             raise error
         loose = self.errors.show(error)
+        if self.village.code() is None and "village_code" in self.errors.fields_with_errors():
+            show_message(
+                self.errors.label("village_code"),
+                self.tr("Type the village name, then choose it from the list."),
+                error=True,
+            )
         show_message(
             self.message,
             "\n".join([self.tr("Please fix the fields marked in red."), *loose]),

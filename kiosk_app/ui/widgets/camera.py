@@ -9,9 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
-from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtMultimedia import QCamera, QImageCapture, QMediaCaptureSession, QMediaDevices
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, QTimer
+from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
+from PySide6.QtMultimedia import (
+    QCamera,
+    QImageCapture,
+    QMediaCaptureSession,
+    QMediaDevices,
+    QVideoFrame,
+    QVideoFrameInput,
+)
 from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import QDialog, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
@@ -37,6 +44,31 @@ def attach_default_camera(session: QMediaCaptureSession) -> object:
     session.setCamera(camera)
     camera.start()
     return camera
+
+
+def attach_test_pattern(session: QMediaCaptureSession) -> object:
+    """A stand-in camera: generated 640x480 frames every 30 ms through a QVideoFrameInput.
+
+    For tests and screenshots on PCs without a webcam; everything after the source
+    (viewfinder, QImageCapture, retake) is the same as with a real camera.
+    """
+    frame_input = QVideoFrameInput(session)
+    session.setVideoFrameInput(frame_input)
+    timer = QTimer(session)
+    count = [0]
+
+    def feed() -> None:
+        image = QImage(640, 480, QImage.Format.Format_RGB32)
+        image.fill(QColor(200, (count[0] * 7) % 255, 40))
+        painter = QPainter(image)
+        painter.fillRect(220, 140, 200, 200, QColor(250, 246, 236))
+        painter.end()
+        frame_input.sendVideoFrame(QVideoFrame(image))
+        count[0] += 1
+
+    timer.timeout.connect(feed)
+    timer.start(30)
+    return frame_input
 
 
 def image_to_jpeg(image: QImage, quality: int = 92) -> bytes:
@@ -103,6 +135,8 @@ class CameraDialog(QDialog):
         self.views.setCurrentIndex(0)
         self.capture_button.setVisible(True)
         self.capture_button.setEnabled(True)
+        self.capture_button.setDefault(True)
+        self.capture_button.setFocus()
         self.retake_button.setVisible(False)
         self.use_button.setVisible(False)
         show_message(self.message, "")

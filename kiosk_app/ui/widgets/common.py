@@ -84,6 +84,7 @@ class FieldErrors:
 
     def __init__(self) -> None:
         self._labels: dict[str, QLabel] = {}
+        self._rows: dict[str, tuple[QLabel, QWidget]] = {}
 
     def add_row(self, form: QFormLayout, label: str, editor: QWidget, field: str) -> None:
         """Add ``editor`` with its label, and an (initially hidden) error label below it."""
@@ -96,9 +97,15 @@ class FieldErrors:
         column.addWidget(error)
         editor.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         caption = QLabel(label)
+        caption.setProperty("role", "caption")
         caption.setBuddy(editor)
         form.addRow(caption, box)
         self._labels[field] = error
+        self._rows[field] = (caption, box)
+
+    def set_row_visible(self, field: str, visible: bool) -> None:
+        for widget in self._rows[field]:
+            widget.setVisible(visible)
 
     def label(self, field: str) -> QLabel:
         return self._labels[field]

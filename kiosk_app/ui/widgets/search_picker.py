@@ -15,6 +15,7 @@ from kiosk_app.ui.tasks import TaskRunner
 
 SEARCH_DELAY_MS = 200
 MAX_MATCHES = 12
+VISIBLE_ROWS = 5
 
 
 Query = Callable[[Store, str], list[dict[str, Any]]]
@@ -40,7 +41,6 @@ class SearchPicker(QWidget):
         self.edit.setClearButtonEnabled(True)
         column.addWidget(self.edit)
         self.matches = QListWidget()
-        self.matches.setMaximumHeight(200)
         self.matches.hide()
         self.matches.itemActivated.connect(self._choose)
         self.matches.itemClicked.connect(self._choose)
@@ -94,6 +94,10 @@ class SearchPicker(QWidget):
             empty.setFlags(Qt.ItemFlag.NoItemFlags)
             self.matches.addItem(empty)
         self.matches.setVisible(self.matches.count() > 0)
+        rows = min(self.matches.count(), VISIBLE_ROWS)
+        if rows:
+            row_height = self.matches.sizeHintForRow(0)
+            self.matches.setFixedHeight(rows * row_height + 2 * self.matches.frameWidth() + 4)
         if rows:
             self.matches.setCurrentRow(0)
 

@@ -1,0 +1,207 @@
+"""Screenshots of every kiosk screen in Bahasa Indonesia at 1366×768, into docs/screenshots/.
+
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
+
+Runs itself under ``xvfb-run`` (a real X server, so dialogs and the whole screen can be
+captured), on a fresh demo data folder: the demo regions, merchants and products of
+``kiosk-app demo``, a few generated product photos and a technician account. Then it
+drives the real screens the way an operator would and grabs the screen after each step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZE = (1366, 768)
+FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+PHOTOS = {  # demo product id -> (colour, label)
+    "0193a000-0000-7000-8000-000000000101": ((92, 58, 33), "KOPI ROBUSTA"),
+    "0193a000-0000-7000-8000-000000000102": ((60, 40, 30), "KOPI LUWAK"),
+    "0193a000-0000-7000-8000-000000000201": ((196, 120, 40), "KERIPIK PEDAS"),
+    "0193a000-0000-7000-8000-000000000202": ((214, 170, 80), "KERIPIK ORIGINAL"),
+    "0193a000-0000-7000-8000-000000000301": ((150, 30, 50), "TENUN SONGKE"),
+}
+
+
+def demo_photo(colour: tuple[int, int, int], label: str, portrait: bool = False) -> bytes:
+    """A simple generated product photo: a coloured package with its name on it."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    size = (900, 1200) if portrait else (1200, 900)
+    image = Image.new("RGB", size, (236, 232, 222))
+    draw = ImageDraw.Draw(image)
+    w, h = size
+    draw.rounded_rectangle([w * 0.22, h * 0.14, w * 0.78, h * 0.86], 40, fill=colour)
+    draw.rectangle([w * 0.22, h * 0.40, w * 0.78, h * 0.60], fill=(250, 246, 236))
+    font = ImageFont.truetype(str(FONT), 54) if FONT.exists() else ImageFont.load_default()
+    draw.text((w / 2, h / 2), label, fill=colour, font=font, anchor="mm")
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def prepare_data(data: Path) -> None:
+    """Demo catalog (as ``kiosk-app demo``), product photos and a technician account."""
+    from kiosk_app.cli import main as cli
+    from kiosk_app.media.blobs import BlobStore
+    from kiosk_app.media.pipeline import process_photo
+    from kiosk_app.paths import resolve_paths
+    from kiosk_app.store import operators, photos
+    from kiosk_app.store.store import Store
+
+    if cli(["demo", "--data-dir", str(data)]) != 0:
+        raise SystemExit("demo data failed to load")
+    paths = resolve_paths(data)
+    store = Store.open(paths.database)
+    try:
+        blobs = BlobStore(paths.blobs)
+        for product_id, (colour, label) in PHOTOS.items():
+            photos.add_photo(store, product_id, process_photo(demo_photo(colour, label)), blobs)
+        operators.create_operator(store, "Teknisi Desa", "123456", "technician")
+        operators.create_operator(store, "Ani Operator", "1234", "operator")
+    finally:
+        store.close()
+
+
+def shoot(out: Path, data: Path) -> list[Path]:
+    """Drive the screens and save one PNG per step (runs inside the X server)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication, QPushButton
+
+    from kiosk_app.paths import resolve_paths
+    from kiosk_app.ui.app import KioskApp, create_qt_app
+    from kiosk_app.ui.widgets.camera import CameraDialog, attach_test_pattern
+
+    qt_app = create_qt_app(["screenshots"])
+    kiosk = KioskApp(qt_app, resolve_paths(data))
+    window = kiosk.window
+    window.setGeometry(0, 0, *SIZE)
+    kiosk.start()
+    saved: list[Path] = []
+
+    def settle(ms: int = 600) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+        while kiosk.runner.pending:
+            QTimer.singleShot(50, loop.quit)
+            loop.exec()
+
+    def grab(name: str) -> None:
+        settle()
+        path = out / f"{name}.png"
+        QGuiApplication.primaryScreen().grabWindow(0).save(str(path))
+        saved.append(path)
+        print(path.relative_to(ROOT))
+
+    def button(name: str) -> QPushButton:
+        found = window.findChild(QPushButton, name)
+        assert found is not None, name
+        return found
+
+    login = window.page("login")
+    settle()
+    login.operator_list.setCurrentRow(1)  # by name: Ani Operator, Teknisi Desa
+    login.pin_edit.setText("123456")
+    grab("01-masuk")
+    login.submit()
+    grab("02-beranda")
+
+    kiosk.router.go("merchants")
+    grab("03-penjual")
+    merchants = window.page("merchants")
+    merchants.search.setText("kopi")
+    merchants._apply_search()
+    grab("04-penjual-cari")
+
+    kiosk.router.go("merchant_form")
+    grab("05-persetujuan")
+    form = window.page("merchant_form")
+    form.consent.read_check.setChecked(True)
+    form.consent.agree_button.click()
+    form.edits["business_name"].setText("Madu Hutan Pak Karto")
+    form.edits["owner_name"].setText("Karto")
+    form.edits["phone"].setText("0812 3")
+    form.village.edit.setText("Ternyang")
+    form.village._search()
+    grab("06-daftar-penjual-desa")
+    form.save()
+    grab("07-daftar-penjual-salah")
+
+    kiosk.router.go("merchant_form", merchant_id="0193a000-0000-7000-8000-000000000001")
+    grab("08-penjual-ubah")
+
+    kiosk.router.go("products")
+    grab("09-produk")
+    kiosk.router.go("product_editor", product_id="0193a000-0000-7000-8000-000000000101")
+    settle()
+    editor = window.page("product_editor")
+    extra = out.parent / "demo-extra-photo.jpg"
+    extra.write_bytes(demo_photo((92, 58, 33), "250 g", portrait=True))
+    editor.photos.add_photo_files([str(extra)])
+    settle(1500)
+    extra.unlink()
+    editor.photos.strip.list.setCurrentRow(1)
+    grab("10-produk-ubah")
+
+    editor.photos.has_camera = lambda: True
+    editor.photos.camera_source = attach_test_pattern
+    editor.photos.strip.camera.click()
+    settle(800)
+    dialog = QApplication.activeModalWidget()
+    grab("11-kamera")
+    if isinstance(dialog, CameraDialog):
+        dialog.capture_button.click()
+        settle(800)
+        grab("12-kamera-hasil")
+        dialog.reject()
+
+    kiosk.router.go("product_editor")
+    grab("13-produk-baru")
+    kiosk.router.go("settings")
+    grab("14-pengaturan")
+    button("lockButton").click()
+    grab("15-terkunci")
+    window.hide()
+    kiosk.close()
+    return saved
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    out = Path(args.out).resolve()
+    if not args.inside:
+        if shutil.which("xvfb-run") is None:
+            raise SystemExit("xvfb-run not found: install the xvfb package")
+        command = [
+            "xvfb-run", "--auto-servernum",
+            f"--server-args=-screen 0 {SIZE[0]}x{SIZE[1]}x24",
+            sys.executable, __file__, "--inside", "--out", str(out),
+        ]  # fmt: skip
+        env = {**os.environ, "QT_QPA_PLATFORM": "xcb"}
+        env.pop("KIOSK_DATA_DIR", None)
+        return subprocess.run(command, env=env, check=False).returncode
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="etalase-shots-") as folder:
+        data = Path(folder) / "kiosk"
+        prepare_data(data)
+        shoot(out, data)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main())
