@@ -84,6 +84,10 @@ def product_grid(model: QAbstractItemModel, draft_text: str, no_photo_text: str)
     grid.setResizeMode(QListView.ResizeMode.Adjust)
     grid.setMovement(QListView.Movement.Static)
     grid.setUniformItemSizes(True)
+    # Icon-mode layout is O(rows) per insert; batched layout keeps each step short, so
+    # the GUI thread never stalls as tens of thousands of products page in.
+    grid.setLayoutMode(QListView.LayoutMode.Batched)
+    grid.setBatchSize(100)
     grid.setGridSize(CARD)
     grid.setSpacing(0)
     grid.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)

@@ -1,0 +1,66 @@
+"""The shell: language switch, the sync badge's status object, and adding a page later."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QPushButton, QWidget
+
+from kiosk_app.ui import sync_status as st
+from kiosk_app.ui.i18n import current_language
+from kiosk_app.ui.sync_status import SyncStatus, SyncStatusSource
+from tests.ui.conftest import click, idle
+from tests.ui.operator import create_first_technician, nav
+
+
+def test_badge_says_not_connected_with_the_real_outbox_count(kiosk, qtbot):
+    create_first_technician(qtbot, kiosk)
+    badge = kiosk.window.sync_badge
+    qtbot.waitUntil(lambda: kiosk.sync_source.status.pending_changes is not None)
+
+    assert kiosk.sync_source.status.state == st.NOT_CONNECTED
+    assert kiosk.sync_source.status.pending_changes == 0
+    assert badge.text() == "Belum tersambung ke server"
+
+
+def test_a_sync_page_and_source_plug_in_without_touching_the_window(kiosk, qtbot):
+    create_first_technician(qtbot, kiosk)
+
+    class SyncPage(QWidget):
+        def __init__(self) -> None:
+            super().__init__()
+            self.entered = 0
+
+        def enter(self, params) -> None:
+            self.entered += 1
+
+    page = SyncPage()
+    source = SyncStatusSource()
+    kiosk.window.add_page("sync", page, title="Sinkron")
+    kiosk.window.set_sync_source(source)
+    source.publish(SyncStatus(st.PENDING, pending_changes=3, pending_photos=1))
+
+    assert kiosk.window.sync_badge.text() == "Menunggu dikirim · 3 perubahan tersimpan di kios ini"
+    click(qtbot, kiosk.window.sync_badge)
+    assert kiosk.window.current_key() == "sync" and page.entered == 1
+
+
+def test_switching_language_rebuilds_the_screens_and_keeps_the_session(kiosk, qtbot):
+    create_first_technician(qtbot, kiosk)
+    nav(qtbot, kiosk, "settings")
+    settings = kiosk.window.page("settings")
+    settings.language.setCurrentIndex(settings.language.findData("en"))
+    click(qtbot, settings.findChild(QPushButton, "applySettings"))
+    idle(qtbot, kiosk)
+
+    try:
+        assert current_language() == "en"
+        window = kiosk.window
+        qtbot.addWidget(window)
+        assert window.current_key() == "settings" and not kiosk.session.is_locked
+        assert window.findChild(QPushButton, "nav_merchants").text() == "Merchants"
+        assert window.sync_badge.text().startswith("Not connected to the server yet")
+        stored = kiosk.store_thread.call(lambda s: s.get_setting("ui.language"))
+        assert stored == "en"
+    finally:
+        kiosk.set_language("id")
+    assert kiosk.window.findChild(QPushButton, "nav_merchants").text() == "Penjual"
+    assert kiosk.window.findChild(QLabel, "operatorLabel").text() == "Teknisi Desa"
