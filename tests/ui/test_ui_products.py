@@ -110,3 +110,64 @@ def test_product_with_two_photos_price_change_search_and_delete(kiosk, qtbot, tm
     assert photos_left == []
     assert kiosk.window.current_key() == "products"
     qtbot.waitUntil(lambda: grid_page.model.rowCount() == 0)
+
+
+def test_new_product_from_the_grid_needs_a_merchant_and_refuses_a_bad_photo(kiosk, qtbot, tmp_path):
+    create_first_technician(qtbot, kiosk)
+    merchant_id = register_merchant(qtbot, kiosk, "Tenun Mama Yosefina")
+    nav(qtbot, kiosk, "products")
+    click(qtbot, kiosk.window.page("products").findChild(QPushButton, "newProduct"))
+    idle(qtbot, kiosk)
+    editor = kiosk.window.page("product_editor")
+    assert editor.merchant_picker.isVisible()
+
+    # A file that is no photo is refused with a message; the good one is kept
+    (tmp_path / "catatan.jpg").write_text("bukan foto")
+    good = make_jpeg(tmp_path / "kain.jpg", (150, 30, 50))
+    editor.photos.add_photo_files([str(tmp_path / "catatan.jpg"), str(good)])
+    photos = editor.photos
+    qtbot.waitUntil(lambda: not photos.processing and len(photos.strip.items) == 1)
+    assert photos.errors.isVisible() and "catatan.jpg" in photos.errors.text()
+
+    # Saving without a merchant shows the error next to the merchant field
+    qtbot.keyClicks(editor.name_edit, "Kain Songke")
+    qtbot.keyClicks(editor.price_edit, "850000")
+    click(qtbot, editor.save_button)
+    idle(qtbot, kiosk)
+    assert "wajib" in editor.errors.label("merchant_id").text()
+    assert editor._product_id is None
+
+    # Picking the merchant by typing part of the name lets it save
+    picker = editor.merchant_picker
+    qtbot.keyClicks(picker.edit, "tenun")
+    qtbot.waitUntil(lambda: picker.matches.isVisible() and picker.matches.count() == 1)
+    idle(qtbot, kiosk)
+    rect = picker.matches.visualItemRect(picker.matches.item(0))
+    qtbot.mouseClick(picker.matches.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    click(qtbot, editor.save_button)
+    idle(qtbot, kiosk)
+
+    product_id = editor._product_id
+    assert product_id is not None
+    product = kiosk.store_thread.call(lambda s: s.get("product", product_id))
+    assert (product["merchant_id"], product["price"]) == (merchant_id, 850000)
+    assert len(kiosk.store_thread.call(lambda s: s.photos_of(product_id))) == 1
+
+
+def test_at_most_nine_photos(kiosk, qtbot, tmp_path):
+    create_first_technician(qtbot, kiosk)
+    register_merchant(qtbot, kiosk)
+    click(qtbot, kiosk.window.page("merchant_form").findChild(QPushButton, "addProductForMerchant"))
+    idle(qtbot, kiosk)
+    editor = kiosk.window.page("product_editor")
+    files = [
+        str(make_jpeg(tmp_path / f"p{n}.jpg", (n * 20, 90, 90), (240, 180))) for n in range(10)
+    ]
+
+    editor.photos.add_photo_files(files)
+    photos = editor.photos
+    qtbot.waitUntil(lambda: not photos.processing, timeout=20000)
+
+    assert len(photos.strip.items) == 9
+    assert "9" in photos.errors.text()
+    assert not photos.strip.add_files.isEnabled() and not photos.strip.camera.isEnabled()

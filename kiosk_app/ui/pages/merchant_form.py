@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import phonenumbers
 from PySide6.QtCore import QModelIndex
 from PySide6.QtWidgets import (
     QComboBox,
@@ -43,8 +44,18 @@ from kiosk_app.ui.widgets.common import (
 from kiosk_app.ui.widgets.product_card import product_grid
 from kiosk_app.ui.widgets.search_picker import VillagePicker
 
-TEXT_FIELDS = ("business_name", "owner_name", "phone", "address")
 OPTIONAL_FIELDS = ("nib", "npwp", "pirt", "halal_cert", "email")
+
+
+def national_phone(e164: str | None) -> str:
+    """``0812-3456-7890`` for a stored ``+6281234567890`` (how operators write it)."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, "ID")
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 class MerchantFormPage(QWidget):
@@ -199,6 +210,7 @@ class MerchantFormPage(QWidget):
             return
         for field, edit in self.edits.items():
             edit.setText(row.get(field) or "")
+        self.edits["phone"].setText(national_phone(row.get("phone")))
         self.title.setText(row["business_name"])
         label = self.village.describe({"name": row["village"] or row["village_code"], **row})
         self.village.set_choice(row["village_code"], label)

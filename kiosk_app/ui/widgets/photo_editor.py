@@ -71,7 +71,7 @@ class PhotoEditor(QWidget):
         room = self.strip.room() - self.processing
         if len(paths) > room:
             show_message(
-                self.photo_errors,
+                self.errors,
                 self.tr("Only {n} more photos fit (at most 9 per product).").format(n=max(room, 0)),
                 error=True,
             )
