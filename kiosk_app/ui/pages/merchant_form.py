@@ -190,10 +190,10 @@ class MerchantFormPage(QWidget):
         self.delete_button.setVisible(editing)
         self.products_panel.setVisible(editing)
         self.errors.set_row_visible("status", editing)
-        if editing:
+        if self._merchant_id is not None:
             self.title.setText(self.tr("Merchant"))
             self.steps.setCurrentIndex(1)
-            merchant_id = self._merchant_id
+            merchant_id: str = self._merchant_id
             self._runner.run_task(
                 lambda store: queries.merchant_detail(store, merchant_id),
                 self._show_merchant,

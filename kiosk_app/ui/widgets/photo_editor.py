@@ -4,6 +4,7 @@ them off the GUI thread, and show them in order in a PhotoStrip."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -78,7 +79,7 @@ class PhotoEditor(QWidget):
         else:
             show_message(self.errors, "")
         for path in paths[: max(room, 0)]:
-            self._process(lambda p=Path(path): _processed(p), Path(path).name)
+            self._process(partial(_processed, Path(path)), Path(path).name)
 
     def _open_camera(self) -> None:
         if not self.has_camera() and self.camera_source is None:

@@ -39,9 +39,9 @@ class ProductCardDelegate(QStyledItemDelegate):
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
         painter.save()
-        rect = option.rect.adjusted(6, 6, -6, -6)  # type: ignore[attr-defined]
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
-        focused = bool(option.state & QStyle.StateFlag.State_HasFocus)  # type: ignore[attr-defined]
+        rect = option.rect.adjusted(6, 6, -6, -6)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        focused = bool(option.state & QStyle.StateFlag.State_HasFocus)
         painter.setPen(QColor("#1b6e4f") if selected or focused else QColor("#d0d7d3"))
         painter.setBrush(QColor("#e8f3ee") if selected else QColor("white"))
         painter.drawRoundedRect(rect, 8, 8)

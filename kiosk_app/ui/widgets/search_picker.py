@@ -94,10 +94,10 @@ class SearchPicker(QWidget):
             empty.setFlags(Qt.ItemFlag.NoItemFlags)
             self.matches.addItem(empty)
         self.matches.setVisible(self.matches.count() > 0)
-        rows = min(self.matches.count(), VISIBLE_ROWS)
-        if rows:
+        visible = min(self.matches.count(), VISIBLE_ROWS)
+        if visible:
             row_height = self.matches.sizeHintForRow(0)
-            self.matches.setFixedHeight(rows * row_height + 2 * self.matches.frameWidth() + 4)
+            self.matches.setFixedHeight(visible * row_height + 2 * self.matches.frameWidth() + 4)
         if rows:
             self.matches.setCurrentRow(0)
 
