@@ -76,7 +76,7 @@ def image_to_jpeg(image: QImage, quality: int = 92) -> bytes:
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, b"JPEG", quality)
+    image.save(buffer, "JPEG", quality)  # type: ignore[call-overload]  # stubs want bytes
     buffer.close()
     return bytes(data.data())
 
