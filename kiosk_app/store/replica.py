@@ -127,6 +127,10 @@ def _apply_change(store: Store, change: Mapping[str, Any], now: str) -> None:
     pending, pending_stock = _pending_fields(store, entity, row_id)
     current = store.get(entity, row_id)
     if current is None:
+        # Columns with a schema default keep it rather than an explicit NULL.
+        values = {
+            k: v for k, v in values.items() if v is not None or k not in ("status", "deleted")
+        }
         row = {"id": row_id, **values, "clocks": json.dumps(stamps)}
         row.update(created_at=now, updated_at=now)
         if total_stock is not None:

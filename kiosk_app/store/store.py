@@ -32,6 +32,13 @@ def utcnow() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
+# Written into a new record's first mutation, so every replica holds the same values.
+CREATE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "merchant": {"status": "active"},
+    "product": {"status": "draft"},
+}
+
+
 class NotFoundError(LookupError):
     def __init__(self, entity: str, row_id: str) -> None:
         super().__init__(f"{entity} {row_id} not found")
@@ -89,6 +96,8 @@ class Store:
         spec = ENTITIES[entity]
         values = dict(fields)
         stock = values.pop(STOCK_FIELD, None) if entity == "product" else None
+        for name, default in CREATE_DEFAULTS.get(entity, {}).items():
+            values.setdefault(name, default)
         clean = validation.validate_fields(entity, values, partial=False)
         if stock is not None:
             stock = validation.validate_stock(stock)

@@ -1,0 +1,168 @@
+"""``kiosk-server``: serve, enroll codes, devices, revoke, regions import, export, bundles.
+
+Every command takes ``--data-dir DIR`` and ``--database URL`` after its name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from kiosk_server.config import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, object] = {}
+    if args.data_dir:
+        overrides["data_dir"] = Path(args.data_dir)
+    if args.database:
+        overrides["database_url"] = args.database
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def _engine(settings: Settings):  # type: ignore[no-untyped-def]
+    from kiosk_server.db import make_engine, migrate
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.db_url)
+    migrate(engine)
+    return engine
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from kiosk_server.app import configure_logging, create_app
+
+    configure_logging()
+    app = create_app(_settings(args))
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
+    return 0
+
+
+def cmd_enroll_code(args: argparse.Namespace) -> int:
+    from kiosk_server.devices import EnrollError, new_enroll_code
+
+    settings = _settings(args)
+    ttl = args.ttl_hours if args.ttl_hours is not None else settings.enroll_ttl_hours
+    try:
+        code = new_enroll_code(_engine(settings), args.region, ttl)
+    except EnrollError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"Kode pendaftaran untuk wilayah {args.region}, berlaku {ttl:g} jam, sekali pakai:")
+    print(code)
+    return 0
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    from kiosk_server.devices import list_devices
+
+    rows = list_devices(_engine(_settings(args)))
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(f"{'id':36}  {'name':20} {'region':14} {'last seen':24} {'app':8} status")
+    for r in rows:
+        status = "revoked" if r["revoked_at"] else "active"
+        print(
+            f"{r['id']:36}  {r['name'][:20]:20} {r['region']:14} {r['last_seen'] or '-':24} "
+            f"{r['app_version'] or '-':8} {status}"
+        )
+    return 0
+
+
+def cmd_revoke(args: argparse.Namespace) -> int:
+    from kiosk_server.devices import revoke
+
+    if revoke(_engine(_settings(args)), args.device_id):
+        print(f"revoked {args.device_id}")
+        return 0
+    print(f"error: no active device {args.device_id}", file=sys.stderr)
+    return 1
+
+
+def cmd_regions_import(args: argparse.Namespace) -> int:
+    from kiosk_server.regions import import_regions
+
+    try:
+        changed = import_regions(_engine(_settings(args)), Path(args.file))
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"regions imported: {changed} new or changed")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from kiosk_server.export import export
+
+    count = export(_engine(_settings(args)), args.format, Path(args.out))
+    print(f"exported {count} records to {args.out}")
+    return 0
+
+
+def cmd_bundle_import(args: argparse.Namespace) -> int:
+    from kiosk_server.bundles import BundleImportError, import_bundle
+
+    settings = _settings(args)
+    try:
+        report = import_bundle(_engine(settings), settings, Path(args.path))
+    except BundleImportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(report))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk-server", description="Etalase Desa server")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def command(
+        parent: argparse._SubParsersAction[argparse.ArgumentParser],
+        name: str,
+        fn: object,
+        help_text: str,
+    ) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = parent.add_parser(name, help=help_text)
+        p.add_argument("--data-dir", help="server data folder (SQLite file, blobs)")
+        p.add_argument("--database", help="database URL (default: SQLite in the data folder)")
+        p.set_defaults(fn=fn)
+        return p
+
+    p = command(sub, "serve", cmd_serve, "run the HTTP API")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p = command(sub, "enroll-code", cmd_enroll_code, "print a one-time enrollment code")
+    p.add_argument("--region", required=True, help="region code at any level, e.g. 35.07")
+    p.add_argument("--ttl-hours", type=float)
+    command(sub, "devices", cmd_devices, "list devices").add_argument("--json", action="store_true")
+    command(sub, "revoke", cmd_revoke, "revoke a device").add_argument("device_id")
+    regions = sub.add_parser("regions", help="region list").add_subparsers(
+        dest="sub", required=True
+    )
+    command(regions, "import", cmd_regions_import, "import CSV code,name,level").add_argument(
+        "file"
+    )
+    p = command(sub, "export", cmd_export, "export merchants and products")
+    p.add_argument("--format", choices=("csv", "jsonl"), default="jsonl")
+    p.add_argument("--out", required=True, help="output folder")
+    bundle = sub.add_parser("bundle", help="USB bundles").add_subparsers(dest="sub", required=True)
+    command(bundle, "import", cmd_bundle_import, "apply a kiosk's signed bundle").add_argument(
+        "path"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    code: int = args.fn(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,176 @@
+"""The server's tables (SQLAlchemy Core), the engine, and migrations run on start.
+
+Records keep their synced fields as columns, a JSON map of per-field clock stamps,
+the region code that scopes them (the merchant's village) and ``seq``: their place in
+the one server-wide change sequence that device cursors walk.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Engine,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    create_engine,
+    event,
+)
+
+from kiosk_app.domain.records import ENTITIES
+
+metadata = MetaData()
+
+
+def _record_table(entity: str, extra: list[Column[object]]) -> Table:
+    spec = ENTITIES[entity]
+    columns: list[Column[object]] = [Column("id", Text, primary_key=True)]
+    for name in spec.fields:
+        kind = BigInteger if name in spec.integer_fields else Text
+        columns.append(Column(name, kind))
+    columns += [
+        Column("clocks", Text, nullable=False),
+        Column("scope_code", Text, nullable=False, index=True),
+        Column("seq", BigInteger, index=True),
+        Column("created_at", Text, nullable=False),
+        Column("updated_at", Text, nullable=False),
+        *extra,
+    ]
+    return Table(entity, metadata, *columns)
+
+
+merchant = _record_table("merchant", [])
+product = _record_table(
+    "product",
+    [
+        Column("stock", BigInteger, nullable=False, default=0),
+        Column("stock_nodes", Text, nullable=False, default="[]"),
+    ],
+)
+photo = _record_table("photo", [])
+RECORD_TABLES = {"merchant": merchant, "product": product, "photo": photo}
+
+region = Table(
+    "region",
+    metadata,
+    Column("code", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("level", Text, nullable=False),
+    Column("parent_code", Text),
+    Column("seq", BigInteger, index=True),
+)
+device = Table(
+    "device",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("region", Text, nullable=False),
+    Column("node_id", Text),
+    Column("token_hash", Text, nullable=False, unique=True),
+    Column("app_version", Text),
+    Column("created_at", Text, nullable=False),
+    Column("last_seen", Text),
+    Column("revoked_at", Text),
+)
+enroll_code = Table(
+    "enroll_code",
+    metadata,
+    Column("code_hash", Text, primary_key=True),
+    Column("region", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("expires_at", Text, nullable=False),
+    Column("used_at", Text),
+    Column("device_id", Text),
+)
+applied_mutation = Table(
+    "applied_mutation",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("device_id", Text, nullable=False),
+    Column("status", Text, nullable=False),  # "accepted" or a rejection code
+    Column("message", Text),
+    Column("applied_at", Text, nullable=False),
+)
+conflict = Table(
+    "conflict",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("entity", Text, nullable=False),
+    Column("row_id", Text, nullable=False, index=True),
+    Column("field", Text, nullable=False),
+    Column("lost_value", Text),
+    Column("lost_hlc", Text, nullable=False),
+    Column("won_value", Text),
+    Column("won_hlc", Text, nullable=False),
+    Column("device_id", Text),
+    Column("created_at", Text, nullable=False),
+)
+blob = Table(
+    "blob",
+    metadata,
+    Column("sha256", Text, primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("uploaded_by", Text),
+    Column("created_at", Text, nullable=False),
+)
+upload = Table(
+    "upload",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("device_id", Text, nullable=False),
+    Column("sha256", Text, nullable=False),
+    Column("length", BigInteger, nullable=False),
+    Column("kind", Text),
+    Column("created_at", Text, nullable=False),
+    Column("completed_at", Text),
+)
+# One row: the last value handed out of the server-wide change sequence. Writers take
+# its row lock just before commit, so sequence order is commit order and a reader
+# walking ``seq > cursor`` can never skip a row that commits later.
+counter = Table(
+    "counter",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # SQLAlchemy's recipe: let us issue BEGIN ourselves (pysqlite defers it).
+            dbapi_conn.isolation_level = None
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(conn: Any) -> None:
+            # Take the write lock up front: two readers upgrading to writers deadlock.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the database to the latest schema (Alembic, same scripts for both databases)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")

@@ -1,0 +1,1 @@
+"""Alembic migration scripts for the central server (SQLite and PostgreSQL alike)."""
