@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
 
 from kiosk_server.config import Settings
 
@@ -23,7 +27,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)  # type: ignore[arg-type]
 
 
-def _engine(settings: Settings):  # type: ignore[no-untyped-def]
+def _engine(settings: Settings) -> Engine:
     from kiosk_server.db import make_engine, migrate
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -35,11 +39,27 @@ def _engine(settings: Settings):  # type: ignore[no-untyped-def]
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from kiosk_server.app import configure_logging, create_app
+    from kiosk_server.app import create_app
+    from kiosk_server.logs import configure_logging
 
     configure_logging()
-    app = create_app(_settings(args))
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
+    settings = _settings(args)
+    common: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "log_config": None,
+        "access_log": False,
+        "timeout_keep_alive": 75,  # satellite round trips: keep connections for reuse
+    }
+    if args.workers <= 1:
+        uvicorn.run(create_app(settings), **common)
+        return 0
+    _engine(settings).dispose()  # migrate once, before the workers start
+    # Workers build their own app from the environment (KIOSK_SERVER_*, DATABASE_URL).
+    os.environ["KIOSK_SERVER_DATA_DIR"] = str(settings.data_dir)
+    if settings.database_url:
+        os.environ["DATABASE_URL"] = settings.database_url
+    uvicorn.run("kiosk_server.app:app_from_env", factory=True, workers=args.workers, **common)
     return 0
 
 
@@ -137,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(sub, "serve", cmd_serve, "run the HTTP API")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL)")
     p = command(sub, "enroll-code", cmd_enroll_code, "print a one-time enrollment code")
     p.add_argument("--region", required=True, help="region code at any level, e.g. 35.07")
     p.add_argument("--ttl-hours", type=float)

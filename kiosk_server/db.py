@@ -15,6 +15,7 @@ from alembic.config import Config
 from sqlalchemy import (
     BigInteger,
     Column,
+    Connection,
     Engine,
     Integer,
     MetaData,
@@ -142,6 +143,7 @@ counter = Table(
 )
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+READ_ONLY = "kiosk_read_only"
 
 
 def make_engine(url: str) -> Engine:
@@ -159,12 +161,25 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         @event.listens_for(engine, "begin")
-        def _begin_immediate(conn: Any) -> None:
-            # Take the write lock up front: two readers upgrading to writers deadlock.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        def _begin(conn: Any) -> None:
+            # Writers take the write lock up front (two readers upgrading to writers
+            # deadlock); a read-only transaction is a plain WAL snapshot that blocks nobody.
+            if conn.get_execution_options().get(READ_ONLY):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def is_postgres(engine_or_conn: Engine | Connection) -> bool:
+    return engine_or_conn.dialect.name == "postgresql"
+
+
+def read_only(conn: Connection) -> Connection:
+    """Mark a connection's transactions as reads (SQLite: no write lock taken)."""
+    return conn.execution_options(**{READ_ONLY: True})
 
 
 def migrate(engine: Engine) -> None:

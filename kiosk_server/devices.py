@@ -22,6 +22,7 @@ from kiosk_server.db import device, enroll_code, region
 # No 0/O, 1/I/L, 5/S, 2/Z: easy to read aloud and type.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRTUVWXY346789"
 CODE_LENGTH = 10
+TOUCH_INTERVAL_S = 60
 
 
 class EnrollError(ValueError):
@@ -138,12 +139,22 @@ def device_for_token(engine: Engine, token: str) -> dict[str, Any] | None:
     return None if row is None else dict(row._mapping)
 
 
-def touch(engine: Engine, device_id: str, app_version: str | None) -> None:
+def touch(engine: Engine, found: dict[str, Any], app_version: str | None) -> None:
+    """Note that a device was seen (and its app version): at most one write a minute."""
+    version = app_version or found["app_version"]
+    last = found["last_seen"]
+    now = datetime.now(UTC)
+    if (
+        version == found["app_version"]
+        and last
+        and now - datetime.fromisoformat(last) < timedelta(seconds=TOUCH_INTERVAL_S)
+    ):
+        return
     with engine.begin() as conn:
         conn.execute(
             update(device)
-            .where(device.c.id == device_id)
-            .values(last_seen=now_iso(), app_version=app_version)
+            .where(device.c.id == found["id"])
+            .values(last_seen=now.isoformat(timespec="milliseconds"), app_version=version)
         )
 
 

@@ -1,27 +1,34 @@
-"""Apply pushed mutations and collect changes for a device (DESIGN §5), without HTTP.
+"""Apply a device's pushed mutations (DESIGN §5), without HTTP.
 
-Push runs in one transaction: each mutation is applied at most once (its id is recorded
-with its outcome), checked against the device's region, validated, and merged field by
-field with the same rule the kiosks use; stock moves add up. Only at the end does the
-transaction take the change-sequence counter's row lock and number the rows it touched,
-so sequence order equals commit order. Pull then reads rows past the device's cursor in
-its region, in sequence order.
+A push is one transaction. Each mutation is applied at most once: its id is recorded
+with its outcome, and a mutation sent again is answered from that record. A mutation is
+checked against the device's region, validated with the domain rules, and merged field
+by field with the rule every kiosk uses (``merge_fields``); stock moves add up. Only at
+the end does the transaction take the change-sequence counter's row lock and number the
+rows it touched, so on PostgreSQL too sequence order equals commit order and a reader
+walking ``seq > cursor`` never skips a row that commits later (see ``pull``).
+
+On PostgreSQL, rows are read ``FOR UPDATE`` (the clock map is read, merged and written
+back), a device's own pushes are serialised by an advisory lock (a retried request may
+overlap its first try), and a deadlock between two devices' batches is retried whole.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, and_, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Table, insert, select, text, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from kiosk_app.domain.errors import ValidationError
 from kiosk_app.domain.hlc import MAX_DRIFT_MS, Stamp
 from kiosk_app.domain.merge import merge_fields
 from kiosk_app.domain.records import ENTITIES, STOCK_FIELD
-from kiosk_app.domain.regions import ancestors, in_scope
+from kiosk_app.domain.regions import in_scope
 from kiosk_app.domain.validation import validate_fields
 from kiosk_app.sync.protocol import (
     REJECT_INVALID,
@@ -31,8 +38,16 @@ from kiosk_app.sync.protocol import (
     ProtocolError,
     parse_mutation,
 )
-from kiosk_server.db import RECORD_TABLES, applied_mutation, blob, conflict, counter, region
+from kiosk_server.db import RECORD_TABLES, applied_mutation, conflict, counter, is_postgres
 from kiosk_server.devices import now_iso
+
+log = logging.getLogger(__name__)
+# Outcomes that depend on what else the server holds are not remembered: a product sent
+# before its merchant is refused now but may apply when sent again later.
+TRANSIENT_REJECTIONS = frozenset({REJECT_UNKNOWN_PARENT})
+PUSH_ATTEMPTS = 5
+# SQLSTATEs worth retrying a whole push for: deadlock, serialization failure.
+RETRY_SQLSTATES = frozenset({"40P01", "40001"})
 
 
 class Rejection(Exception):
@@ -54,105 +69,107 @@ class PushResult:
 class DeviceScope:
     device_id: str
     region: str
-    node_id: str | None
 
 
-def _scope_filter(table: Table, scope: str) -> Any:
-    return or_(table.c.scope_code == scope, table.c.scope_code.like(scope + ".%"))
+@dataclass
+class _Batch:
+    scope: DeviceScope
+    now: str
+    server_ms: int
+    result: PushResult = field(default_factory=PushResult)
+    touched: set[tuple[str, str]] = field(default_factory=set)
 
 
-def _get(conn: Connection, table: Table, row_id: str) -> dict[str, Any] | None:
-    row = conn.execute(select(table).where(table.c.id == row_id)).first()
+def _get(conn: Connection, table: Table, row_id: str, *, lock: bool) -> dict[str, Any] | None:
+    query = select(table).where(table.c.id == row_id)
+    if lock and is_postgres(conn):
+        query = query.with_for_update()
+    row = conn.execute(query).first()
     return None if row is None else dict(row._mapping)
 
 
-def _parent_scope(
-    conn: Connection, m: Mutation, fields: Mapping[str, Any], current: Mapping[str, Any] | None
+def _out_of_scope(scope: DeviceScope) -> Rejection:
+    return Rejection(
+        REJECT_OUT_OF_SCOPE,
+        f"Data ini di luar wilayah kios ({scope.region}); tidak diterima server. "
+        f"(Outside this device's region {scope.region}.)",
+    )
+
+
+def _unknown_parent(entity: str, row_id: object) -> Rejection:
+    return Rejection(
+        REJECT_UNKNOWN_PARENT,
+        f"Data induk ({entity} {row_id}) belum ada di server; kirim itu dulu. "
+        f"({entity} {row_id} is not on the server; send it first.)",
+    )
+
+
+def _scope_of(
+    conn: Connection, entity: str, fields: Mapping[str, Any], current: Mapping[str, Any] | None
 ) -> str:
-    """The region code a record belongs to: a merchant's village, else its parent's."""
-    spec = ENTITIES[m.entity]
-    if m.entity == "merchant":
+    """The region a record belongs to: a merchant's village, else its parent's region."""
+    if entity == "merchant":
         code = fields.get("village_code") or (current or {}).get("village_code")
         if not code:
             raise Rejection(REJECT_INVALID, "merchant needs a village_code")
         return str(code)
+    spec = ENTITIES[entity]
     assert spec.parent is not None
     key, parent_entity = spec.parent
-    parent_id = fields.get(key) or (current or {}).get(key)
-    parent = _get(conn, RECORD_TABLES[parent_entity], str(parent_id)) if parent_id else None
+    parent_id = fields.get(key) if key in fields else (current or {}).get(key)
+    if not parent_id:
+        raise _unknown_parent(parent_entity, parent_id)
+    table = RECORD_TABLES[parent_entity]
+    query = select(table.c.scope_code).where(table.c.id == str(parent_id))
+    if is_postgres(conn):
+        query = query.with_for_update(read=True)  # its region cannot move under us
+    parent = conn.execute(query).first()
     if parent is None:
-        raise Rejection(
-            REJECT_UNKNOWN_PARENT,
-            f"{parent_entity} {parent_id} is not on the server; send it first",
-        )
-    return str(parent["scope_code"])
+        raise _unknown_parent(parent_entity, parent_id)
+    return str(parent.scope_code)
 
 
-def _check_stamp(stamp: str, server_ms: int) -> None:
-    if Stamp.parse(stamp).wall_ms > server_ms + MAX_DRIFT_MS:
-        raise Rejection(REJECT_INVALID, "clock stamp too far in the future: check the PC's clock")
-
-
-def apply_mutation(
-    conn: Connection,
-    scope: DeviceScope,
-    m: Mutation,
-    now: str,
-    server_ms: int,
-    result: PushResult,
-    touched: set[tuple[str, str]],
-) -> None:
-    """Apply one mutation (already known to be new) or raise Rejection."""
-    table = RECORD_TABLES[m.entity]
-    _check_stamp(m.hlc, server_ms)
-    current = _get(conn, table, m.row_id)
-    if m.op == "stock":
-        if current is None:
-            raise Rejection(REJECT_UNKNOWN_PARENT, f"product {m.row_id} is not on the server")
-        if not in_scope(current["scope_code"], scope.region):
-            raise Rejection(REJECT_OUT_OF_SCOPE, _out_of_scope(scope))
-        nodes = set(json.loads(current["stock_nodes"]))
-        nodes.add(Stamp.parse(m.hlc).node)
-        conn.execute(
-            update(table)
-            .where(table.c.id == m.row_id)
-            .values(
-                stock=table.c.stock + int(m.fields[STOCK_FIELD]),
-                stock_nodes=json.dumps(sorted(nodes)),
-                updated_at=now,
-                seq=None,
-            )
-        )
-        touched.add((m.entity, m.row_id))
+def _rescope_children(conn: Connection, b: _Batch, entity: str, row_id: str, code: str) -> None:
+    """A merchant moved village, or a product moved merchant: its descendants follow."""
+    children = {"merchant": ("product", "merchant_id"), "product": ("photo", "product_id")}
+    if entity not in children:
         return
-    try:
-        values = validate_fields(m.entity, m.fields, partial=current is not None)
-    except ValidationError as exc:
-        raise Rejection(REJECT_INVALID, exc.message("id") + " / " + exc.message("en")) from exc
-    scope_code = _parent_scope(conn, m, values, current)
-    if current is not None and not in_scope(current["scope_code"], scope.region):
-        raise Rejection(REJECT_OUT_OF_SCOPE, _out_of_scope(scope))
-    if not in_scope(scope_code, scope.region):
-        raise Rejection(REJECT_OUT_OF_SCOPE, _out_of_scope(scope))
-    if m.entity == "photo":
-        result.photo_blobs.update(v for k, v in values.items() if k in ("sha256", "thumb_sha256"))
+    child, key = children[entity]
+    table = RECORD_TABLES[child]
+    ids = [r[0] for r in conn.execute(select(table.c.id).where(table.c[key] == row_id))]
+    if not ids:
+        return
+    conn.execute(update(table).where(table.c.id.in_(ids)).values(scope_code=code, seq=None))
+    b.touched.update((child, i) for i in ids)
+    for child_id in ids:
+        _rescope_children(conn, b, child, child_id, code)
+
+
+def _apply_stock(conn: Connection, b: _Batch, m: Mutation) -> None:
+    table = RECORD_TABLES["product"]
+    current = _get(conn, table, m.row_id, lock=True)
     if current is None:
-        row = {
-            "id": m.row_id,
-            **values,
-            "clocks": json.dumps(dict.fromkeys(values, m.hlc)),
-            "scope_code": scope_code,
-            "created_at": now,
-            "updated_at": now,
-            "seq": None,
-        }
-        conn.execute(insert(table).values(**row))
-        touched.add((m.entity, m.row_id))
-        return
-    clocks: dict[str, str] = json.loads(current["clocks"])
-    merged = merge_fields(current, clocks, values, m.hlc)
-    for loser in merged.losers:
-        record = {
+        raise _unknown_parent("product", m.row_id)
+    if not in_scope(current["scope_code"], b.scope.region):
+        raise _out_of_scope(b.scope)
+    nodes = set(json.loads(current["stock_nodes"]))
+    nodes.add(Stamp.parse(m.hlc).node)
+    conn.execute(
+        update(table)
+        .where(table.c.id == m.row_id)
+        .values(
+            stock=table.c.stock + int(m.fields[STOCK_FIELD]),
+            stock_nodes=json.dumps(sorted(nodes)),
+            updated_at=b.now,
+            seq=None,
+        )
+    )
+    b.touched.add(("product", m.row_id))
+
+
+def _record_losers(conn: Connection, b: _Batch, m: Mutation, losers: list[Any]) -> None:
+    for loser in losers:
+        entry = {
             "entity": m.entity,
             "row_id": m.row_id,
             "field": loser.field,
@@ -161,69 +178,93 @@ def apply_mutation(
             "won_value": loser.winner_value,
             "won_hlc": loser.winner_stamp,
         }
-        result.conflicts.append(record)
+        b.result.conflicts.append(entry)
         conn.execute(
             insert(conflict).values(
                 **{
-                    **record,
-                    "lost_value": json.dumps(loser.value),
-                    "won_value": json.dumps(loser.winner_value),
+                    **entry,
+                    "lost_value": json.dumps(loser.value, ensure_ascii=False),
+                    "won_value": json.dumps(loser.winner_value, ensure_ascii=False),
                 },
-                device_id=scope.device_id,
-                created_at=now,
+                device_id=b.scope.device_id,
+                created_at=b.now,
             )
         )
-    if not merged.apply and not merged.losers:
+
+
+def _note_photo_blobs(b: _Batch, m: Mutation, row: Mapping[str, Any]) -> None:
+    if m.entity == "photo":
+        b.result.photo_blobs.update(
+            str(row[k]) for k in ("sha256", "thumb_sha256") if row.get(k) is not None
+        )
+
+
+def apply_mutation(conn: Connection, b: _Batch, m: Mutation) -> None:
+    """Apply one mutation not seen before, or raise Rejection."""
+    if Stamp.parse(m.hlc).wall_ms > b.server_ms + MAX_DRIFT_MS:
+        raise Rejection(
+            REJECT_INVALID,
+            "Jam komputer kios terlalu maju; periksa tanggal dan jam. "
+            "(Clock stamp too far in the future: check the PC's date and time.)",
+        )
+    if m.op == "stock":
+        _apply_stock(conn, b, m)
         return
+    table = RECORD_TABLES[m.entity]
+    current = _get(conn, table, m.row_id, lock=True)
+    try:
+        values = validate_fields(m.entity, m.fields, partial=current is not None)
+    except ValidationError as exc:
+        raise Rejection(REJECT_INVALID, f"{exc.message('id')} ({exc.message('en')})") from exc
+    if current is not None and not in_scope(current["scope_code"], b.scope.region):
+        raise _out_of_scope(b.scope)
+    scope_code = _scope_of(conn, m.entity, values, current)
+    if not in_scope(scope_code, b.scope.region):
+        raise _out_of_scope(b.scope)
+    if current is None:
+        row = {
+            "id": m.row_id,
+            **values,
+            "clocks": json.dumps(dict.fromkeys(values, m.hlc)),
+            "scope_code": scope_code,
+            "created_at": b.now,
+            "updated_at": b.now,
+            "seq": None,
+        }
+        conn.execute(insert(table).values(**row))
+        b.touched.add((m.entity, m.row_id))
+        _note_photo_blobs(b, m, row)
+        return
+    clocks: dict[str, str] = json.loads(current["clocks"])
+    merged = merge_fields(current, clocks, values, m.hlc)
+    _record_losers(conn, b, m, merged.losers)
+    _note_photo_blobs(b, m, {**current, **merged.apply})
+    if not merged.apply and not merged.losers:
+        return  # an older write of values the row already holds
     clocks.update(merged.stamps)
     changes: dict[str, Any] = dict(merged.apply)
-    if m.entity == "merchant" and "village_code" in merged.apply:
-        changes["scope_code"] = merged.apply["village_code"]
-        _rescope_children(conn, m.row_id, str(merged.apply["village_code"]), now, touched)
+    spec = ENTITIES[m.entity]
+    moved = (m.entity == "merchant" and "village_code" in merged.apply) or (
+        spec.parent is not None and spec.parent[0] in merged.apply
+    )
+    if moved and scope_code != current["scope_code"]:
+        changes["scope_code"] = scope_code
+        _rescope_children(conn, b, m.entity, m.row_id, scope_code)
     conn.execute(
         update(table)
         .where(table.c.id == m.row_id)
-        .values(**changes, clocks=json.dumps(clocks), updated_at=now, seq=None)
+        .values(**changes, clocks=json.dumps(clocks), updated_at=b.now, seq=None)
     )
-    # A losing write still renumbers the row, so its writer pulls the winner back.
-    touched.add((m.entity, m.row_id))
+    # A losing write renumbers the row too, so its writer pulls the winner back.
+    b.touched.add((m.entity, m.row_id))
 
 
-def _rescope_children(
-    conn: Connection, merchant_id: str, code: str, now: str, touched: set[tuple[str, str]]
-) -> None:
-    products = RECORD_TABLES["product"]
-    photos = RECORD_TABLES["photo"]
-    ids = [
-        r[0]
-        for r in conn.execute(select(products.c.id).where(products.c.merchant_id == merchant_id))
-    ]
-    if not ids:
+def _number(conn: Connection, touched: set[tuple[str, str]]) -> None:
+    """Give every touched row the next sequence numbers, holding the counter's row lock
+    until commit: no other writer can number rows (or commit numbered rows) meanwhile."""
+    if not touched:
         return
-    conn.execute(update(products).where(products.c.id.in_(ids)).values(scope_code=code, seq=None))
-    touched.update(("product", i) for i in ids)
-    photo_ids = [
-        r[0] for r in conn.execute(select(photos.c.id).where(photos.c.product_id.in_(ids)))
-    ]
-    if photo_ids:
-        conn.execute(
-            update(photos).where(photos.c.id.in_(photo_ids)).values(scope_code=code, seq=None)
-        )
-        touched.update(("photo", i) for i in photo_ids)
-
-
-def _out_of_scope(scope: DeviceScope) -> str:
-    return (
-        f"Data ini di luar wilayah kios ({scope.region}); tidak diterima server. "
-        f"(Outside this device's region {scope.region}.)"
-    )
-
-
-def _number(conn: Connection, touched: Iterable[tuple[str, str]]) -> None:
-    """Give every touched row the next sequence numbers, holding the counter's lock."""
-    items = sorted(set(touched))
-    if not items:
-        return
+    items = sorted(touched)
     last = conn.execute(
         update(counter)
         .where(counter.c.name == "seq")
@@ -236,140 +277,91 @@ def _number(conn: Connection, touched: Iterable[tuple[str, str]]) -> None:
         conn.execute(update(table).where(table.c.id == row_id).values(seq=first + offset))
 
 
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _push_once(engine: Engine, b: _Batch, raw_mutations: list[Any]) -> PushResult:
+    with engine.begin() as conn:
+        if is_postgres(conn):
+            conn.execute(
+                text("SELECT pg_advisory_xact_lock(1, hashtext(:d))"), {"d": b.scope.device_id}
+            )
+        for raw in raw_mutations:
+            _push_one(conn, b, raw)
+        _number(conn, b.touched)
+    return b.result
+
+
+def _push_one(conn: Connection, b: _Batch, raw: Any) -> None:
+    result = b.result
+    mutation_id = raw.get("id") if isinstance(raw, dict) else None
+    try:
+        if _has_nul(raw):
+            raise ProtocolError(REJECT_INVALID, "text must not contain NUL characters")
+        m = parse_mutation(raw)
+    except ProtocolError as exc:
+        result.rejected.append({"id": str(mutation_id), "code": exc.code, "message": str(exc)})
+        return
+    seen = conn.execute(
+        select(applied_mutation.c.status, applied_mutation.c.message).where(
+            applied_mutation.c.id == m.id
+        )
+    ).first()
+    if seen is not None:  # sent before: report the same outcome, change nothing
+        if seen.status == "accepted":
+            result.accepted.append(m.id)
+        else:
+            result.rejected.append({"id": m.id, "code": seen.status, "message": seen.message or ""})
+        return
+    savepoint = conn.begin_nested()
+    try:
+        apply_mutation(conn, b, m)
+        savepoint.commit()
+        status, message = "accepted", None
+    except Rejection as exc:
+        savepoint.rollback()
+        status, message = exc.code, exc.message
+    if status not in TRANSIENT_REJECTIONS:
+        conn.execute(
+            insert(applied_mutation).values(
+                id=m.id,
+                device_id=b.scope.device_id,
+                status=status,
+                message=message,
+                applied_at=b.now,
+            )
+        )
+    if status == "accepted":
+        result.accepted.append(m.id)
+    else:
+        result.rejected.append({"id": m.id, "code": status, "message": message or ""})
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    if isinstance(exc, IntegrityError):
+        return True  # a concurrent first insert of the same row or mutation id
+    return getattr(exc.orig, "sqlstate", None) in RETRY_SQLSTATES
+
+
 def push(
     engine: Engine, scope: DeviceScope, raw_mutations: list[Any], server_ms: int
 ) -> PushResult:
     """Apply a batch in order; a bad mutation is rejected, the rest still apply."""
-    result = PushResult()
     if not raw_mutations:
-        return result
-    now = now_iso()
-    touched: set[tuple[str, str]] = set()
-    with engine.begin() as conn:
-        for raw in raw_mutations:
-            mutation_id = raw.get("id") if isinstance(raw, dict) else None
-            try:
-                m = parse_mutation(raw)
-            except ProtocolError as exc:
-                result.rejected.append(
-                    {"id": str(mutation_id), "code": exc.code, "message": str(exc)}
-                )
-                continue
-            seen = conn.execute(
-                select(applied_mutation.c.status, applied_mutation.c.message).where(
-                    applied_mutation.c.id == m.id
-                )
-            ).first()
-            if seen is not None:  # sent before: report the same outcome, change nothing
-                if seen.status == "accepted":
-                    result.accepted.append(m.id)
-                else:
-                    result.rejected.append(
-                        {"id": m.id, "code": seen.status, "message": seen.message or ""}
-                    )
-                continue
-            savepoint = conn.begin_nested()
-            try:
-                apply_mutation(conn, scope, m, now, server_ms, result, touched)
-                status, message = "accepted", None
-                savepoint.commit()
-            except Rejection as exc:
-                savepoint.rollback()
-                status, message = exc.code, exc.message
-            conn.execute(
-                insert(applied_mutation).values(
-                    id=m.id,
-                    device_id=scope.device_id,
-                    status=status,
-                    message=message,
-                    applied_at=now,
-                )
-            )
-            if status == "accepted":
-                result.accepted.append(m.id)
-            else:
-                result.rejected.append({"id": m.id, "code": status, "message": message or ""})
-        _number(conn, touched)
-    return result
-
-
-def _row_change(entity: str, row: Mapping[str, Any]) -> dict[str, Any]:
-    spec = ENTITIES[entity]
-    fields = {name: row[name] for name in spec.fields}
-    if entity == "product":
-        fields[STOCK_FIELD] = int(row["stock"])
-    return {
-        "seq": int(row["seq"]),
-        "entity": entity,
-        "row_id": row["id"],
-        "fields": fields,
-        "hlc": json.loads(row["clocks"]),
-    }
-
-
-def _only_ours(entity: str, row: Mapping[str, Any], node: str | None) -> bool:
-    """Every field was last written by this device's node (and it alone moved the stock):
-    the device already holds exactly this state, so sending it back would only cost bytes."""
-    if not node:
-        return False
-    stamps = json.loads(row["clocks"]).values()
-    if not stamps or any(Stamp.parse(s).node != node for s in stamps):
-        return False
-    return entity != "product" or set(json.loads(row["stock_nodes"])) <= {node}
-
-
-def pull(
-    engine: Engine, scope: DeviceScope, cursor: int, limit: int
-) -> tuple[list[dict[str, Any]], int, bool]:
-    """Changes after ``cursor`` in the device's region: (changes, new cursor, more)."""
-    candidates: list[tuple[int, str, dict[str, Any]]] = []
-    with engine.connect() as conn:
-        region_filter = or_(
-            region.c.code == scope.region,
-            region.c.code.like(scope.region + ".%"),
-            region.c.code.in_(ancestors(scope.region)),
-        )
-        for region_row in conn.execute(
-            select(region)
-            .where(and_(region.c.seq > cursor, region_filter))
-            .order_by(region.c.seq)
-            .limit(limit + 1)
-        ):
-            candidates.append((int(region_row.seq), "region", dict(region_row._mapping)))
-        for entity, table in RECORD_TABLES.items():
-            for row in conn.execute(
-                select(table)
-                .where(and_(table.c.seq > cursor, _scope_filter(table, scope.region)))
-                .order_by(table.c.seq)
-                .limit(limit + 1)
-            ):
-                candidates.append((int(row.seq), entity, dict(row._mapping)))
-    candidates.sort(key=lambda c: c[0])
-    more = len(candidates) > limit
-    window = candidates[:limit]
-    changes: list[dict[str, Any]] = []
-    for _seq, entity, found in window:
-        if entity == "region":
-            fields = {"name": found["name"], "level": found["level"]}
-            changes.append(
-                {
-                    "seq": found["seq"],
-                    "entity": "region",
-                    "row_id": found["code"],
-                    "fields": fields,
-                    "hlc": {},
-                }
-            )
-        elif not _only_ours(entity, found, scope.node_id):
-            changes.append(_row_change(entity, found))
-    new_cursor = window[-1][0] if window else cursor
-    return changes, new_cursor, more
-
-
-def missing_blobs(engine: Engine, shas: Iterable[str]) -> list[str]:
-    wanted = sorted({s for s in shas if isinstance(s, str) and len(s) == 64})
-    if not wanted:
-        return []
-    with engine.connect() as conn:
-        have = {r[0] for r in conn.execute(select(blob.c.sha256).where(blob.c.sha256.in_(wanted)))}
-    return [s for s in wanted if s not in have]
+        return PushResult()
+    for attempt in range(1, PUSH_ATTEMPTS + 1):
+        batch = _Batch(scope, now_iso(), server_ms)
+        try:
+            return _push_once(engine, batch, raw_mutations)
+        except DBAPIError as exc:
+            if attempt == PUSH_ATTEMPTS or not _retryable(exc):
+                raise
+            log.info("push retried after %s", type(exc.orig).__name__)
+    raise AssertionError("unreachable")

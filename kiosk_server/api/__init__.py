@@ -1,0 +1,1 @@
+"""HTTP routes of the central server, one module per concern."""

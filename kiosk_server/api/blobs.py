@@ -1,0 +1,83 @@
+"""Photo bytes for devices: ``GET``/``HEAD /v1/blobs/{sha256}`` and which are missing."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Response
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from kiosk_server import blobstore
+from kiosk_server.api.deps import Context, CurrentDevice, ServerContext
+from kiosk_server.api.errors import error, responses
+from kiosk_server.db import read_only
+
+router = APIRouter(prefix="/v1", tags=["blobs"])
+Sha256 = Annotated[str, Path(description="Lowercase hex SHA-256 of the bytes")]
+IMMUTABLE = "private, max-age=31536000, immutable"
+
+
+class MissingRequest(BaseModel):
+    sha256: list[Annotated[str, Field(max_length=64)]] = Field(max_length=10_000)
+
+
+class MissingResponse(BaseModel):
+    missing: list[str] = Field(description="Those of the well-formed hashes the server lacks")
+
+
+def _readable(ctx: ServerContext, sha: str, device: dict[str, Any]) -> int:
+    if not blobstore.is_sha256(sha):
+        raise error(404, "not_found", "no such blob")
+    with ctx.engine.connect() as conn:
+        size = blobstore.size_if_readable(read_only(conn), sha, device)
+    if size is None or not blobstore.blob_path(ctx.settings.blob_dir, sha).exists():
+        raise error(404, "not_found", "no such blob")
+    return size
+
+
+@router.get(
+    "/blobs/{sha256}",
+    response_class=FileResponse,
+    responses={
+        200: {
+            "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "The bytes",
+        },
+        **responses(401, 404),
+    },
+)
+async def get_blob(sha256: Sha256, ctx: Context, device: CurrentDevice) -> FileResponse:
+    """A photo's bytes, for the device that uploaded it or one whose region holds a
+    photo referencing it (anything else answers 404, as if it did not exist)."""
+    await run_in_threadpool(_readable, ctx, sha256, device)
+    return FileResponse(
+        blobstore.blob_path(ctx.settings.blob_dir, sha256),
+        media_type="image/jpeg",
+        headers={"Cache-Control": IMMUTABLE, "X-Content-Type-Options": "nosniff"},
+    )
+
+
+@router.head(
+    "/blobs/{sha256}",
+    response_class=Response,
+    responses={200: {"description": "The device may read this blob"}, **responses(401, 404)},
+)
+async def head_blob(sha256: Sha256, ctx: Context, device: CurrentDevice) -> Response:
+    """Whether the server holds a blob this device may read, and its size."""
+    size = await run_in_threadpool(_readable, ctx, sha256, device)
+    return Response(status_code=200, headers={"Content-Length": str(size)})
+
+
+def _missing(ctx: ServerContext, shas: list[str]) -> list[str]:
+    with ctx.engine.connect() as conn:
+        return blobstore.missing(read_only(conn), shas)
+
+
+@router.post("/blobs/missing", response_model=MissingResponse, responses=responses(401, 422))
+async def missing_blobs(
+    body: MissingRequest, ctx: Context, _device: CurrentDevice
+) -> MissingResponse:
+    """Of these hashes, which does the server not hold? (Before uploading photos.)"""
+    return MissingResponse(missing=await run_in_threadpool(_missing, ctx, body.sha256))

@@ -1,0 +1,149 @@
+"""``POST /v1/sync``: push mutations and pull changes in one round trip (DESIGN §5)."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from kiosk_app.sync.protocol import (
+    MAX_MUTATIONS_PER_REQUEST,
+    PROTOCOL_VERSION,
+    ProtocolError,
+    check_protocol_version,
+)
+from kiosk_server import blobstore, pull, sync_service
+from kiosk_server.api.deps import Context, CurrentDevice
+from kiosk_server.api.errors import error, read_json, responses
+from kiosk_server.db import read_only
+
+router = APIRouter(prefix="/v1", tags=["sync"])
+DEFAULT_LIMIT = 500
+MAX_CURSOR = 2**62
+
+
+class MutationIn(BaseModel):
+    id: str = Field(description="UUID; the idempotency key")
+    entity: str = Field(description="merchant, product or photo")
+    row_id: str
+    hlc: str = Field(description="Hybrid logical clock stamp of this write")
+    op: str = Field(description="upsert, delete or stock")
+    fields: dict[str, Any] = {}
+
+
+class SyncRequest(BaseModel):
+    protocol: int = Field(description=f"Client protocol version (server speaks {PROTOCOL_VERSION})")
+    cursor: int = Field(default=0, ge=0, le=MAX_CURSOR, description="Last seq the device holds")
+    limit: int | None = Field(default=None, ge=0, le=1_000_000, description="Changes wanted")
+    node: str | None = Field(
+        default=None,
+        max_length=64,
+        pattern=r"^[0-9A-Za-z._:-]+$",
+        description="The kiosk's current clock node: rows it alone wrote are not echoed",
+    )
+    mutations: list[MutationIn] = Field(default=[], max_length=MAX_MUTATIONS_PER_REQUEST)
+    blobs: list[Annotated[str, Field(max_length=64)]] = Field(
+        default=[], max_length=10_000, description="sha256 of photos the kiosk holds"
+    )
+
+
+class Rejected(BaseModel):
+    id: str
+    code: str
+    message: str
+
+
+class Change(BaseModel):
+    seq: int
+    entity: str
+    row_id: str
+    fields: dict[str, Any]
+    hlc: dict[str, str]
+
+
+class Conflict(BaseModel):
+    entity: str
+    row_id: str
+    field: str
+    lost_value: Any = None
+    lost_hlc: str
+    won_value: Any = None
+    won_hlc: str
+
+
+class SyncResponse(BaseModel):
+    protocol: int
+    accepted: list[str]
+    rejected: list[Rejected]
+    conflicts: list[Conflict]
+    changes: list[Change]
+    cursor: int
+    more: bool
+    missing_blobs: list[str]
+    latest_app_version: str | None = None
+
+
+DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": SyncRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+            }
+        },
+    }
+}
+
+
+def _missing(ctx: Any, shas: list[str]) -> list[str]:
+    with ctx.engine.connect() as conn:
+        return blobstore.missing(read_only(conn), shas)
+
+
+@router.post(
+    "/sync",
+    response_model=SyncResponse,
+    openapi_extra=DOC,
+    responses=responses(400, 401, 413, 415, 422, 426),
+)
+async def sync(request: Request, ctx: Context, device: CurrentDevice) -> SyncResponse:
+    """Push mutations, then pull changes after ``cursor`` in the device's region.
+
+    The body may be gzip-compressed (``Content-Encoding: gzip``); so is the answer when
+    the client accepts it. A bad mutation is rejected alone, the rest of the batch applies.
+    """
+    payload = await read_json(request, ctx.settings.max_sync_body)
+    if not isinstance(payload, dict):
+        raise error(422, "invalid", "body must be a JSON object")
+    try:
+        check_protocol_version(payload.get("protocol"))
+    except ProtocolError as exc:
+        raise error(426, exc.code, str(exc)) from exc
+    try:
+        body = SyncRequest.model_validate(payload)
+    except ValidationError as exc:
+        raise error(422, "invalid", str(exc)[:1000]) from exc
+    scope = sync_service.DeviceScope(str(device["id"]), str(device["region"]))
+    raw = [m.model_dump() for m in body.mutations]
+    server_ms = time.time_ns() // 1_000_000
+    pushed = await run_in_threadpool(sync_service.push, ctx.engine, scope, raw, server_ms)
+    wanted = body.limit if body.limit is not None else DEFAULT_LIMIT
+    limit = min(wanted, ctx.settings.page_size)
+    pulled = await run_in_threadpool(
+        pull.pull, ctx.engine, scope.region, body.cursor, limit, body.node
+    )
+    missing = await run_in_threadpool(_missing, ctx, [*body.blobs, *pushed.photo_blobs])
+    return SyncResponse(
+        protocol=PROTOCOL_VERSION,
+        accepted=pushed.accepted,
+        rejected=[Rejected(**r) for r in pushed.rejected],
+        conflicts=[Conflict(**c) for c in pushed.conflicts],
+        changes=[Change(**c) for c in pulled.changes],
+        cursor=pulled.cursor,
+        more=pulled.more,
+        missing_blobs=missing,
+        latest_app_version=ctx.settings.latest_app_version,
+    )

@@ -1,0 +1,378 @@
+"""Resumable photo uploads: tus 1.0.0 core + creation + checksum + termination.
+
+Bytes of a PATCH are appended to ``uploads/<id>.part`` in the data folder chunk by chunk
+as they arrive, so a request cut mid-way keeps what was received; ``HEAD`` reports it
+and the client resumes there, sending only the rest. When the last byte arrives the
+server checks the SHA-256 named in ``Upload-Metadata`` and only then moves the file into
+the content-addressed blob folder. A PATCH to an upload that is already complete (the
+server had the blob when it was created) is answered with the full length.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import hashlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy import insert, select, update
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
+
+from kiosk_app.domain.ids import is_uuid, uuid7
+from kiosk_server import blobstore
+from kiosk_server.api.deps import Context, CurrentDevice, ServerContext
+from kiosk_server.api.errors import error, responses
+from kiosk_server.db import blob, read_only, upload
+from kiosk_server.devices import now_iso
+
+try:  # one PATCH at a time per upload, across worker processes
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: a single server process is assumed
+    fcntl = None  # type: ignore[assignment]
+
+router = APIRouter(prefix="/v1", tags=["uploads"])
+TUS_VERSION = "1.0.0"
+TUS_EXTENSIONS = "creation,checksum,termination"
+CHECKSUMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "md5": hashlib.md5}
+OFFSET_STREAM = "application/offset+octet-stream"
+
+
+def _h(name: str, description: str, required: bool = True) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "header",
+        "required": required,
+        "schema": {"type": "string"},
+        "description": description,
+    }
+
+
+TUS_HEADER = _h("Tus-Resumable", "Must be 1.0.0")
+TUS_OUT = {"Tus-Resumable": {"schema": {"type": "string"}, "description": "1.0.0"}}
+OFFSET_OUT = {**TUS_OUT, "Upload-Offset": {"schema": {"type": "string"}}}
+
+
+def _tus_fail(status: int, code: str, message: str) -> Any:
+    return error(status, code, message, headers={"Tus-Resumable": TUS_VERSION})
+
+
+def _require_tus(request: Request) -> None:
+    if request.headers.get("tus-resumable") != TUS_VERSION:
+        raise error(
+            412,
+            "tus_version",
+            "Tus-Resumable: 1.0.0 is the only version spoken here",
+            headers={"Tus-Version": TUS_VERSION, "Tus-Resumable": TUS_VERSION},
+        )
+
+
+def _whole(request: Request, name: str) -> int:
+    raw = request.headers.get(name, "")
+    if not raw.isdigit() or len(raw) > 18:
+        raise _tus_fail(400, "bad_header", f"{name} must be a whole number")
+    return int(raw)
+
+
+def parse_metadata(header: str) -> dict[str, str]:
+    """``key base64value,key2 base64value2`` (tus creation extension)."""
+    out: dict[str, str] = {}
+    for item in filter(None, (p.strip() for p in header.split(","))):
+        key, _, value = item.partition(" ")
+        try:
+            out[key] = base64.b64decode(value.strip(), validate=True).decode() if value else ""
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            raise _tus_fail(400, "bad_metadata", f"Upload-Metadata value of {key!r}") from exc
+    return out
+
+
+def _partial(ctx: ServerContext, upload_id: str) -> Path:
+    return ctx.settings.upload_dir / f"{upload_id}.part"
+
+
+def _load(ctx: ServerContext, upload_id: str, device: dict[str, Any]) -> dict[str, Any]:
+    if not is_uuid(upload_id):
+        raise _tus_fail(404, "not_found", "no such upload")
+    with ctx.engine.connect() as conn:
+        row = read_only(conn).execute(select(upload).where(upload.c.id == upload_id)).first()
+    if row is None or row.device_id != device["id"]:
+        raise _tus_fail(404, "not_found", "no such upload")
+    return dict(row._mapping)
+
+
+def _offset(ctx: ServerContext, row: dict[str, Any]) -> int:
+    if row["completed_at"]:
+        return int(row["length"])
+    part = _partial(ctx, row["id"])
+    return part.stat().st_size if part.exists() else 0
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.with_suffix(".lock").open("a") as handle:
+        if fcntl is not None:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                raise _tus_fail(423, "busy", "another PATCH of this upload is running") from exc
+        yield
+
+
+@router.options("/uploads/", status_code=204, response_class=Response)
+def tus_options(ctx: Context) -> Response:
+    """What this tus server supports (no token needed)."""
+    return Response(
+        status_code=204,
+        headers={
+            "Tus-Resumable": TUS_VERSION,
+            "Tus-Version": TUS_VERSION,
+            "Tus-Extension": TUS_EXTENSIONS,
+            "Tus-Max-Size": str(ctx.settings.tus_max_size),
+            "Tus-Checksum-Algorithm": ",".join(CHECKSUMS),
+        },
+    )
+
+
+CREATE_DOC = {
+    "parameters": [
+        TUS_HEADER,
+        _h("Upload-Length", "Size of the whole upload in bytes"),
+        _h("Upload-Metadata", "tus metadata; must carry sha256 (lowercase hex, base64-encoded)"),
+    ]
+}
+
+
+@router.post(
+    "/uploads/",
+    status_code=201,
+    response_class=Response,
+    openapi_extra=CREATE_DOC,
+    responses={
+        201: {"description": "Created; see Location", "headers": OFFSET_OUT},
+        **responses(400, 401, 412, 413),
+    },
+)
+def tus_create(request: Request, ctx: Context, device: CurrentDevice) -> Response:
+    """Create an upload (tus creation). When the server already holds the blob, the
+    upload is complete at once (``Upload-Offset`` equals ``Upload-Length``)."""
+    _require_tus(request)
+    if "upload-defer-length" in request.headers:
+        raise _tus_fail(400, "defer_length", "Upload-Defer-Length is not supported")
+    length = _whole(request, "upload-length")
+    if length > ctx.settings.tus_max_size:
+        raise _tus_fail(
+            413, "too_large", f"uploads are limited to {ctx.settings.tus_max_size} bytes"
+        )
+    meta = parse_metadata(request.headers.get("upload-metadata", ""))
+    sha = meta.get("sha256", "")
+    if not blobstore.is_sha256(sha):
+        raise _tus_fail(400, "bad_sha256", "Upload-Metadata must carry sha256 (64 lowercase hex)")
+    upload_id = uuid7()
+    now = now_iso()
+    with ctx.engine.begin() as conn:
+        have = conn.execute(select(blob.c.size).where(blob.c.sha256 == sha)).first()
+        done = have is not None and int(have.size) == length
+        conn.execute(
+            insert(upload).values(
+                id=upload_id,
+                device_id=device["id"],
+                sha256=sha,
+                length=length,
+                kind=(meta.get("kind") or "")[:20] or None,
+                created_at=now,
+                completed_at=now if done else None,
+            )
+        )
+    return Response(
+        status_code=201,
+        headers={
+            "Tus-Resumable": TUS_VERSION,
+            "Location": f"/v1/uploads/{upload_id}",
+            "Upload-Offset": str(length if done else 0),
+        },
+    )
+
+
+@router.head(
+    "/uploads/{upload_id}",
+    response_class=Response,
+    openapi_extra={"parameters": [TUS_HEADER]},
+    responses={
+        200: {
+            "description": "Bytes held",
+            "headers": {**OFFSET_OUT, "Upload-Length": {"schema": {"type": "string"}}},
+        },
+        **responses(401, 404, 412),
+    },
+)
+def tus_head(upload_id: str, request: Request, ctx: Context, device: CurrentDevice) -> Response:
+    """How many bytes of this upload the server holds (``Upload-Offset``)."""
+    _require_tus(request)
+    row = _load(ctx, upload_id, device)
+    return Response(
+        status_code=200,
+        headers={
+            "Tus-Resumable": TUS_VERSION,
+            "Upload-Offset": str(_offset(ctx, row)),
+            "Upload-Length": str(row["length"]),
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+PATCH_DOC = {
+    "parameters": [
+        TUS_HEADER,
+        _h("Upload-Offset", "Where these bytes start; must equal the server's offset"),
+        _h("Upload-Checksum", "Optional: '<algorithm> <base64 digest>' of this body", False),
+    ],
+    "requestBody": {
+        "required": True,
+        "content": {OFFSET_STREAM: {"schema": {"type": "string", "format": "binary"}}},
+    },
+}
+
+
+def _checksum(request: Request) -> tuple[Any, bytes] | None:
+    header = request.headers.get("upload-checksum")
+    if header is None:
+        return None
+    name, _, digest = header.strip().partition(" ")
+    if name not in CHECKSUMS:
+        raise _tus_fail(400, "checksum_algorithm", f"checksum algorithm {name!r} not supported")
+    try:
+        return CHECKSUMS[name](), base64.b64decode(digest.strip(), validate=True)
+    except binascii.Error as exc:
+        raise _tus_fail(400, "bad_checksum", "Upload-Checksum digest must be base64") from exc
+
+
+@router.patch(
+    "/uploads/{upload_id}",
+    status_code=204,
+    response_class=Response,
+    openapi_extra=PATCH_DOC,
+    responses={
+        204: {"description": "Bytes stored", "headers": OFFSET_OUT},
+        **responses(400, 401, 404, 409, 412, 413, 415, 460),
+        423: {"model": None, "description": "Another PATCH of this upload is running"},
+    },
+)
+async def tus_patch(
+    upload_id: str, request: Request, ctx: Context, device: CurrentDevice
+) -> Response:
+    """Append bytes at ``Upload-Offset``; the last byte triggers the SHA-256 check."""
+    _require_tus(request)
+    if request.headers.get("content-type", "").split(";")[0].strip() != OFFSET_STREAM:
+        raise _tus_fail(415, "content_type", f"Content-Type must be {OFFSET_STREAM}")
+    claimed = _whole(request, "upload-offset")
+    checksum = _checksum(request)
+    row = await run_in_threadpool(_load, ctx, upload_id, device)
+    length = int(row["length"])
+    part = _partial(ctx, upload_id)
+    with _locked(part):
+        current = _offset(ctx, row)
+        if row["completed_at"]:
+            async for _chunk in request.stream():
+                pass  # the server holds the blob: the body is not needed
+            return _patched(length)
+        if claimed != current:
+            raise _tus_fail(409, "offset_mismatch", f"server holds {current} bytes, not {claimed}")
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and current + int(declared) > length:
+            raise _tus_fail(413, "too_large", "body goes past Upload-Length")
+        received = await _append(request, part, current, length, checksum)
+        if received < length:
+            return _patched(received)
+        await run_in_threadpool(_complete, ctx, row, part, device)
+    part.with_suffix(".lock").unlink(missing_ok=True)
+    return _patched(received)
+
+
+def _patched(offset: int) -> Response:
+    return Response(
+        status_code=204, headers={"Tus-Resumable": TUS_VERSION, "Upload-Offset": str(offset)}
+    )
+
+
+async def _append(
+    request: Request, part: Path, start: int, length: int, checksum: tuple[Any, bytes] | None
+) -> int:
+    """Stream the body onto the partial file; returns the offset now held."""
+    received = start
+    cut = False
+    with part.open("ab") as out:
+        try:
+            async for chunk in request.stream():
+                if received + len(chunk) > length:
+                    _truncate(out, start)
+                    raise _tus_fail(413, "too_large", "body goes past Upload-Length")
+                out.write(chunk)
+                received += len(chunk)
+                if checksum is not None:
+                    checksum[0].update(chunk)
+        except ClientDisconnect:
+            cut = True  # keep what arrived: HEAD reports it and the client resumes there
+        if checksum is not None and (cut or checksum[0].digest() != checksum[1]):
+            # A chunk that cannot be verified is not kept (tus checksum extension).
+            _truncate(out, start)
+            if not cut:
+                raise _tus_fail(460, "checksum_mismatch", "Upload-Checksum does not match")
+            received = start
+        out.flush()
+        os.fsync(out.fileno())
+    return received
+
+
+def _truncate(out: IO[bytes], size: int) -> None:
+    out.flush()
+    out.truncate(size)
+
+
+def _complete(ctx: ServerContext, row: dict[str, Any], part: Path, device: dict[str, Any]) -> None:
+    digest = hashlib.sha256()
+    with part.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    if digest.hexdigest() != row["sha256"]:
+        part.unlink(missing_ok=True)
+        with ctx.engine.begin() as conn:
+            conn.execute(upload.delete().where(upload.c.id == row["id"]))
+        raise _tus_fail(
+            460,
+            "hash_mismatch",
+            "Isi foto tidak cocok dengan sidik jarinya; unggahan dibuang, kirim ulang. "
+            "(The bytes do not match the sha256 in Upload-Metadata; upload discarded.)",
+        )
+    blobstore.put_file(ctx.settings.blob_dir, row["sha256"], part)
+    now = now_iso()
+    with ctx.engine.begin() as conn:
+        conn.execute(update(upload).where(upload.c.id == row["id"]).values(completed_at=now))
+        blobstore.record(conn, row["sha256"], int(row["length"]), str(device["id"]), now)
+
+
+@router.delete(
+    "/uploads/{upload_id}",
+    status_code=204,
+    response_class=Response,
+    openapi_extra={"parameters": [TUS_HEADER]},
+    responses={204: {"description": "Abandoned", "headers": TUS_OUT}, **responses(401, 404, 412)},
+)
+def tus_terminate(
+    upload_id: str, request: Request, ctx: Context, device: CurrentDevice
+) -> Response:
+    """Abandon an unfinished upload (tus termination)."""
+    _require_tus(request)
+    row = _load(ctx, upload_id, device)
+    part = _partial(ctx, row["id"])
+    with _locked(part):
+        part.unlink(missing_ok=True)
+        with ctx.engine.begin() as conn:
+            conn.execute(upload.delete().where(upload.c.id == row["id"]))
+    part.with_suffix(".lock").unlink(missing_ok=True)
+    return Response(status_code=204, headers={"Tus-Resumable": TUS_VERSION})

@@ -1,0 +1,157 @@
+"""Helpers for server tests: enrolled devices, mutations stamped by a real clock, sync."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, MetaData, select
+
+from kiosk_app.domain.hlc import HybridClock
+from kiosk_app.domain.ids import uuid7
+from kiosk_app.sync.protocol import PROTOCOL_VERSION
+from kiosk_server import devices
+from kiosk_server.config import Settings
+from tests.support import VILLAGE
+
+OTHER_VILLAGE = "53.10.01.2001"  # Manggarai, outside 35.07
+NEAR_VILLAGE = "35.07.12.2002"  # Senggreng, same district as VILLAGE
+
+
+def merchant_fields(**over: Any) -> dict[str, Any]:
+    return {
+        "business_name": "Kopi Bu Sri",
+        "owner_name": "Sri Wahyuni",
+        "phone": "+6281234567890",
+        "village_code": VILLAGE,
+        "address": "Jl. Raya Ternyang No. 5",
+        "status": "active",
+        **over,
+    }
+
+
+def product_fields(merchant_id: str, **over: Any) -> dict[str, Any]:
+    return {
+        "merchant_id": merchant_id,
+        "name": "Kopi Robusta",
+        "price": 35000,
+        "status": "draft",
+        **over,
+    }
+
+
+def photo_fields(product_id: str, sha: str, thumb: str, **over: Any) -> dict[str, Any]:
+    return {
+        "product_id": product_id,
+        "position": 0,
+        "sha256": sha,
+        "thumb_sha256": thumb,
+        "width": 1600,
+        "height": 1200,
+        "bytes": 1000,
+        "thumb_bytes": 100,
+        **over,
+    }
+
+
+@dataclass
+class Device:
+    id: str
+    token: str
+    region: str
+    clock: HybridClock
+
+    @property
+    def node(self) -> str:
+        return self.clock.node
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def mutation(
+        self, entity: str, row_id: str, op: str = "upsert", **fields: Any
+    ) -> dict[str, Any]:
+        return {
+            "id": uuid7(),
+            "entity": entity,
+            "row_id": row_id,
+            "hlc": self.clock.now(),
+            "op": op,
+            "fields": fields,
+        }
+
+
+@dataclass
+class Api:
+    client: Any  # fastapi.testclient.TestClient
+    engine: Engine
+    settings: Settings
+    _made: int = field(default=0)
+
+    def code(self, region: str = "35.07", ttl_hours: float = 72.0) -> str:
+        return devices.new_enroll_code(self.engine, region, ttl_hours)
+
+    def enroll(self, region: str = "35.07", name: str = "Kios Ternyang") -> Device:
+        self._made += 1
+        node = f"node{self._made}"
+        response = self.client.post(
+            "/v1/enroll",
+            json={"code": self.code(region), "device_name": name, "app_version": "0.1.0",
+                  "node_id": node},
+        )  # fmt: skip
+        assert response.status_code == 200, response.text
+        body = response.json()
+        return Device(body["device_id"], body["token"], body["region"], HybridClock(node))
+
+    def post_sync(
+        self, device: Device | None, body: dict[str, Any], *, compress: bool = True
+    ) -> Any:
+        raw = json.dumps(body).encode()
+        headers = {"Content-Type": "application/json"}
+        if device is not None:
+            headers.update(device.headers)
+        if compress:
+            raw = gzip.compress(raw)
+            headers["Content-Encoding"] = "gzip"
+        return self.client.post("/v1/sync", content=raw, headers=headers)
+
+    def sync(
+        self,
+        device: Device,
+        mutations: list[dict[str, Any]] | tuple[dict[str, Any], ...] = (),
+        cursor: int = 0,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        body = {"protocol": PROTOCOL_VERSION, "cursor": cursor, "mutations": list(mutations)}
+        body.update(extra)
+        response = self.post_sync(device, body)
+        assert response.status_code == 200, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    def pull_all(self, device: Device, **extra: Any) -> list[dict[str, Any]]:
+        """Every change for the device from cursor 0, following ``more``."""
+        cursor, changes = 0, []
+        while True:
+            answer = self.sync(device, cursor=cursor, **extra)
+            changes += answer["changes"]
+            cursor = answer["cursor"]
+            if not answer["more"]:
+                return changes
+
+
+def dump(engine: Engine, *, skip: tuple[str, ...] = ("device",)) -> dict[str, list[Any]]:
+    """Every row of every table (sorted), for comparing whole database states."""
+    meta = MetaData()
+    meta.reflect(engine)
+    out: dict[str, list[Any]] = {}
+    with engine.connect() as conn:
+        for name, table in sorted(meta.tables.items()):
+            if name in skip or name == "alembic_version":
+                continue
+            rows = [tuple(r) for r in conn.execute(select(table))]
+            out[name] = sorted(rows, key=repr)
+    return out
