@@ -33,9 +33,10 @@ metadata = MetaData()
 def _record_table(entity: str, extra: list[Column[object]]) -> Table:
     spec = ENTITIES[entity]
     columns: list[Column[object]] = [Column("id", Text, primary_key=True)]
+    parent_key = spec.parent[0] if spec.parent else None
     for name in spec.fields:
         kind = BigInteger if name in spec.integer_fields else Text
-        columns.append(Column(name, kind))
+        columns.append(Column(name, kind, index=name == parent_key))
     columns += [
         Column("clocks", Text, nullable=False),
         Column("scope_code", Text, nullable=False, index=True),
