@@ -118,6 +118,12 @@ def _apply_change(store: Store, change: Mapping[str, Any], now: str) -> None:
         )
         return
     spec = ENTITIES[entity]
+    if entity == "photo":
+        # Another kiosk's photo: its blobs are that kiosk's to upload, not ours.
+        store.db.conn.executemany(
+            "INSERT OR IGNORE INTO blob_remote (sha256, confirmed_at) VALUES (?, ?)",
+            [(values[k], now) for k in ("sha256", "thumb_sha256") if values.get(k)],
+        )
     total_stock = values.pop(STOCK_FIELD, None) if entity == "product" else None
     values = {k: v for k, v in values.items() if k in spec.fields}
     for stamp in stamps.values():

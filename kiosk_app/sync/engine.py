@@ -8,6 +8,7 @@ the measured link. Nothing here imports Qt.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from typing import Any, Protocol, TypeVar
 from kiosk_app.media.blobs import BlobStore
 from kiosk_app.store import replica
 from kiosk_app.store.store import Store, utcnow
-from kiosk_app.sync.client import OfflineError, ServerClient, SyncError
+from kiosk_app.sync.client import OfflineError, RequestRefusedError, ServerClient, SyncError
 from kiosk_app.sync.protocol import MAX_MUTATIONS_PER_REQUEST, PROTOCOL_VERSION
 from kiosk_app.sync.uploads import Uploader
 
@@ -153,12 +154,18 @@ class SyncEngine:
     def download_thumbnails(self, limit: int = 200) -> int:
         """Fetch thumbnails of photos that reached us from other kiosks."""
         wanted = self.run(_thumbs_without_blob, self.blobs, limit)
+        fetched = 0
         for sha in wanted:
-            data = self.client.download_blob(sha)
-            self.blobs.put(data)
-        if wanted:
-            self.run(replica.confirm_blobs, wanted)
-        return len(wanted)
+            try:
+                data = self.client.download_blob(sha)
+            except RequestRefusedError as exc:
+                if exc.status == 404:
+                    continue  # its kiosk has not uploaded it yet: try again next sync
+                raise
+            if hashlib.sha256(data).hexdigest() == sha:
+                self.blobs.put(data)
+                fetched += 1
+        return fetched
 
 
 def _thumbs_without_blob(store: Store, blobs: BlobStore, limit: int) -> list[str]:
