@@ -13,7 +13,7 @@ import gzip
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -210,27 +210,50 @@ class ServerClient:
         on_progress: Callable[[int], None] | None = None,
     ) -> int:
         """Send ``length`` bytes from ``source`` at ``offset``; returns the new offset."""
-
-        def body() -> Iterator[bytes]:
-            sent = 0
-            while sent < length:
-                chunk = source.read(min(64 * 1024, length - sent))
-                if not chunk:
-                    break
-                sent += len(chunk)
-                self.traffic.bytes_up += len(chunk)
-                if on_progress:
-                    on_progress(offset + sent)
-                yield chunk
-
+        # A sized file-like body: requests then sends Content-Length only. (A generator
+        # body made it add "Transfer-Encoding: chunked" too, which servers refuse.)
+        body = _SizedBody(source, length, self.traffic, offset, on_progress)
         headers = {
             "Tus-Resumable": TUS_VERSION,
             "Upload-Offset": str(offset),
             "Content-Type": "application/offset+octet-stream",
             "Content-Length": str(length),
         }
-        response = self._request("PATCH", url, data=body(), headers=headers)
+        response = self._request("PATCH", url, data=body, headers=headers)
         return int(response.headers["Upload-Offset"])
+
+
+class _SizedBody:
+    """``length`` bytes of ``source`` as a file-like body, counting bytes as they leave."""
+
+    def __init__(
+        self,
+        source: BinaryIO,
+        length: int,
+        traffic: Traffic,
+        offset: int,
+        on_progress: Callable[[int], None] | None,
+    ) -> None:
+        self._source = source
+        self._left = length
+        self._length = length
+        self._traffic = traffic
+        self._offset = offset
+        self._on_progress = on_progress
+
+    def __len__(self) -> int:
+        return self._length
+
+    def read(self, size: int = -1) -> bytes:
+        if self._left <= 0:
+            return b""
+        size = self._left if size is None or size < 0 else min(size, self._left)
+        chunk = self._source.read(min(size, 64 * 1024))
+        self._left -= len(chunk)
+        self._traffic.bytes_up += len(chunk)
+        if chunk and self._on_progress is not None:
+            self._on_progress(self._offset + self._length - self._left)
+        return chunk
 
 
 def measure(fn: Callable[[], Any]) -> tuple[Any, float]:

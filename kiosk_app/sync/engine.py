@@ -65,13 +65,15 @@ class SyncEngine:
         *,
         batch_size: int = 500,
         on_progress: Callable[[str, int, int], None] | None = None,
+        on_upload: Callable[[str, str, int, int], None] | None = None,
     ) -> None:
         self.run = run
         self.client = client
         self.blobs = blobs
         self.batch_size = batch_size
         self.on_progress = on_progress or (lambda stage, done, total: None)
-        self.uploader = Uploader(run, client, blobs)
+        # on_upload(sha256, kind, bytes sent, length) as each photo upload goes.
+        self.uploader = Uploader(run, client, blobs, on_bytes=on_upload)
 
     # -- records -------------------------------------------------------------------------
 

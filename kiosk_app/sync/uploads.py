@@ -3,6 +3,8 @@
 The upload URL and the last confirmed offset live in the store's ``upload`` table, so an
 upload cut by a dropped link, a crash or a power cut resumes where the server says it
 stopped (``HEAD``), sending only the rest. The chunk size follows the measured link.
+``on_bytes(sha256, kind, sent, length)`` reports each upload's progress as bytes leave
+(plain callback, called on the uploading thread: the UI turns it into a Qt signal).
 """
 
 from __future__ import annotations
@@ -70,10 +72,12 @@ class Uploader:
         run: Callable[..., Any],
         client: ServerClient,
         blobs: BlobStore,
+        on_bytes: Callable[[str, str, int, int], None] | None = None,
     ) -> None:
         self.run = run
         self.client = client
         self.blobs = blobs
+        self.on_bytes = on_bytes
         self.bytes_per_second = 32 * 1024.0  # vsat uplink until measured
 
     @property
@@ -109,14 +113,25 @@ class Uploader:
             url = self.client.create_upload(sha, length, kind)
             offset = 0
             self.run(_save_upload, sha, url, length, 0, kind)
+        report = self.on_bytes
+        if report is not None:
+            report(sha, kind, offset, length)
         with self.blobs.open(sha) as source:
             while offset < length:
                 source.seek(offset)
                 size = min(self.chunk_size, length - offset)
                 started = time.monotonic()
-                new_offset = self.client.patch_upload(url, offset, source, size)
+                new_offset = self.client.patch_upload(
+                    url,
+                    offset,
+                    source,
+                    size,
+                    None if report is None else (lambda sent: report(sha, kind, sent, length)),
+                )
                 elapsed = max(time.monotonic() - started, 0.001)
                 self.bytes_per_second = 0.5 * self.bytes_per_second + 0.5 * (size / elapsed)
                 offset = new_offset
                 self.run(_save_upload, sha, url, length, offset, kind)
         self.run(_finish_upload, sha)
+        if report is not None:
+            report(sha, kind, length, length)
