@@ -13,6 +13,8 @@ from kiosk_app.sync.protocol import PROTOCOL_VERSION
 from kiosk_server import __version__
 from kiosk_server.api import blobs, enroll, health, sync, uploads
 from kiosk_server.api.deps import ServerContext
+from kiosk_server.api.openapi import install as install_openapi
+from kiosk_server.catalog import views as catalog
 from kiosk_server.config import Settings
 from kiosk_server.db import make_engine, migrate
 from kiosk_server.logs import RequestLogMiddleware
@@ -48,6 +50,8 @@ def create_app(settings: Settings, *, run_migrations: bool = True) -> FastAPI:
 
     for module in (health, enroll, sync, uploads, blobs):
         app.include_router(module.router)
+    install_openapi(app)
+    app.include_router(catalog.router)  # public pages at /, outside the OpenAPI document
     return app
 
 

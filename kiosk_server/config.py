@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     tus_max_size: int = 25 * 1024 * 1024
     enroll_ttl_hours: float = 72.0
     latest_app_version: str | None = None  # told to kiosks, which tell the technician
+    # The public catalog's address (https://…) for its links and messages; without it,
+    # the address each request was sent to.
+    public_base_url: str | None = None
 
     @property
     def db_url(self) -> str:

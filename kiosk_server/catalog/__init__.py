@@ -1,0 +1,1 @@
+"""The public catalog: server-rendered pages of published products of consenting merchants."""

@@ -1,0 +1,298 @@
+"""The public catalog's pages and photos (server-rendered HTML, Bahasa Indonesia).
+
+Every page carries a weak ETag of its bytes and a short ``Cache-Control``; a matching
+``If-None-Match`` gets 304 and no body, which on a satellite link is most of the saving.
+The routes are left out of the OpenAPI document: it describes the kiosks' JSON API.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import FileResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from kiosk_app.domain.money import format_rupiah
+from kiosk_app.domain.phone import whatsapp_link
+from kiosk_server import blobstore
+from kiosk_server.api.deps import Context, ServerContext
+from kiosk_server.catalog import queries
+from kiosk_server.db import read_only
+
+router = APIRouter(include_in_schema=False)
+TEMPLATES = Path(__file__).with_name("templates")
+PAGE_CACHE = "public, max-age=300"
+# Photos never change under their hash, but a photo may stop being public (unpublished,
+# deleted on the merchant's request): caches keep it an hour at most, then revalidate.
+PHOTO_CACHE = "public, max-age=3600"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
+        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
+MAX_ID = 64
+LEVEL_NAMES = {
+    "province": "Provinsi",
+    "regency": "Kabupaten/Kota",
+    "district": "Kecamatan",
+    "village": "Desa/Kelurahan",
+}
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["rupiah"] = _rupiah
+    env.filters["path"] = lambda text: quote(str(text), safe="")
+    return env
+
+
+def _rupiah(amount: object) -> str:
+    return format_rupiah(amount) if isinstance(amount, int) and amount >= 0 else ""
+
+
+def base_url(ctx: ServerContext, request: Request) -> str:
+    """The catalog's public address: the setting, else what this request was sent to."""
+    return (ctx.settings.public_base_url or str(request.base_url)).rstrip("/")
+
+
+def order_message(product: dict[str, Any], url: str) -> str:
+    """The WhatsApp message a buyer sends to order ``product``."""
+    price = _rupiah(product["price"])
+    return (
+        f"Halo {product['business_name']}, saya mau pesan {product['name']}"
+        f"{f' seharga {price}' if price else ''}. Saya lihat di Etalase Desa: {url}"
+    )
+
+
+def order_link(product: dict[str, Any], base: str) -> str | None:
+    """``https://wa.me/62…?text=…`` for ordering ``product``; None without a valid number."""
+    try:
+        return whatsapp_link(product["phone"], order_message(product, f"{base}/p/{product['id']}"))
+    except (ValueError, TypeError):
+        return None
+
+
+def contact_link(merchant: dict[str, Any], base: str) -> str | None:
+    text = (
+        f"Halo {merchant['business_name']}, saya melihat toko Anda di Etalase Desa: "
+        f"{base}/m/{merchant['id']}"
+    )
+    try:
+        return whatsapp_link(merchant["phone"], text)
+    except (ValueError, TypeError):
+        return None
+
+
+def _etag_matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    bare = etag.removeprefix("W/")
+    for candidate in header.split(","):
+        candidate = candidate.strip()
+        if candidate == "*" or candidate.removeprefix("W/") == bare:
+            return True
+    return False
+
+
+def _page(request: Request, template: str, status: int = 200, **context: Any) -> Response:
+    body = _environment().get_template(template).render(**context).encode("utf-8")
+    etag = 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": PAGE_CACHE, **SECURITY_HEADERS}
+    if status == 200 and _etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, status, media_type="text/html; charset=utf-8", headers=headers)
+
+
+def _not_found(request: Request) -> Response:
+    return _page(request, "not_found.html", status=404, title="Tidak ditemukan")
+
+
+def _number(text: str | None) -> int:
+    """A page number from ``?hal=``; anything odd is page 1."""
+    if text is None or not text.isdigit() or len(text) > 6:
+        return 1
+    return max(1, int(text))
+
+
+def _places(conn: Any, village_code: str | None) -> list[dict[str, str]]:
+    """The region path of a village, province first, with names."""
+    if not village_code:
+        return []
+    path = queries.region_path(village_code)
+    names = queries.region_names(conn, path)
+    return [{"code": c, "name": names.get(c, c)} for c in path]
+
+
+def _with_links(rows: list[dict[str, Any]], base: str) -> list[dict[str, Any]]:
+    return [{**r, "order": order_link(r, base)} for r in rows]
+
+
+@router.get("/")
+def home(request: Request, ctx: Context) -> Response:
+    with ctx.engine.connect() as conn:
+        conn = read_only(conn)
+        provinces = queries.regions_with_merchants(conn, None)
+        categories = queries.categories(conn)
+    return _page(
+        request,
+        "home.html",
+        title="Etalase Desa",
+        provinces=provinces,
+        categories=categories,
+    )
+
+
+@router.get("/wilayah/{code}")
+def region_page(request: Request, ctx: Context, code: str, hal: str | None = None) -> Response:
+    if len(code) > 20:
+        return _not_found(request)
+    base = base_url(ctx, request)
+    with ctx.engine.connect() as conn:
+        conn = read_only(conn)
+        place = queries.get_region(conn, code)
+        if place is None:
+            return _not_found(request)
+        places = _places(conn, code)
+        children: list[dict[str, Any]] = []
+        merchants = None
+        if place["level"] == "village":
+            merchants = queries.merchants_in(conn, code, _number(hal))
+        else:
+            children = queries.regions_with_merchants(conn, code)
+    return _page(
+        request,
+        "region.html",
+        title=place["name"],
+        place=place,
+        level=LEVEL_NAMES[place["level"]],
+        places=places[:-1],
+        children=children,
+        merchants=merchants,
+        base=base,
+    )
+
+
+@router.get("/kategori/{name:path}")
+def category_page(request: Request, ctx: Context, name: str, hal: str | None = None) -> Response:
+    if not name or len(name) > 200:
+        return _not_found(request)
+    base = base_url(ctx, request)
+    with ctx.engine.connect() as conn:
+        page = queries.products_in_category(read_only(conn), name, _number(hal))
+    if not page.rows and page.number == 1:
+        return _not_found(request)
+    return _page(
+        request,
+        "list.html",
+        title=f"Kategori {name}",
+        heading=name,
+        products=_with_links(page.rows, base),
+        page=page,
+        more_url=f"/kategori/{quote(name, safe='')}?hal=",
+    )
+
+
+@router.get("/cari")
+def search_page(request: Request, ctx: Context, q: str = "", hal: str | None = None) -> Response:
+    text = queries.clean_search(q)
+    base = base_url(ctx, request)
+    with ctx.engine.connect() as conn:
+        page = queries.search_products(read_only(conn), text, _number(hal))
+    return _page(
+        request,
+        "list.html",
+        title=f"Cari: {text}" if text else "Cari",
+        heading=f"Hasil pencarian “{text}”" if text else "Cari produk",
+        query=text,
+        products=_with_links(page.rows, base),
+        page=page,
+        empty="Tidak ada produk yang cocok." if text else "Ketik nama produk yang dicari.",
+        more_url=f"/cari?q={quote(text, safe='')}&hal=",
+    )
+
+
+@router.get("/m/{merchant_id}")
+def merchant_page(
+    request: Request, ctx: Context, merchant_id: str, hal: str | None = None
+) -> Response:
+    if len(merchant_id) > MAX_ID:
+        return _not_found(request)
+    base = base_url(ctx, request)
+    with ctx.engine.connect() as conn:
+        conn = read_only(conn)
+        merchant = queries.get_merchant(conn, merchant_id)
+        if merchant is None:
+            return _not_found(request)
+        page = queries.products_of(conn, merchant_id, _number(hal))
+        places = _places(conn, merchant["village_code"])
+    return _page(
+        request,
+        "merchant.html",
+        title=merchant["business_name"],
+        merchant=merchant,
+        contact=contact_link(merchant, base),
+        places=places,
+        products=_with_links(page.rows, base),
+        page=page,
+        more_url=f"/m/{merchant_id}?hal=",
+    )
+
+
+@router.get("/p/{product_id}")
+def product_page(request: Request, ctx: Context, product_id: str) -> Response:
+    if len(product_id) > MAX_ID:
+        return _not_found(request)
+    base = base_url(ctx, request)
+    with ctx.engine.connect() as conn:
+        conn = read_only(conn)
+        product = queries.get_product(conn, product_id)
+        if product is None:
+            return _not_found(request)
+        photos = queries.photos_of(conn, product_id)
+        places = _places(conn, product["village_code"])
+    return _page(
+        request,
+        "product.html",
+        title=product["name"],
+        product=product,
+        order=order_link(product, base),
+        photos=photos,
+        places=places,
+    )
+
+
+def _public_photo(ctx: ServerContext, sha: str) -> Path | None:
+    if not blobstore.is_sha256(sha):
+        return None
+    with ctx.engine.connect() as conn:
+        if not queries.is_public_image(read_only(conn), sha):
+            return None
+    path = blobstore.blob_path(ctx.settings.blob_dir, sha)
+    return path if path.is_file() else None
+
+
+@router.get("/foto/{sha}")
+def photo(request: Request, ctx: Context, sha: str) -> Response:
+    """A public product's photo or thumbnail, by its hash."""
+    path = _public_photo(ctx, sha)
+    if path is None:
+        return _not_found(request)
+    etag = f'"{sha}"'
+    headers = {"ETag": etag, "Cache-Control": PHOTO_CACHE, "X-Content-Type-Options": "nosniff"}
+    if _etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    return FileResponse(path, media_type="image/jpeg", headers=headers)
