@@ -1,6 +1,6 @@
 """The public catalog's pages and photos (server-rendered HTML, Bahasa Indonesia).
 
-Every page carries a weak ETag of its bytes and a short ``Cache-Control``; a matching
+Every page carries a weak ETag of its bytes and ``Cache-Control: no-cache``; a matching
 ``If-None-Match`` gets 304 and no body, which on a satellite link is most of the saving.
 The routes are left out of the OpenAPI document: it describes the kiosks' JSON API.
 """
@@ -26,7 +26,9 @@ from kiosk_server.db import read_only
 
 router = APIRouter(include_in_schema=False)
 TEMPLATES = Path(__file__).with_name("templates")
-PAGE_CACHE = "public, max-age=300"
+# Pages are revalidated on every visit (a 304 costs a few hundred bytes): a product
+# unpublished or a merchant deleted on request must vanish at once, not after a while.
+PAGE_CACHE = "public, no-cache"
 # Photos never change under their hash, but a photo may stop being public (unpublished,
 # deleted on the merchant's request): caches keep it an hour at most, then revalidate.
 PHOTO_CACHE = "public, max-age=3600"
