@@ -113,8 +113,8 @@ def test_a_kiosk_product_appears_on_its_merchant_page(server, kiosk, browser):
     image = card.find_element("css selector", "img")
     assert image.get_attribute("loading") == "lazy"
     assert image.get_attribute("src") == f"{server.url}/foto/{photo.thumb_sha256}"
-    assert wait_for(lambda: browser.execute_script(
-        "return arguments[0].complete && arguments[0].naturalWidth", image)) == photo.thumb_width  # fmt: skip
+    loaded = "return arguments[0].complete && arguments[0].naturalWidth"
+    assert wait_for(lambda: browser.execute_script(loaded, image)) == photo.thumb_width
 
     # and the page fits a 360 px screen without sideways scrolling
     width = browser.execute_script("return document.documentElement.scrollWidth")
