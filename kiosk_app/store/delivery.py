@@ -83,3 +83,9 @@ def upload_queue(store: Store, limit: int = 200) -> list[QueuedUpload]:
         [limit],
     ).fetchall()
     return [QueuedUpload(str(r[0]), str(r[1]), str(r[2]), int(r[3] or 0), int(r[4])) for r in rows]
+
+
+def outbox_mark(store: Store) -> int:
+    """The outbox's last sequence number: it grows with every local change written."""
+    row = store.db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").fetchone()
+    return int(row[0]) if row else 0

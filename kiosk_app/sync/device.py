@@ -45,11 +45,25 @@ def enroll(
     store: Store, server_url: str, code: str, device_name: str, ca_bundle: str | None = None
 ) -> Device:
     """Redeem a one-time code; the token is kept only in the kiosk's own database."""
+    result = redeem_code(server_url, code, device_name, store.node_id, ca_bundle)
+    return save_enrollment(store, server_url, result, ca_bundle)
+
+
+def redeem_code(
+    server_url: str, code: str, device_name: str, node_id: str, ca_bundle: str | None = None
+) -> Enrollment:
+    """The network half of ``enroll`` (no store needed: run it off the store's thread)."""
     client = ServerClient(server_url, verify=ca_bundle or True)
     try:
-        result: Enrollment = client.enroll(code.strip().upper(), device_name, store.node_id)
+        return client.enroll(code.strip().upper(), device_name, node_id)
     finally:
         client.close()
+
+
+def save_enrollment(
+    store: Store, server_url: str, result: Enrollment, ca_bundle: str | None = None
+) -> Device:
+    """The store half of ``enroll``: keep the device's identity and token."""
     with store.db.atomic():
         store.set_setting(URL, server_url.rstrip("/"))
         store.set_setting(DEVICE, result.device_id)

@@ -18,6 +18,7 @@ from kiosk_app.media.blobs import BlobStore
 from kiosk_app.paths import KioskPaths, resolve_paths
 from kiosk_app.store.owner import StoreThread
 from kiosk_app.store.store import Store
+from kiosk_app.ui.enrollment import Enroller
 from kiosk_app.ui.i18n import DEFAULT_LANGUAGE, LANGUAGE_SETTING, RESOURCES, install_language
 from kiosk_app.ui.main_window import MainWindow
 from kiosk_app.ui.models.thumbnails import ThumbnailCache
@@ -29,9 +30,10 @@ from kiosk_app.ui.pages.merchants import MerchantsPage
 from kiosk_app.ui.pages.product_editor import ProductEditorPage
 from kiosk_app.ui.pages.products import ProductsPage
 from kiosk_app.ui.pages.settings import SettingsPage
+from kiosk_app.ui.pages.sync import SyncPage
 from kiosk_app.ui.router import Router
 from kiosk_app.ui.session import DEFAULT_LOCK_MINUTES, LOCK_SETTING, Session
-from kiosk_app.ui.sync_status import LocalOnlyStatus
+from kiosk_app.ui.sync_service import SyncService
 from kiosk_app.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -53,7 +55,9 @@ def _read_blob(blobs: BlobStore, sha: str) -> bytes | None:
 class KioskApp(QObject):
     """Owns the store thread, the runner, the session and the window built from pages."""
 
-    def __init__(self, qt_app: QApplication, paths: KioskPaths) -> None:
+    def __init__(
+        self, qt_app: QApplication, paths: KioskPaths, sync_settle_s: float | None = None
+    ) -> None:
         super().__init__()
         self.qt_app = qt_app
         self.paths = paths.ensure()
@@ -69,7 +73,14 @@ class KioskApp(QObject):
         self.thumbnails = ThumbnailCache(
             self.runner, lambda sha: _read_blob(self.blobs, sha), parent=self
         )
-        self.sync_source = LocalOnlyStatus(self.runner, parent=self)
+        # The sync engine on its own thread once the kiosk is enrolled; every local
+        # change (any store task that wrote to the outbox) asks it to sync soon.
+        settle = {} if sync_settle_s is None else {"settle_s": sync_settle_s}
+        self.sync = SyncService(self.runner, self.store_thread, self.blobs, parent=self, **settle)
+        self.sync_source = self.sync
+        self.runner.local_change.connect(self.sync.local_change)
+        self.enroller = Enroller(self.runner, parent=self)
+        self.enroller.enrolled.connect(self.sync.start)
         self.translator = install_language(
             qt_app, settings.get(LANGUAGE_SETTING) or DEFAULT_LANGUAGE, None
         )
@@ -80,7 +91,9 @@ class KioskApp(QObject):
         runner, session, router, thumbs = self.runner, self.session, self.router, self.thumbnails
         window = MainWindow(router, session, runner)
         window.add_gate_page("login", LoginPage(runner, session, router))
-        window.add_gate_page("first_run", FirstRunPage(runner, session))
+        first_run = FirstRunPage(runner, session, self.enroller)
+        first_run.language_chosen.connect(self.set_language)
+        window.add_gate_page("first_run", first_run)
         window.add_page(
             "dashboard",
             DashboardPage(runner, session, router),
@@ -106,7 +119,12 @@ class KioskApp(QObject):
             ProductEditorPage(runner, router, thumbs, self.blobs),
             section="products",
         )
-        settings = SettingsPage(runner, session, self.paths)
+        window.add_page(
+            "sync",
+            SyncPage(runner, self.sync, self.blobs),
+            title=QCoreApplication.translate("KioskApp", "Sync"),
+        )
+        settings = SettingsPage(runner, session, self.paths, self.enroller)
         settings.language_chosen.connect(self.set_language)
         window.add_page(
             "settings",
@@ -121,6 +139,7 @@ class KioskApp(QObject):
     def start(self) -> None:
         self.window.show()
         self.window.show_gate("login")
+        self.sync.start_if_enrolled()
 
     def set_language(self, lang: str) -> None:
         """Switch language: a fresh window is built in it, the session stays logged in."""
@@ -139,6 +158,7 @@ class KioskApp(QObject):
 
     def close(self) -> None:
         self.window.detach()
+        self.sync.stop()
         self.runner.shutdown()
         self.store_thread.close()
 

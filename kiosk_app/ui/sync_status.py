@@ -1,16 +1,16 @@
 """The small status object the sync badge reads, and its source until sync is wired in.
 
 The badge never computes anything itself: it shows whatever ``SyncStatus`` its source
-last emitted. Today the source is ``LocalOnlyStatus`` (the kiosk is not connected; the
-count of changes saved locally comes from the outbox). The sync screen will provide a
-source fed by the sync engine and hand it to ``MainWindow.set_sync_source``.
+last emitted: ``LocalOnlyStatus`` while the kiosk is not enrolled (the count of changes
+saved locally comes from the outbox), ``sync_service.SyncService`` once it is (fed by
+the sync scheduler's thread through Qt signals).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QDateTime, QLocale, QObject, Qt, QTimer, Signal
 
 from kiosk_app.store.store import Store
 from kiosk_app.ui.tasks import TaskRunner
@@ -18,9 +18,10 @@ from kiosk_app.ui.tasks import TaskRunner
 NOT_CONNECTED = "not_connected"
 IDLE = "idle"  # connected, everything sent
 SYNCING = "syncing"
-PENDING = "pending"  # connected, changes waiting (offline or retrying)
+PENDING = "pending"  # connected, changes waiting (retrying soon)
+OFFLINE = "offline"  # enrolled, but the server cannot be reached now
 ERROR = "error"
-STATES = (NOT_CONNECTED, IDLE, SYNCING, PENDING, ERROR)
+STATES = (NOT_CONNECTED, IDLE, SYNCING, PENDING, OFFLINE, ERROR)
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,17 @@ class SyncStatus:
     pending_photos: int | None = None
     last_success: str | None = None  # ISO time of the last complete sync
     message: str | None = None  # already translated detail (e.g. the last error)
+    open_conflicts: int | None = None
+
+
+def format_when(iso: str | None) -> str:
+    """An ISO time as local date and time in the current language ("" when None)."""
+    if not iso:
+        return ""
+    when = QDateTime.fromString(iso, Qt.DateFormat.ISODateWithMs)
+    if not when.isValid():
+        when = QDateTime.fromString(iso, Qt.DateFormat.ISODate)
+    return QLocale().toString(when.toLocalTime(), "d MMMM yyyy, HH.mm")
 
 
 class SyncStatusSource(QObject):

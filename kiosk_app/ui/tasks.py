@@ -5,6 +5,8 @@ thread that owns the database); ``run_in_worker`` sends CPU or file work (photo
 processing, thumbnail decoding) to a small pool. Either way the callback runs later on
 the GUI thread, posted by a queued signal, as Picard's ``run_task`` and Anki's task
 manager do. A callback whose ``context`` widget was destroyed meanwhile is dropped.
+A store task that wrote to the outbox (a local change) makes the runner emit
+``local_change``, so the sync scheduler hears of every change whichever screen made it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any, TypeVar
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
+from kiosk_app.store.delivery import outbox_mark
 from kiosk_app.store.owner import StoreThread
 from kiosk_app.store.store import Store
 
@@ -45,6 +48,7 @@ class TaskRunner(QObject):
 
     failed = Signal(object)  # BaseException
     idle = Signal()
+    local_change = Signal()  # emitted from the store thread; queued to receivers
     _finished = Signal(object)  # _Job, emitted from any thread
 
     def __init__(
@@ -70,7 +74,16 @@ class TaskRunner(QObject):
         context: QObject | None = None,
     ) -> None:
         """Run ``fn(store)`` on the store thread; ``on_done(result)`` on the GUI thread."""
-        self._track(self._store_thread.submit(fn), on_done, on_error, context, fn)
+        self._track(self._store_thread.submit(self._watched, fn), on_done, on_error, context, fn)
+
+    def _watched(self, store: Store, fn: Callable[[Store], T]) -> T:
+        """Run ``fn`` on the store thread, telling whether it added outbox entries."""
+        before = outbox_mark(store)
+        try:
+            return fn(store)
+        finally:
+            if outbox_mark(store) != before:
+                self.local_change.emit()
 
     def run_in_worker(
         self,

@@ -37,6 +37,33 @@
     </message>
 </context>
 <context>
+    <name>ConflictCard</name>
+    <message>
+        <source>{what} of {record}</source>
+        <translation>{what} of {record}</translation>
+    </message>
+    <message>
+        <source>mine</source>
+        <translation>mine</translation>
+    </message>
+    <message>
+        <source>the server&apos;s</source>
+        <translation>the server&apos;s</translation>
+    </message>
+    <message>
+        <source>Two kiosks changed this at the same time. On this kiosk: {mine}. From the server (another kiosk): {theirs}. In use now: {now}.</source>
+        <translation>Two kiosks changed this at the same time. On this kiosk: {mine}. From the server (another kiosk): {theirs}. In use now: {now}.</translation>
+    </message>
+    <message>
+        <source>Keep mine</source>
+        <translation>Keep mine</translation>
+    </message>
+    <message>
+        <source>Keep the server&apos;s</source>
+        <translation>Keep the server&apos;s</translation>
+    </message>
+</context>
+<context>
     <name>ConsentStep</name>
     <message>
         <source>Step 1 of 2: the owner&apos;s consent</source>
@@ -154,10 +181,77 @@
     </message>
 </context>
 <context>
+    <name>Enroller</name>
+    <message>
+        <source>Type the server address in full, starting with https://</source>
+        <translation>Type the server address in full, starting with https://</translation>
+    </message>
+    <message>
+        <source>Type the enrollment code from the central admin.</source>
+        <translation>Type the enrollment code from the central admin.</translation>
+    </message>
+    <message>
+        <source>The server cannot be reached. Check the address and the internet connection.</source>
+        <translation>The server cannot be reached. Check the address and the internet connection.</translation>
+    </message>
+    <message>
+        <source>The server did not accept this code: it may be mistyped, used already or expired. Ask the central admin for a new one.</source>
+        <translation>The server did not accept this code: it may be mistyped, used already or expired. Ask the central admin for a new one.</translation>
+    </message>
+    <message>
+        <source>This app is too old for the server. Update the app first.</source>
+        <translation>This app is too old for the server. Update the app first.</translation>
+    </message>
+    <message>
+        <source>The server has a problem. Try again later.</source>
+        <translation>The server has a problem. Try again later.</translation>
+    </message>
+    <message>
+        <source>The server&apos;s certificate is not trusted.</source>
+        <translation>The server&apos;s certificate is not trusted.</translation>
+    </message>
+    <message>
+        <source>That does not look like an Etalase Desa server: {error}</source>
+        <translation>That does not look like an Etalase Desa server: {error}</translation>
+    </message>
+</context>
+<context>
     <name>FirstRunPage</name>
     <message>
         <source>Welcome to Etalase Desa</source>
         <translation>Welcome to Etalase Desa</translation>
+    </message>
+    <message>
+        <source>Connect to the central server</source>
+        <translation>Connect to the central server</translation>
+    </message>
+    <message>
+        <source>With the server&apos;s address and a one-time enrollment code from the central admin, this kiosk sends its merchants and products to the public catalog. No internet now? Continue without it and enroll later in Settings: everything is kept on this kiosk meanwhile.</source>
+        <translation>With the server&apos;s address and a one-time enrollment code from the central admin, this kiosk sends its merchants and products to the public catalog. No internet now? Continue without it and enroll later in Settings: everything is kept on this kiosk meanwhile.</translation>
+    </message>
+    <message>
+        <source>Server address</source>
+        <translation>Server address</translation>
+    </message>
+    <message>
+        <source>Enrollment code</source>
+        <translation>Enrollment code</translation>
+    </message>
+    <message>
+        <source>Enroll this kiosk</source>
+        <translation>Enroll this kiosk</translation>
+    </message>
+    <message>
+        <source>Continue without internet, enroll later</source>
+        <translation>Continue without internet, enroll later</translation>
+    </message>
+    <message>
+        <source>Contacting the server…</source>
+        <translation>Contacting the server…</translation>
+    </message>
+    <message>
+        <source>This kiosk is enrolled for region {region}.</source>
+        <translation>This kiosk is enrolled for region {region}.</translation>
     </message>
     <message>
         <source>This kiosk has no accounts yet. Create the first one: the technician who looks after this kiosk. The technician can add operators later.</source>
@@ -197,6 +291,10 @@
     <message>
         <source>Products</source>
         <translation>Products</translation>
+    </message>
+    <message>
+        <source>Sync</source>
+        <translation>Sync</translation>
     </message>
     <message>
         <source>Settings</source>
@@ -671,6 +769,38 @@
         <translation>Apply</translation>
     </message>
     <message>
+        <source>Central server</source>
+        <translation>Central server</translation>
+    </message>
+    <message>
+        <source>Server address</source>
+        <translation>Server address</translation>
+    </message>
+    <message>
+        <source>Enrollment code</source>
+        <translation>Enrollment code</translation>
+    </message>
+    <message>
+        <source>Enroll this kiosk</source>
+        <translation>Enroll this kiosk</translation>
+    </message>
+    <message>
+        <source>Not enrolled yet: the data stays on this kiosk until it is.</source>
+        <translation>Not enrolled yet: the data stays on this kiosk until it is.</translation>
+    </message>
+    <message>
+        <source>Enrolled at {url} for region {region} (device {device}).</source>
+        <translation>Enrolled at {url} for region {region} (device {device}).</translation>
+    </message>
+    <message>
+        <source>Contacting the server…</source>
+        <translation>Contacting the server…</translation>
+    </message>
+    <message>
+        <source>Enrolled. Sending the data starts now.</source>
+        <translation>Enrolled. Sending the data starts now.</translation>
+    </message>
+    <message>
         <source>Operator accounts</source>
         <translation>Operator accounts</translation>
     </message>
@@ -734,6 +864,14 @@
         <translation>{n} changes saved on this kiosk</translation>
     </message>
     <message>
+        <source>{n} photos waiting</source>
+        <translation>{n} photos waiting</translation>
+    </message>
+    <message>
+        <source>{n} conflicts to check</source>
+        <translation>{n} conflicts to check</translation>
+    </message>
+    <message>
         <source>Not connected to the server yet</source>
         <translation>Not connected to the server yet</translation>
     </message>
@@ -742,16 +880,282 @@
         <translation>Sending data…</translation>
     </message>
     <message>
+        <source>Offline</source>
+        <translation>Offline</translation>
+    </message>
+    <message>
         <source>Sync failed, will retry</source>
         <translation>Sync failed, will retry</translation>
     </message>
     <message>
-        <source>Waiting to send</source>
-        <translation>Waiting to send</translation>
+        <source>Online · waiting to send</source>
+        <translation>Online · waiting to send</translation>
     </message>
     <message>
-        <source>All data sent</source>
-        <translation>All data sent</translation>
+        <source>Online · all data sent</source>
+        <translation>Online · all data sent</translation>
+    </message>
+    <message>
+        <source>Last sync: {when}</source>
+        <translation>Last sync: {when}</translation>
+    </message>
+    <message>
+        <source>Never synced</source>
+        <translation>Never synced</translation>
+    </message>
+</context>
+<context>
+    <name>SyncPage</name>
+    <message>
+        <source>Business name</source>
+        <translation>Business name</translation>
+    </message>
+    <message>
+        <source>Owner&apos;s name</source>
+        <translation>Owner&apos;s name</translation>
+    </message>
+    <message>
+        <source>Phone number</source>
+        <translation>Phone number</translation>
+    </message>
+    <message>
+        <source>Village</source>
+        <translation>Village</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>Address</translation>
+    </message>
+    <message>
+        <source>E-mail</source>
+        <translation>E-mail</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Product name</source>
+        <translation>Product name</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation>Description</translation>
+    </message>
+    <message>
+        <source>Price</source>
+        <translation>Price</translation>
+    </message>
+    <message>
+        <source>Unit</source>
+        <translation>Unit</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>Category</translation>
+    </message>
+    <message>
+        <source>Weight (grams)</source>
+        <translation>Weight (grams)</translation>
+    </message>
+    <message>
+        <source>Photo order</source>
+        <translation>Photo order</translation>
+    </message>
+    <message>
+        <source>Deleted or not</source>
+        <translation>Deleted or not</translation>
+    </message>
+    <message>
+        <source>(empty)</source>
+        <translation>(empty)</translation>
+    </message>
+    <message>
+        <source>deleted</source>
+        <translation>deleted</translation>
+    </message>
+    <message>
+        <source>not deleted</source>
+        <translation>not deleted</translation>
+    </message>
+    <message>
+        <source>Sync with the server</source>
+        <translation>Sync with the server</translation>
+    </message>
+    <message>
+        <source>Sync now</source>
+        <translation>Sync now</translation>
+    </message>
+    <message>
+        <source>Save to a flash drive (USB)</source>
+        <translation>Save to a flash drive (USB)</translation>
+    </message>
+    <message>
+        <source>Records: %v of %m</source>
+        <translation>Records: %v of %m</translation>
+    </message>
+    <message>
+        <source>Merchants: has everything reached the server?</source>
+        <translation>Merchants: has everything reached the server?</translation>
+    </message>
+    <message>
+        <source>Merchant</source>
+        <translation>Merchant</translation>
+    </message>
+    <message>
+        <source>On the server</source>
+        <translation>On the server</translation>
+    </message>
+    <message>
+        <source>Photos waiting to be sent</source>
+        <translation>Photos waiting to be sent</translation>
+    </message>
+    <message>
+        <source>No photos waiting.</source>
+        <translation>No photos waiting.</translation>
+    </message>
+    <message>
+        <source>Photo</source>
+        <translation>Photo</translation>
+    </message>
+    <message>
+        <source>Sent</source>
+        <translation>Sent</translation>
+    </message>
+    <message>
+        <source>Changes to check</source>
+        <translation>Changes to check</translation>
+    </message>
+    <message>
+        <source>Nothing to check.</source>
+        <translation>Nothing to check.</translation>
+    </message>
+    <message>
+        <source>small picture</source>
+        <translation>small picture</translation>
+    </message>
+    <message>
+        <source>full photo</source>
+        <translation>full photo</translation>
+    </message>
+    <message>
+        <source>Yes, all sent</source>
+        <translation>Yes, all sent</translation>
+    </message>
+    <message>
+        <source>{n} changes waiting</source>
+        <translation>{n} changes waiting</translation>
+    </message>
+    <message>
+        <source>{n} photos waiting</source>
+        <translation>{n} photos waiting</translation>
+    </message>
+    <message>
+        <source>Not yet: {what}</source>
+        <translation>Not yet: {what}</translation>
+    </message>
+    <message>
+        <source>This kiosk is not enrolled with a server yet. The technician can enroll it in Settings.</source>
+        <translation>This kiosk is not enrolled with a server yet. The technician can enroll it in Settings.</translation>
+    </message>
+    <message>
+        <source>Online. Everything has reached the server.</source>
+        <translation>Online. Everything has reached the server.</translation>
+    </message>
+    <message>
+        <source>Sending and receiving data…</source>
+        <translation>Sending and receiving data…</translation>
+    </message>
+    <message>
+        <source>Online. Some data is still waiting to be sent.</source>
+        <translation>Online. Some data is still waiting to be sent.</translation>
+    </message>
+    <message>
+        <source>Offline. The data is safe on this kiosk.</source>
+        <translation>Offline. The data is safe on this kiosk.</translation>
+    </message>
+    <message>
+        <source>The last sync did not finish; it will be tried again.</source>
+        <translation>The last sync did not finish; it will be tried again.</translation>
+    </message>
+    <message>
+        <source>Last complete sync: {when}.</source>
+        <translation>Last complete sync: {when}.</translation>
+    </message>
+    <message>
+        <source>Never synced yet.</source>
+        <translation>Never synced yet.</translation>
+    </message>
+    <message>
+        <source>This kiosk is not enrolled yet: ask the technician to enroll it.</source>
+        <translation>This kiosk is not enrolled yet: ask the technician to enroll it.</translation>
+    </message>
+    <message>
+        <source>Sync started.</source>
+        <translation>Sync started.</translation>
+    </message>
+    <message>
+        <source>Saved. It will be sent with the next sync.</source>
+        <translation>Saved. It will be sent with the next sync.</translation>
+    </message>
+    <message>
+        <source>Saved. Nothing needs to be sent.</source>
+        <translation>Saved. Nothing needs to be sent.</translation>
+    </message>
+    <message>
+        <source>Only an enrolled kiosk can sign a bundle for the server. Ask the technician to enroll this kiosk.</source>
+        <translation>Only an enrolled kiosk can sign a bundle for the server. Ask the technician to enroll this kiosk.</translation>
+    </message>
+    <message>
+        <source>Save the data for the server</source>
+        <translation>Save the data for the server</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Saved to {path}: {n} changes and {p} photos.</source>
+        <translation>Saved to {path}: {n} changes and {p} photos.</translation>
+    </message>
+    <message>
+        <source>Could not write the file: {error}</source>
+        <translation>Could not write the file: {error}</translation>
+    </message>
+</context>
+<context>
+    <name>SyncService</name>
+    <message>
+        <source>No connection to the server. The data is safe on this kiosk and will be sent later.</source>
+        <translation>No connection to the server. The data is safe on this kiosk and will be sent later.</translation>
+    </message>
+    <message>
+        <source>This kiosk was removed from the server. Ask the technician to enroll it again.</source>
+        <translation>This kiosk was removed from the server. Ask the technician to enroll it again.</translation>
+    </message>
+    <message>
+        <source>This app is too old for the server. Ask the technician to update it.</source>
+        <translation>This app is too old for the server. Ask the technician to update it.</translation>
+    </message>
+    <message>
+        <source>The server has a problem. The data is safe here; we will try again.</source>
+        <translation>The server has a problem. The data is safe here; we will try again.</translation>
+    </message>
+    <message>
+        <source>The server refused the data. Ask the technician to check.</source>
+        <translation>The server refused the data. Ask the technician to check.</translation>
+    </message>
+    <message>
+        <source>The server&apos;s certificate is not trusted. Ask the technician to check.</source>
+        <translation>The server&apos;s certificate is not trusted. Ask the technician to check.</translation>
+    </message>
+    <message>
+        <source>Sending failed; we will try again.</source>
+        <translation>Sending failed; we will try again.</translation>
     </message>
 </context>
 <context>

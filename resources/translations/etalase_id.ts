@@ -37,6 +37,33 @@
     </message>
 </context>
 <context>
+    <name>ConflictCard</name>
+    <message>
+        <source>{what} of {record}</source>
+        <translation>{what} — {record}</translation>
+    </message>
+    <message>
+        <source>mine</source>
+        <translation>punya saya</translation>
+    </message>
+    <message>
+        <source>the server&apos;s</source>
+        <translation>dari server</translation>
+    </message>
+    <message>
+        <source>Two kiosks changed this at the same time. On this kiosk: {mine}. From the server (another kiosk): {theirs}. In use now: {now}.</source>
+        <translation>Dua kios mengubah ini pada waktu yang sama. Di kios ini: {mine}. Dari server (kios lain): {theirs}. Yang dipakai sekarang: {now}.</translation>
+    </message>
+    <message>
+        <source>Keep mine</source>
+        <translation>Pakai punya saya</translation>
+    </message>
+    <message>
+        <source>Keep the server&apos;s</source>
+        <translation>Pakai dari server</translation>
+    </message>
+</context>
+<context>
     <name>ConsentStep</name>
     <message>
         <source>Step 1 of 2: the owner&apos;s consent</source>
@@ -154,10 +181,77 @@
     </message>
 </context>
 <context>
+    <name>Enroller</name>
+    <message>
+        <source>Type the server address in full, starting with https://</source>
+        <translation>Ketik alamat server lengkap, diawali https://</translation>
+    </message>
+    <message>
+        <source>Type the enrollment code from the central admin.</source>
+        <translation>Ketik kode pendaftaran dari admin pusat.</translation>
+    </message>
+    <message>
+        <source>The server cannot be reached. Check the address and the internet connection.</source>
+        <translation>Server tidak bisa dihubungi. Periksa alamatnya dan sambungan internet.</translation>
+    </message>
+    <message>
+        <source>The server did not accept this code: it may be mistyped, used already or expired. Ask the central admin for a new one.</source>
+        <translation>Server tidak menerima kode ini: mungkin salah ketik, sudah dipakai, atau kedaluwarsa. Minta kode baru ke admin pusat.</translation>
+    </message>
+    <message>
+        <source>This app is too old for the server. Update the app first.</source>
+        <translation>Versi aplikasi ini terlalu lama untuk server. Perbarui aplikasi dulu.</translation>
+    </message>
+    <message>
+        <source>The server has a problem. Try again later.</source>
+        <translation>Server sedang bermasalah. Coba lagi nanti.</translation>
+    </message>
+    <message>
+        <source>The server&apos;s certificate is not trusted.</source>
+        <translation>Sertifikat server tidak dipercaya.</translation>
+    </message>
+    <message>
+        <source>That does not look like an Etalase Desa server: {error}</source>
+        <translation>Sepertinya itu bukan server Etalase Desa: {error}</translation>
+    </message>
+</context>
+<context>
     <name>FirstRunPage</name>
     <message>
         <source>Welcome to Etalase Desa</source>
         <translation>Selamat datang di Etalase Desa</translation>
+    </message>
+    <message>
+        <source>Connect to the central server</source>
+        <translation>Sambungkan ke server pusat</translation>
+    </message>
+    <message>
+        <source>With the server&apos;s address and a one-time enrollment code from the central admin, this kiosk sends its merchants and products to the public catalog. No internet now? Continue without it and enroll later in Settings: everything is kept on this kiosk meanwhile.</source>
+        <translation>Dengan alamat server dan kode pendaftaran sekali pakai dari admin pusat, kios ini mengirim data penjual dan produknya ke katalog umum. Belum ada internet? Lanjutkan tanpa internet dan daftar nanti lewat Pengaturan: semua data tetap tersimpan di kios ini.</translation>
+    </message>
+    <message>
+        <source>Server address</source>
+        <translation>Alamat server</translation>
+    </message>
+    <message>
+        <source>Enrollment code</source>
+        <translation>Kode pendaftaran</translation>
+    </message>
+    <message>
+        <source>Enroll this kiosk</source>
+        <translation>Daftarkan kios ini</translation>
+    </message>
+    <message>
+        <source>Continue without internet, enroll later</source>
+        <translation>Lanjut tanpa internet, daftar nanti</translation>
+    </message>
+    <message>
+        <source>Contacting the server…</source>
+        <translation>Menghubungi server…</translation>
+    </message>
+    <message>
+        <source>This kiosk is enrolled for region {region}.</source>
+        <translation>Kios ini terdaftar untuk wilayah {region}.</translation>
     </message>
     <message>
         <source>This kiosk has no accounts yet. Create the first one: the technician who looks after this kiosk. The technician can add operators later.</source>
@@ -197,6 +291,10 @@
     <message>
         <source>Products</source>
         <translation>Produk</translation>
+    </message>
+    <message>
+        <source>Sync</source>
+        <translation>Sinkron</translation>
     </message>
     <message>
         <source>Settings</source>
@@ -671,6 +769,38 @@
         <translation>Terapkan</translation>
     </message>
     <message>
+        <source>Central server</source>
+        <translation>Server pusat</translation>
+    </message>
+    <message>
+        <source>Server address</source>
+        <translation>Alamat server</translation>
+    </message>
+    <message>
+        <source>Enrollment code</source>
+        <translation>Kode pendaftaran</translation>
+    </message>
+    <message>
+        <source>Enroll this kiosk</source>
+        <translation>Daftarkan kios ini</translation>
+    </message>
+    <message>
+        <source>Not enrolled yet: the data stays on this kiosk until it is.</source>
+        <translation>Belum terdaftar: data tetap di kios ini sampai kios didaftarkan.</translation>
+    </message>
+    <message>
+        <source>Enrolled at {url} for region {region} (device {device}).</source>
+        <translation>Terdaftar di {url} untuk wilayah {region} (perangkat {device}).</translation>
+    </message>
+    <message>
+        <source>Contacting the server…</source>
+        <translation>Menghubungi server…</translation>
+    </message>
+    <message>
+        <source>Enrolled. Sending the data starts now.</source>
+        <translation>Terdaftar. Pengiriman data dimulai sekarang.</translation>
+    </message>
+    <message>
         <source>Operator accounts</source>
         <translation>Akun petugas</translation>
     </message>
@@ -734,6 +864,14 @@
         <translation>{n} perubahan tersimpan di kios ini</translation>
     </message>
     <message>
+        <source>{n} photos waiting</source>
+        <translation>{n} foto menunggu</translation>
+    </message>
+    <message>
+        <source>{n} conflicts to check</source>
+        <translation>{n} perubahan perlu dicek</translation>
+    </message>
+    <message>
         <source>Not connected to the server yet</source>
         <translation>Belum tersambung ke server</translation>
     </message>
@@ -742,16 +880,282 @@
         <translation>Mengirim data…</translation>
     </message>
     <message>
+        <source>Offline</source>
+        <translation>Luring</translation>
+    </message>
+    <message>
         <source>Sync failed, will retry</source>
         <translation>Gagal mengirim, akan dicoba lagi</translation>
     </message>
     <message>
-        <source>Waiting to send</source>
-        <translation>Menunggu dikirim</translation>
+        <source>Online · waiting to send</source>
+        <translation>Daring · menunggu dikirim</translation>
     </message>
     <message>
-        <source>All data sent</source>
-        <translation>Semua data sudah terkirim</translation>
+        <source>Online · all data sent</source>
+        <translation>Daring · semua data terkirim</translation>
+    </message>
+    <message>
+        <source>Last sync: {when}</source>
+        <translation>Sinkron terakhir: {when}</translation>
+    </message>
+    <message>
+        <source>Never synced</source>
+        <translation>Belum pernah sinkron</translation>
+    </message>
+</context>
+<context>
+    <name>SyncPage</name>
+    <message>
+        <source>Business name</source>
+        <translation>Nama usaha</translation>
+    </message>
+    <message>
+        <source>Owner&apos;s name</source>
+        <translation>Nama pemilik</translation>
+    </message>
+    <message>
+        <source>Phone number</source>
+        <translation>Nomor HP</translation>
+    </message>
+    <message>
+        <source>Village</source>
+        <translation>Desa</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>Alamat</translation>
+    </message>
+    <message>
+        <source>E-mail</source>
+        <translation>Email</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Product name</source>
+        <translation>Nama produk</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation>Keterangan</translation>
+    </message>
+    <message>
+        <source>Price</source>
+        <translation>Harga</translation>
+    </message>
+    <message>
+        <source>Unit</source>
+        <translation>Satuan</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>Kategori</translation>
+    </message>
+    <message>
+        <source>Weight (grams)</source>
+        <translation>Berat (gram)</translation>
+    </message>
+    <message>
+        <source>Photo order</source>
+        <translation>Urutan foto</translation>
+    </message>
+    <message>
+        <source>Deleted or not</source>
+        <translation>Dihapus atau tidak</translation>
+    </message>
+    <message>
+        <source>(empty)</source>
+        <translation>(kosong)</translation>
+    </message>
+    <message>
+        <source>deleted</source>
+        <translation>dihapus</translation>
+    </message>
+    <message>
+        <source>not deleted</source>
+        <translation>tidak dihapus</translation>
+    </message>
+    <message>
+        <source>Sync with the server</source>
+        <translation>Sinkron dengan server</translation>
+    </message>
+    <message>
+        <source>Sync now</source>
+        <translation>Sinkron sekarang</translation>
+    </message>
+    <message>
+        <source>Save to a flash drive (USB)</source>
+        <translation>Simpan ke flashdisk (USB)</translation>
+    </message>
+    <message>
+        <source>Records: %v of %m</source>
+        <translation>Data: %v dari %m</translation>
+    </message>
+    <message>
+        <source>Merchants: has everything reached the server?</source>
+        <translation>Penjual: sudah sampai semua di server?</translation>
+    </message>
+    <message>
+        <source>Merchant</source>
+        <translation>Penjual</translation>
+    </message>
+    <message>
+        <source>On the server</source>
+        <translation>Di server</translation>
+    </message>
+    <message>
+        <source>Photos waiting to be sent</source>
+        <translation>Foto yang menunggu dikirim</translation>
+    </message>
+    <message>
+        <source>No photos waiting.</source>
+        <translation>Tidak ada foto yang menunggu.</translation>
+    </message>
+    <message>
+        <source>Photo</source>
+        <translation>Foto</translation>
+    </message>
+    <message>
+        <source>Sent</source>
+        <translation>Terkirim</translation>
+    </message>
+    <message>
+        <source>Changes to check</source>
+        <translation>Perubahan yang perlu dicek</translation>
+    </message>
+    <message>
+        <source>Nothing to check.</source>
+        <translation>Tidak ada yang perlu dicek.</translation>
+    </message>
+    <message>
+        <source>small picture</source>
+        <translation>gambar kecil</translation>
+    </message>
+    <message>
+        <source>full photo</source>
+        <translation>foto penuh</translation>
+    </message>
+    <message>
+        <source>Yes, all sent</source>
+        <translation>Ya, semua terkirim</translation>
+    </message>
+    <message>
+        <source>{n} changes waiting</source>
+        <translation>{n} perubahan menunggu</translation>
+    </message>
+    <message>
+        <source>{n} photos waiting</source>
+        <translation>{n} foto menunggu</translation>
+    </message>
+    <message>
+        <source>Not yet: {what}</source>
+        <translation>Belum: {what}</translation>
+    </message>
+    <message>
+        <source>This kiosk is not enrolled with a server yet. The technician can enroll it in Settings.</source>
+        <translation>Kios ini belum terdaftar di server. Teknisi bisa mendaftarkannya di Pengaturan.</translation>
+    </message>
+    <message>
+        <source>Online. Everything has reached the server.</source>
+        <translation>Daring. Semua data sudah sampai di server.</translation>
+    </message>
+    <message>
+        <source>Sending and receiving data…</source>
+        <translation>Mengirim dan menerima data…</translation>
+    </message>
+    <message>
+        <source>Online. Some data is still waiting to be sent.</source>
+        <translation>Daring. Sebagian data masih menunggu dikirim.</translation>
+    </message>
+    <message>
+        <source>Offline. The data is safe on this kiosk.</source>
+        <translation>Luring. Data aman di kios ini.</translation>
+    </message>
+    <message>
+        <source>The last sync did not finish; it will be tried again.</source>
+        <translation>Sinkron terakhir belum selesai; akan dicoba lagi.</translation>
+    </message>
+    <message>
+        <source>Last complete sync: {when}.</source>
+        <translation>Sinkron lengkap terakhir: {when}.</translation>
+    </message>
+    <message>
+        <source>Never synced yet.</source>
+        <translation>Belum pernah sinkron.</translation>
+    </message>
+    <message>
+        <source>This kiosk is not enrolled yet: ask the technician to enroll it.</source>
+        <translation>Kios ini belum terdaftar: minta teknisi mendaftarkannya.</translation>
+    </message>
+    <message>
+        <source>Sync started.</source>
+        <translation>Sinkron dimulai.</translation>
+    </message>
+    <message>
+        <source>Saved. It will be sent with the next sync.</source>
+        <translation>Tersimpan. Akan dikirim pada sinkron berikutnya.</translation>
+    </message>
+    <message>
+        <source>Saved. Nothing needs to be sent.</source>
+        <translation>Tersimpan. Tidak ada yang perlu dikirim.</translation>
+    </message>
+    <message>
+        <source>Only an enrolled kiosk can sign a bundle for the server. Ask the technician to enroll this kiosk.</source>
+        <translation>Hanya kios yang terdaftar yang bisa menandatangani bundel untuk server. Minta teknisi mendaftarkan kios ini.</translation>
+    </message>
+    <message>
+        <source>Save the data for the server</source>
+        <translation>Simpan data untuk server</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Simpan</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Batal</translation>
+    </message>
+    <message>
+        <source>Saved to {path}: {n} changes and {p} photos.</source>
+        <translation>Disimpan ke {path}: {n} perubahan dan {p} foto.</translation>
+    </message>
+    <message>
+        <source>Could not write the file: {error}</source>
+        <translation>Berkas tidak bisa ditulis: {error}</translation>
+    </message>
+</context>
+<context>
+    <name>SyncService</name>
+    <message>
+        <source>No connection to the server. The data is safe on this kiosk and will be sent later.</source>
+        <translation>Tidak ada sambungan ke server. Data aman di kios ini dan akan dikirim nanti.</translation>
+    </message>
+    <message>
+        <source>This kiosk was removed from the server. Ask the technician to enroll it again.</source>
+        <translation>Kios ini sudah dicabut dari server. Minta teknisi mendaftarkannya lagi.</translation>
+    </message>
+    <message>
+        <source>This app is too old for the server. Ask the technician to update it.</source>
+        <translation>Versi aplikasi ini terlalu lama untuk server. Minta teknisi memperbaruinya.</translation>
+    </message>
+    <message>
+        <source>The server has a problem. The data is safe here; we will try again.</source>
+        <translation>Server sedang bermasalah. Data aman di sini; nanti dicoba lagi.</translation>
+    </message>
+    <message>
+        <source>The server refused the data. Ask the technician to check.</source>
+        <translation>Server menolak data ini. Minta teknisi memeriksanya.</translation>
+    </message>
+    <message>
+        <source>The server&apos;s certificate is not trusted. Ask the technician to check.</source>
+        <translation>Sertifikat server tidak dipercaya. Minta teknisi memeriksanya.</translation>
+    </message>
+    <message>
+        <source>Sending failed; we will try again.</source>
+        <translation>Pengiriman gagal; nanti dicoba lagi.</translation>
     </message>
 </context>
 <context>

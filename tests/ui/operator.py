@@ -10,9 +10,34 @@ from tests.ui.conftest import click, idle
 TECHNICIAN = ("Teknisi Desa", "123456")
 
 
-def create_first_technician(qtbot, kiosk) -> None:
+def choose_language(qtbot, kiosk, button: str = "chooseIndonesian") -> None:
+    """First run, step one: the language of the screens."""
     page = kiosk.window.page("first_run")
-    assert page.isVisible()
+    qtbot.waitUntil(lambda: page.step == "language" and page.indonesian.isVisible())
+    click(qtbot, page.findChild(QPushButton, button))
+    idle(qtbot, kiosk)
+
+
+def enroll_in_first_run(qtbot, kiosk, server_url: str, code: str) -> None:
+    """First run, step two: the server's address and the enrollment code."""
+    page = kiosk.window.page("first_run")
+    qtbot.waitUntil(lambda: page.step == "server" and page.server_edit.isVisible())
+    qtbot.keyClicks(page.server_edit, server_url)
+    qtbot.keyClicks(page.code_edit, code)
+    click(qtbot, page.enroll_button)
+    qtbot.waitUntil(lambda: page.step == "account", timeout=20000)
+    idle(qtbot, kiosk)
+
+
+def create_first_technician(qtbot, kiosk, *, offline: bool = True) -> None:
+    """From a fresh kiosk: language, (continue offline), then the technician's account."""
+    page = kiosk.window.page("first_run")
+    if offline:
+        choose_language(qtbot, kiosk)
+        qtbot.waitUntil(lambda: page.step == "server" and page.offline_button.isVisible())
+        click(qtbot, page.offline_button)
+        idle(qtbot, kiosk)
+    qtbot.waitUntil(lambda: page.step == "account" and page.name_edit.isVisible())
     qtbot.keyClicks(page.name_edit, TECHNICIAN[0])
     qtbot.keyClicks(page.pin_edit, TECHNICIAN[1])
     qtbot.keyClicks(page.pin_again, TECHNICIAN[1])

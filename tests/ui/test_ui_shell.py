@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton
 
 from kiosk_app.ui import sync_status as st
 from kiosk_app.ui.i18n import current_language
@@ -21,26 +21,25 @@ def test_badge_says_not_connected_with_the_real_outbox_count(kiosk, qtbot):
     assert badge.text() == "Belum tersambung ke server"
 
 
-def test_a_sync_page_and_source_plug_in_without_touching_the_window(kiosk, qtbot):
+def test_the_badge_shows_a_published_status_and_opens_the_sync_page(kiosk, qtbot):
     create_first_technician(qtbot, kiosk)
-
-    class SyncPage(QWidget):
-        def __init__(self) -> None:
-            super().__init__()
-            self.entered = 0
-
-        def enter(self, params) -> None:
-            self.entered += 1
-
-    page = SyncPage()
     source = SyncStatusSource()
-    kiosk.window.add_page("sync", page, title="Sinkron")
     kiosk.window.set_sync_source(source)
-    source.publish(SyncStatus(st.PENDING, pending_changes=3, pending_photos=1))
 
-    assert kiosk.window.sync_badge.text() == "Menunggu dikirim · 3 perubahan tersimpan di kios ini"
-    click(qtbot, kiosk.window.sync_badge)
-    assert kiosk.window.current_key() == "sync" and page.entered == 1
+    source.publish(
+        SyncStatus(st.OFFLINE, pending_changes=3, pending_photos=1, open_conflicts=2,
+                   last_success="2025-08-17T03:00:00.000+00:00", message="Putus")
+    )  # fmt: skip
+
+    badge = kiosk.window.sync_badge
+    assert badge.text() == (
+        "Luring · 3 perubahan tersimpan di kios ini · 1 foto menunggu · 2 perubahan perlu dicek"
+    )
+    assert "17 Agustus 2025" in badge.toolTip() and "Putus" in badge.toolTip()
+    click(qtbot, badge)
+    idle(qtbot, kiosk)
+    assert kiosk.window.current_key() == "sync"
+    assert kiosk.window.page("sync").isVisible()
 
 
 def test_switching_language_rebuilds_the_screens_and_keeps_the_session(kiosk, qtbot):

@@ -1,14 +1,30 @@
-"""First run: create the kiosk's first account, a technician, before anything else."""
+"""First run: the language, the server (or "continue offline"), then the first account.
+
+Each step's outcome is stored as soon as it is chosen, so a power cut (or the window
+being rebuilt in the chosen language) brings the technician back to the next step.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk_app.domain.errors import ValidationError
 from kiosk_app.store import operators
 from kiosk_app.store.operators import Operator
+from kiosk_app.store.store import Store
+from kiosk_app.sync.device import Device, load_device
+from kiosk_app.ui.enrollment import Enroller
+from kiosk_app.ui.i18n import LANGUAGE_SETTING, current_language
 from kiosk_app.ui.session import Session
 from kiosk_app.ui.tasks import TaskRunner
 from kiosk_app.ui.widgets.common import (
@@ -22,22 +38,161 @@ from kiosk_app.ui.widgets.common import (
 )
 from kiosk_app.ui.widgets.inputs import PinEdit
 
+OFFLINE_SETTING = "first_run.offline"  # "continue offline, enroll later" was chosen
+LANGUAGE, SERVER, ACCOUNT = "language", "server", "account"
+
+
+def _progress(store: Store) -> tuple[str | None, bool, bool]:
+    """(language chosen, enrolled, offline chosen)."""
+    return (
+        store.get_setting(LANGUAGE_SETTING),
+        load_device(store) is not None,
+        store.get_setting(OFFLINE_SETTING) == "1",
+    )
+
 
 class FirstRunPage(QWidget):
-    """Name and PIN (twice) of the first technician; logs them in when created."""
+    """Language, server connection, then name and PIN (twice) of the first technician.
 
-    def __init__(self, runner: TaskRunner, session: Session) -> None:
+    Emits ``language_chosen(lang)`` when another language is picked: the application
+    rebuilds its window in it and this page comes back at the next step.
+    """
+
+    language_chosen = Signal(str)
+
+    def __init__(self, runner: TaskRunner, session: Session, enroller: Enroller) -> None:
         super().__init__()
         self.setObjectName("firstRunPage")
         self._runner = runner
         self._session = session
-
+        self._enroller = enroller
         outer = QHBoxLayout(self)
         outer.addStretch(1)
-        panel = QWidget()
-        panel.setMaximumWidth(640)
-        outer.addWidget(panel, 3)
+        self.steps = QStackedWidget()
+        self.steps.setMaximumWidth(680)
+        outer.addWidget(self.steps, 3)
         outer.addStretch(1)
+        self._step_widgets = {
+            LANGUAGE: self._build_language(),
+            SERVER: self._build_server(),
+            ACCOUNT: self._build_account(),
+        }
+        for widget in self._step_widgets.values():
+            self.steps.addWidget(widget)
+        enroller.enrolled.connect(self._enrolled)
+        enroller.failed.connect(self._enroll_failed)
+
+    @property
+    def step(self) -> str:
+        current = self.steps.currentWidget()
+        return next(k for k, w in self._step_widgets.items() if w is current)
+
+    def show_step(self, step: str) -> None:
+        self.steps.setCurrentWidget(self._step_widgets[step])
+        if step == SERVER:
+            self.server_edit.setFocus()
+        elif step == ACCOUNT:
+            self.name_edit.setFocus()
+
+    # -- step 1: language -------------------------------------------------------------
+
+    def _build_language(self) -> QWidget:
+        panel = QWidget()
+        column = QVBoxLayout(panel)
+        column.addWidget(title_label(self.tr("Welcome to Etalase Desa")))
+        # Both languages in one line: whoever reads this has not chosen yet.
+        column.addWidget(hint_label("Pilih bahasa layar · Choose the language of the screens"))
+        self.indonesian = big_button("Bahasa Indonesia", kind="primary", name="chooseIndonesian")
+        self.english = big_button("English", name="chooseEnglish")
+        self.indonesian.clicked.connect(lambda: self.choose_language("id"))
+        self.english.clicked.connect(lambda: self.choose_language("en"))
+        for button in (self.indonesian, self.english):
+            button.setMinimumHeight(72)
+            column.addWidget(button)
+        column.addStretch(1)
+        return panel
+
+    def choose_language(self, lang: str) -> None:
+        def saved(_none: None) -> None:
+            if lang != current_language():
+                self.language_chosen.emit(lang)  # the window is rebuilt in it
+            else:
+                self.enter({})
+
+        self._runner.run_task(
+            lambda store: store.set_setting(LANGUAGE_SETTING, lang), saved, context=self
+        )
+
+    # -- step 2: server -------------------------------------------------------------
+
+    def _build_server(self) -> QWidget:
+        panel = QWidget()
+        column = QVBoxLayout(panel)
+        column.addWidget(title_label(self.tr("Connect to the central server")))
+        column.addWidget(
+            hint_label(
+                self.tr(
+                    "With the server's address and a one-time enrollment code from the "
+                    "central admin, this kiosk sends its merchants and products to the "
+                    "public catalog. No internet now? Continue without it and enroll later "
+                    "in Settings: everything is kept on this kiosk meanwhile."
+                )
+            )
+        )
+        form = QFormLayout()
+        self.server_edit = QLineEdit()
+        self.server_edit.setObjectName("serverUrlEdit")
+        self.server_edit.setPlaceholderText("https://etalase.example.id")
+        form.addRow(self.tr("Server address"), self.server_edit)
+        self.code_edit = QLineEdit()
+        self.code_edit.setObjectName("enrollCodeEdit")
+        form.addRow(self.tr("Enrollment code"), self.code_edit)
+        column.addLayout(form)
+        self.server_message = message_label("serverMessage")
+        column.addWidget(self.server_message)
+        self.enroll_button = big_button(
+            self.tr("Enroll this kiosk"), kind="primary", name="enrollButton"
+        )
+        self.enroll_button.clicked.connect(self.enroll)
+        self.code_edit.returnPressed.connect(self.enroll)
+        self.offline_button = big_button(
+            self.tr("Continue without internet, enroll later"), name="continueOffline"
+        )
+        self.offline_button.clicked.connect(self.continue_offline)
+        column.addLayout(button_row(self.offline_button, self.enroll_button))
+        column.addStretch(1)
+        return panel
+
+    def enroll(self) -> None:
+        show_message(self.server_message, self.tr("Contacting the server…"))
+        self.enroll_button.setEnabled(False)
+        self._enroller.enroll(self.server_edit.text(), self.code_edit.text())
+
+    def _enrolled(self, device: Device) -> None:
+        self.enroll_button.setEnabled(True)
+        self.code_edit.clear()
+        if self.step == SERVER:
+            self.show_step(ACCOUNT)
+            show_message(
+                self.message,
+                self.tr("This kiosk is enrolled for region {region}.").format(region=device.region),
+            )
+
+    def _enroll_failed(self, text: str) -> None:
+        self.enroll_button.setEnabled(True)
+        show_message(self.server_message, text, error=True)
+
+    def continue_offline(self) -> None:
+        self._runner.run_task(
+            lambda store: store.set_setting(OFFLINE_SETTING, "1"),
+            lambda _none: self.show_step(ACCOUNT),
+            context=self,
+        )
+
+    # -- step 3: the first account ----------------------------------------------------
+
+    def _build_account(self) -> QWidget:
+        panel = QWidget()
         column = QVBoxLayout(panel)
         column.addWidget(title_label(self.tr("Welcome to Etalase Desa")))
         column.addWidget(
@@ -69,10 +224,21 @@ class FirstRunPage(QWidget):
         self.pin_again.returnPressed.connect(self.submit)
         column.addLayout(button_row(self.create_button))
         column.addStretch(1)
+        return panel
 
     def enter(self, params: dict[str, Any]) -> None:
         self.errors.clear()
-        self.name_edit.setFocus()
+        show_message(self.server_message, "")
+        self._runner.run_task(_progress, self._resume, context=self)
+
+    def _resume(self, progress: tuple[str | None, bool, bool]) -> None:
+        language, enrolled, offline = progress
+        if language is None:
+            self.show_step(LANGUAGE)
+        elif not (enrolled or offline):
+            self.show_step(SERVER)
+        else:
+            self.show_step(ACCOUNT)
 
     def submit(self) -> None:
         self.errors.clear()

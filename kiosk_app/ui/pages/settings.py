@@ -1,6 +1,6 @@
-"""Settings for the technician: folders, language, lock time, operator accounts.
+"""Settings for the technician: server enrollment, folders, language, lock time, accounts.
 
-Backup/restore and the server connection join this page when their screens exist.
+Backup/restore joins this page when its screen exists.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from kiosk_app.domain.errors import ValidationError
 from kiosk_app.paths import KioskPaths
 from kiosk_app.store import operators
 from kiosk_app.store.operators import Operator
+from kiosk_app.sync.device import Device, load_device
+from kiosk_app.ui.enrollment import Enroller
 from kiosk_app.ui.i18n import LANGUAGE_SETTING, current_language
 from kiosk_app.ui.session import LOCK_SETTING, Session
 from kiosk_app.ui.tasks import TaskRunner
@@ -46,17 +48,21 @@ class SettingsPage(QWidget):
 
     language_chosen = Signal(str)
 
-    def __init__(self, runner: TaskRunner, session: Session, paths: KioskPaths) -> None:
+    def __init__(
+        self, runner: TaskRunner, session: Session, paths: KioskPaths, enroller: Enroller
+    ) -> None:
         super().__init__()
         self.setObjectName("settingsPage")
         self._runner = runner
         self._session = session
+        self._enroller = enroller
         layout = page_layout(self)
         layout.addWidget(title_label(self.tr("Settings")))
         columns = QHBoxLayout()
         layout.addLayout(columns, 1)
         left = QVBoxLayout()
         columns.addLayout(left, 1)
+        left.addWidget(self._build_server())
 
         folders = QGroupBox(self.tr("Folders"))
         form = QFormLayout(folders)
@@ -99,6 +105,60 @@ class SettingsPage(QWidget):
         left.addStretch(1)
         columns.addWidget(self._build_operators(), 1)
 
+    def _build_server(self) -> QWidget:
+        box = QGroupBox(self.tr("Central server"))
+        form = QFormLayout(box)
+        self.server_state = QLabel()
+        self.server_state.setObjectName("serverState")
+        self.server_state.setWordWrap(True)
+        form.addRow(self.server_state)
+        self.server_edit = QLineEdit()
+        self.server_edit.setObjectName("serverUrlEdit")
+        self.server_edit.setPlaceholderText("https://etalase.example.id")
+        form.addRow(self.tr("Server address"), self.server_edit)
+        self.code_edit = QLineEdit()
+        self.code_edit.setObjectName("enrollCodeEdit")
+        form.addRow(self.tr("Enrollment code"), self.code_edit)
+        self.enroll_button = big_button(
+            self.tr("Enroll this kiosk"), kind="primary", name="enrollButton"
+        )
+        self.enroll_button.clicked.connect(self._enroll)
+        form.addRow("", self.enroll_button)
+        self.server_message = message_label("serverMessage")
+        form.addRow(self.server_message)
+        self._enroller.enrolled.connect(self._enrolled)
+        self._enroller.failed.connect(self._enroll_failed)
+        return box
+
+    def _show_device(self, device: Device | None) -> None:
+        if device is None:
+            self.server_state.setText(
+                self.tr("Not enrolled yet: the data stays on this kiosk until it is.")
+            )
+            return
+        self.server_state.setText(
+            self.tr("Enrolled at {url} for region {region} (device {device}).").format(
+                url=device.server_url, region=device.region, device=device.device_id
+            )
+        )
+        if not self.server_edit.text():
+            self.server_edit.setText(device.server_url)
+
+    def _enroll(self) -> None:
+        show_message(self.server_message, self.tr("Contacting the server…"))
+        self.enroll_button.setEnabled(False)
+        self._enroller.enroll(self.server_edit.text(), self.code_edit.text())
+
+    def _enrolled(self, device: Device) -> None:
+        self.enroll_button.setEnabled(True)
+        self.code_edit.clear()
+        self._show_device(device)
+        show_message(self.server_message, self.tr("Enrolled. Sending the data starts now."))
+
+    def _enroll_failed(self, text: str) -> None:
+        self.enroll_button.setEnabled(True)
+        show_message(self.server_message, text, error=True)
+
     def _build_operators(self) -> QWidget:
         box = QGroupBox(self.tr("Operator accounts"))
         column = QVBoxLayout(box)
@@ -135,6 +195,8 @@ class SettingsPage(QWidget):
         self.language.setCurrentIndex(max(0, self.language.findData(current_language())))
         self.lock_minutes.setValue(round(self._session.lock_minutes))
         show_message(self.message, "")
+        show_message(self.server_message, "")
+        self._runner.run_task(load_device, self._show_device, context=self)
         self._load_operators()
 
     def _load_operators(self) -> None:

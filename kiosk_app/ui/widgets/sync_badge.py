@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QPushButton, QWidget
 
 from kiosk_app.ui import sync_status as st
-from kiosk_app.ui.sync_status import SyncStatus, SyncStatusSource
+from kiosk_app.ui.sync_status import SyncStatus, SyncStatusSource, format_when
 
 
 class SyncBadge(QPushButton):
@@ -33,22 +33,41 @@ class SyncBadge(QPushButton):
         self.style().unpolish(self)
         self.style().polish(self)
         self.setText(self.describe(status))
-        self.setToolTip(status.message or "")
+        self.setToolTip(self.details(status))
 
     def describe(self, status: SyncStatus) -> str:
         """The badge text for ``status`` (counts only when known)."""
-        waiting = ""
+        parts: list[str] = []
         if status.pending_changes:
-            waiting = self.tr("{n} changes saved on this kiosk").format(n=status.pending_changes)
+            parts.append(
+                self.tr("{n} changes saved on this kiosk").format(n=status.pending_changes)
+            )
+        if status.pending_photos:
+            parts.append(self.tr("{n} photos waiting").format(n=status.pending_photos))
+        if status.open_conflicts:
+            parts.append(self.tr("{n} conflicts to check").format(n=status.open_conflicts))
         if status.state == st.NOT_CONNECTED:
             text = self.tr("Not connected to the server yet")
         elif status.state == st.SYNCING:
             text = self.tr("Sending data…")
+        elif status.state == st.OFFLINE:
+            text = self.tr("Offline")
         elif status.state == st.ERROR:
             text = self.tr("Sync failed, will retry")
         elif status.state == st.PENDING:
-            text = self.tr("Waiting to send")
+            text = self.tr("Online · waiting to send")
         else:
-            text = self.tr("All data sent")
-            waiting = ""
-        return f"{text} · {waiting}" if waiting else text
+            text = self.tr("Online · all data sent")
+        return " · ".join([text, *parts])
+
+    def details(self, status: SyncStatus) -> str:
+        """The tooltip: last complete sync and the last error, in plain words."""
+        lines = []
+        if status.state != st.NOT_CONNECTED:
+            when = format_when(status.last_success)
+            lines.append(
+                self.tr("Last sync: {when}").format(when=when) if when else self.tr("Never synced")
+            )
+        if status.message:
+            lines.append(status.message)
+        return "\n".join(lines)

@@ -1,0 +1,443 @@
+"""Sync: what has reached the server, the photo upload queue, conflicts, sync now, USB.
+
+Everything shown is read on the store thread (``delivery``, ``conflicts``) and follows
+the sync service's signals: progress bars move as upload bytes leave, the lists reload
+when a sync finishes or a local change is saved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QStandardPaths, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk_app.domain.money import format_rupiah
+from kiosk_app.media.blobs import BlobStore
+from kiosk_app.store import conflicts, delivery
+from kiosk_app.store.conflicts import MINE, THEIRS, Conflict
+from kiosk_app.store.delivery import MerchantDelivery, QueuedUpload
+from kiosk_app.store.store import Store
+from kiosk_app.sync.bundle import export_bundle
+from kiosk_app.ui import sync_status as st
+from kiosk_app.ui.dialogs import removable_drives
+from kiosk_app.ui.sync_service import SyncService
+from kiosk_app.ui.sync_status import SyncStatus, format_when
+from kiosk_app.ui.tasks import TaskRunner
+from kiosk_app.ui.widgets.common import (
+    big_button,
+    hint_label,
+    message_label,
+    page_layout,
+    show_message,
+    title_label,
+)
+
+BUNDLE_SUFFIX = ".etalase"
+
+
+def _load(store: Store) -> tuple[list[MerchantDelivery], list[QueuedUpload], list[Conflict]]:
+    return (
+        delivery.merchant_delivery(store),
+        delivery.upload_queue(store),
+        conflicts.open_conflicts(store),
+    )
+
+
+def field_label(entity: str, field: str) -> str:
+    """A field's name as the operator knows it."""
+    labels = {
+        "business_name": QCoreApplication.translate("SyncPage", "Business name"),
+        "owner_name": QCoreApplication.translate("SyncPage", "Owner's name"),
+        "phone": QCoreApplication.translate("SyncPage", "Phone number"),
+        "village_code": QCoreApplication.translate("SyncPage", "Village"),
+        "address": QCoreApplication.translate("SyncPage", "Address"),
+        "email": QCoreApplication.translate("SyncPage", "E-mail"),
+        "status": QCoreApplication.translate("SyncPage", "Status"),
+        "name": QCoreApplication.translate("SyncPage", "Product name"),
+        "description": QCoreApplication.translate("SyncPage", "Description"),
+        "price": QCoreApplication.translate("SyncPage", "Price"),
+        "unit": QCoreApplication.translate("SyncPage", "Unit"),
+        "category": QCoreApplication.translate("SyncPage", "Category"),
+        "weight_g": QCoreApplication.translate("SyncPage", "Weight (grams)"),
+        "position": QCoreApplication.translate("SyncPage", "Photo order"),
+        "deleted": QCoreApplication.translate("SyncPage", "Deleted or not"),
+    }
+    return labels.get(field, field)
+
+
+def value_text(field: str, value: Any) -> str:
+    """A value as the operator would write it."""
+    if value is None or value == "":
+        return QCoreApplication.translate("SyncPage", "(empty)")
+    if field == "deleted":
+        return (
+            QCoreApplication.translate("SyncPage", "deleted")
+            if value
+            else QCoreApplication.translate("SyncPage", "not deleted")
+        )
+    if field == "price" and isinstance(value, int):
+        return format_rupiah(value)
+    if field == "weight_g" and isinstance(value, int):
+        return f"{value} g"
+    if isinstance(value, str):
+        return f"“{value}”"
+    return json.dumps(value, ensure_ascii=False)
+
+
+class ConflictCard(QFrame):
+    """One conflict in plain words, with "keep mine" and "keep theirs"."""
+
+    def __init__(self, conflict: Conflict, page: SyncPage) -> None:
+        super().__init__()
+        self.conflict = conflict
+        self.setProperty("role", "card")
+        self.setObjectName(f"conflict_{conflict.id}")
+        column = QVBoxLayout(self)
+        what = field_label(conflict.entity, conflict.field)
+        record = conflict.record
+        if conflict.merchant:
+            record = f"{record} ({conflict.merchant})"
+        heading = QLabel(self.tr("{what} of {record}").format(what=what, record=record))
+        heading.setProperty("role", "strong")
+        heading.setWordWrap(True)
+        column.addWidget(heading)
+        now_used = self.tr("mine") if conflict.mine_won else self.tr("the server's")
+        text = self.tr(
+            "Two kiosks changed this at the same time. On this kiosk: {mine}. "
+            "From the server (another kiosk): {theirs}. In use now: {now}."
+        ).format(
+            mine=value_text(conflict.field, conflict.mine),
+            theirs=value_text(conflict.field, conflict.theirs),
+            now=now_used,
+        )
+        self.text = QLabel(text)
+        self.text.setObjectName("conflictText")
+        self.text.setWordWrap(True)
+        column.addWidget(self.text)
+        row = QHBoxLayout()
+        self.keep_mine = big_button(self.tr("Keep mine"), kind="primary", name="keepMine")
+        self.keep_theirs = big_button(self.tr("Keep the server's"), name="keepTheirs")
+        self.keep_mine.clicked.connect(lambda: page.resolve(conflict, MINE))
+        self.keep_theirs.clicked.connect(lambda: page.resolve(conflict, THEIRS))
+        row.addWidget(self.keep_mine)
+        row.addWidget(self.keep_theirs)
+        row.addStretch(1)
+        column.addLayout(row)
+
+
+class SyncPage(QWidget):
+    """The sync screen (``add_page("sync", ...)``)."""
+
+    def __init__(self, runner: TaskRunner, service: SyncService, blobs: BlobStore) -> None:
+        super().__init__()
+        self.setObjectName("syncPage")
+        self._runner = runner
+        self._service = service
+        self._blobs = blobs
+        self._upload_rows: dict[str, int] = {}
+        self.cards: list[ConflictCard] = []
+
+        layout = page_layout(self)
+        top = QHBoxLayout()
+        heading = QVBoxLayout()
+        heading.addWidget(title_label(self.tr("Sync with the server")))
+        self.state_label = hint_label()
+        self.state_label.setObjectName("syncState")
+        heading.addWidget(self.state_label)
+        self.error_label = hint_label()
+        self.error_label.setObjectName("syncError")
+        heading.addWidget(self.error_label)
+        top.addLayout(heading, 1)
+        self.sync_button = big_button(self.tr("Sync now"), kind="primary", name="syncNow")
+        self.sync_button.clicked.connect(self.sync_now)
+        top.addWidget(self.sync_button)
+        self.bundle_button = big_button(self.tr("Save to a flash drive (USB)"), name="exportBundle")
+        self.bundle_button.clicked.connect(self.choose_bundle_file)
+        top.addWidget(self.bundle_button)
+        layout.addLayout(top)
+        self.records_bar = QProgressBar()
+        self.records_bar.setObjectName("recordsProgress")
+        self.records_bar.setFormat(self.tr("Records: %v of %m"))
+        self.records_bar.hide()
+        layout.addWidget(self.records_bar)
+        self.message = message_label("syncMessage")
+        layout.addWidget(self.message)
+
+        columns = QHBoxLayout()
+        layout.addLayout(columns, 1)
+        merchants_box = QGroupBox(self.tr("Merchants: has everything reached the server?"))
+        box = QVBoxLayout(merchants_box)
+        self.merchants = QTableWidget(0, 2)
+        self.merchants.setObjectName("merchantDelivery")
+        self.merchants.setHorizontalHeaderLabels([self.tr("Merchant"), self.tr("On the server")])
+        self._table_style(self.merchants)
+        box.addWidget(self.merchants)
+        columns.addWidget(merchants_box, 1)
+
+        right = QVBoxLayout()
+        columns.addLayout(right, 1)
+        queue_box = QGroupBox(self.tr("Photos waiting to be sent"))
+        box = QVBoxLayout(queue_box)
+        self.queue_empty = hint_label(self.tr("No photos waiting."))
+        box.addWidget(self.queue_empty)
+        self.queue = QTableWidget(0, 2)
+        self.queue.setObjectName("uploadQueue")
+        self.queue.setHorizontalHeaderLabels([self.tr("Photo"), self.tr("Sent")])
+        self._table_style(self.queue)
+        box.addWidget(self.queue)
+        right.addWidget(queue_box, 1)
+
+        conflicts_box = QGroupBox(self.tr("Changes to check"))
+        box = QVBoxLayout(conflicts_box)
+        self.conflicts_empty = hint_label(self.tr("Nothing to check."))
+        box.addWidget(self.conflicts_empty)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        holder = QWidget()
+        self.conflict_list = QVBoxLayout(holder)
+        self.conflict_list.addStretch(1)
+        scroll.setWidget(holder)
+        box.addWidget(scroll, 1)
+        right.addWidget(conflicts_box, 1)
+
+        service.changed.connect(self.show_status)
+        service.started.connect(self._sync_started)
+        service.progress.connect(self._progress)
+        service.upload_progress.connect(self._upload_progress)
+        service.finished.connect(self._sync_finished)
+        runner.local_change.connect(self._local_change)
+        self.show_status(service.status)
+
+    @staticmethod
+    def _table_style(table: QTableWidget) -> None:
+        table.verticalHeader().hide()
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+
+    # -- showing --------------------------------------------------------------------------
+
+    def enter(self, params: dict[str, Any]) -> None:
+        show_message(self.message, "")
+        self._service.refresh()
+        self.reload()
+
+    def reload(self) -> None:
+        self._runner.run_task(_load, lambda lists: self._show(*lists), context=self)
+
+    def _show(
+        self,
+        merchants: list[MerchantDelivery],
+        queue: list[QueuedUpload],
+        open_conflicts: list[Conflict],
+    ) -> None:
+        self.merchants.setRowCount(len(merchants))
+        for row, m in enumerate(merchants):
+            name = QTableWidgetItem(m.business_name)
+            name.setData(Qt.ItemDataRole.UserRole, m.merchant_id)
+            self.merchants.setItem(row, 0, name)
+            self.merchants.setItem(row, 1, QTableWidgetItem(self.delivery_text(m)))
+        self.queue.setRowCount(len(queue))
+        self._upload_rows = {}
+        for row, q in enumerate(queue):
+            kind = self.tr("small picture") if q.kind == "thumb" else self.tr("full photo")
+            item = QTableWidgetItem(f"{q.product_name} — {kind}")
+            item.setData(Qt.ItemDataRole.UserRole, q.sha256)
+            self.queue.setItem(row, 0, item)
+            bar = QProgressBar()
+            bar.setObjectName(f"upload_{q.sha256[:12]}")
+            bar.setRange(0, max(q.size, 1))
+            bar.setValue(min(q.sent, max(q.size, 1)))
+            self.queue.setCellWidget(row, 1, bar)
+            self._upload_rows[q.sha256] = row
+        self.queue.setVisible(bool(queue))
+        self.queue_empty.setVisible(not queue)
+        for card in self.cards:
+            card.deleteLater()
+        self.cards = []
+        for c in open_conflicts:
+            card = ConflictCard(c, self)
+            self.conflict_list.insertWidget(self.conflict_list.count() - 1, card)
+            self.cards.append(card)
+        self.conflicts_empty.setVisible(not open_conflicts)
+
+    def delivery_text(self, m: MerchantDelivery) -> str:
+        if m.delivered:
+            return self.tr("Yes, all sent")
+        parts = []
+        if m.pending_changes:
+            parts.append(self.tr("{n} changes waiting").format(n=m.pending_changes))
+        if m.pending_photos:
+            parts.append(self.tr("{n} photos waiting").format(n=m.pending_photos))
+        return self.tr("Not yet: {what}").format(what=", ".join(parts))
+
+    def show_status(self, status: SyncStatus) -> None:
+        words = {
+            st.NOT_CONNECTED: self.tr(
+                "This kiosk is not enrolled with a server yet. The technician can enroll it "
+                "in Settings."
+            ),
+            st.IDLE: self.tr("Online. Everything has reached the server."),
+            st.SYNCING: self.tr("Sending and receiving data…"),
+            st.PENDING: self.tr("Online. Some data is still waiting to be sent."),
+            st.OFFLINE: self.tr("Offline. The data is safe on this kiosk."),
+            st.ERROR: self.tr("The last sync did not finish; it will be tried again."),
+        }
+        text = words.get(status.state, "")
+        when = format_when(status.last_success)
+        if status.state != st.NOT_CONNECTED:
+            text += " " + (
+                self.tr("Last complete sync: {when}.").format(when=when)
+                if when
+                else self.tr("Never synced yet.")
+            )
+        self.state_label.setText(text)
+        self.error_label.setText(status.message or "")
+        self.error_label.setVisible(bool(status.message))
+        self.sync_button.setEnabled(status.state != st.SYNCING)
+
+    # -- live progress --------------------------------------------------------------------
+
+    def _sync_started(self) -> None:
+        self.records_bar.setRange(0, 0)  # busy until the first batch answers
+        self.records_bar.show()
+
+    def _progress(self, stage: str, done: int, total: int) -> None:
+        if stage == "records":
+            self.records_bar.setRange(0, max(total, 1))
+            self.records_bar.setValue(done)
+
+    def _upload_progress(self, sha: str, kind: str, sent: int, length: int) -> None:
+        row = self._upload_rows.get(sha)
+        if row is None:
+            return
+        bar = self.queue.cellWidget(row, 1)
+        if isinstance(bar, QProgressBar):
+            bar.setRange(0, max(length, 1))
+            bar.setValue(sent)
+
+    def _sync_finished(self, _result: object) -> None:
+        self.records_bar.hide()
+        if self.isVisible():
+            self.reload()
+
+    def _local_change(self) -> None:
+        if self.isVisible():
+            self.reload()
+
+    # -- actions --------------------------------------------------------------------------
+
+    def sync_now(self) -> None:
+        if not self._service.running:
+            show_message(
+                self.message,
+                self.tr("This kiosk is not enrolled yet: ask the technician to enroll it."),
+                error=True,
+            )
+            return
+        show_message(self.message, self.tr("Sync started."))
+        self._service.sync_now()
+
+    def resolve(self, conflict: Conflict, keep: str) -> None:
+        def done(written: bool) -> None:
+            if written:
+                text = self.tr("Saved. It will be sent with the next sync.")
+            else:
+                text = self.tr("Saved. Nothing needs to be sent.")
+            show_message(self.message, text)
+            self._service.refresh()
+            self.reload()
+
+        def failed(error: BaseException) -> None:
+            if isinstance(error, conflicts.ConflictGoneError):
+                self.reload()
+                return
+            raise error
+
+        self._runner.run_task(
+            lambda store: conflicts.resolve(store, conflict.id, keep), done, failed, context=self
+        )
+
+    def choose_bundle_file(self) -> QFileDialog | None:
+        """Ask where to write the bundle (a flash drive when one is plugged in)."""
+        device = self._service.device
+        if device is None:
+            show_message(
+                self.message,
+                self.tr(
+                    "Only an enrolled kiosk can sign a bundle for the server. "
+                    "Ask the technician to enroll this kiosk."
+                ),
+                error=True,
+            )
+            return None
+        dialog = QFileDialog(self, self.tr("Save the data for the server"))
+        dialog.setObjectName("bundleFileDialog")
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix(BUNDLE_SUFFIX.lstrip("."))
+        drives = removable_drives()
+        home = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.HomeLocation)
+        dialog.setDirectory(str(drives[0]) if drives else home)
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M")
+        dialog.selectFile(f"etalase-{stamp}{BUNDLE_SUFFIX}")
+        dialog.setLabelText(QFileDialog.DialogLabel.Accept, self.tr("Save"))
+        dialog.setLabelText(QFileDialog.DialogLabel.Reject, self.tr("Cancel"))
+        dialog.fileSelected.connect(self.export_bundle)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
+
+    def export_bundle(self, path: str) -> None:
+        device = self._service.device
+        if device is None:
+            return
+        target = Path(path)
+        blobs = self._blobs
+        self.bundle_button.setEnabled(False)
+
+        def done(counts: dict[str, int]) -> None:
+            self.bundle_button.setEnabled(True)
+            show_message(
+                self.message,
+                self.tr("Saved to {path}: {n} changes and {p} photos.").format(
+                    path=target, n=counts["mutations"], p=counts["blobs"]
+                ),
+            )
+
+        def failed(error: BaseException) -> None:
+            self.bundle_button.setEnabled(True)
+            if not isinstance(error, OSError):
+                raise error
+            show_message(
+                self.message,
+                self.tr("Could not write the file: {error}").format(error=error.strerror or error),
+                error=True,
+            )
+
+        self._runner.run_task(
+            lambda store: export_bundle(store, blobs, device.device_id, device.token, target),
+            done,
+            failed,
+            context=self,
+        )
