@@ -144,7 +144,11 @@ class MerchantFormPage(QWidget):
         cancel.clicked.connect(lambda: self._router.go("merchants"))
         self.save_button = big_button(self.tr("Save"), kind="primary", name="saveMerchant")
         self.save_button.clicked.connect(self.save)
-        buttons = button_row(self.delete_button, cancel, self.save_button, stretch_first=False)
+        self.share_button = big_button(self.tr("Share"), name="shareMerchant")
+        self.share_button.clicked.connect(self._share)
+        buttons = button_row(
+            self.delete_button, cancel, self.share_button, self.save_button, stretch_first=False
+        )
         buttons.insertStretch(1, 1)
         left.addLayout(buttons)
         row.addLayout(left, 3)
@@ -188,6 +192,7 @@ class MerchantFormPage(QWidget):
         self.status.setCurrentIndex(0)
         editing = self._merchant_id is not None
         self.delete_button.setVisible(editing)
+        self.share_button.setVisible(editing)
         self.products_panel.setVisible(editing)
         self.errors.set_row_visible("status", editing)
         if self._merchant_id is not None:
@@ -335,6 +340,12 @@ class MerchantFormPage(QWidget):
             lambda _none: self._router.go("merchants"),
             context=self,
         )
+
+    def _share(self) -> None:
+        if self._merchant_id is not None:
+            from kiosk_app.ui.share import ShareDialog
+
+            ShareDialog(self._runner, self._merchant_id, self).open()
 
     def _open_product(self, index: QModelIndex) -> None:
         self._router.go("product_editor", product_id=index.data(ID_ROLE))

@@ -1,0 +1,181 @@
+""" "Bagikan": a merchant's catalog address, printable posters (A4, A6) and a message to
+paste into WhatsApp. Posters are saved in one known folder and opened for printing."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QStandardPaths, QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
+
+from kiosk_app.store import queries
+from kiosk_app.store.store import Store
+from kiosk_app.ui.poster import (
+    PAGE_SIZES,
+    PRODUCTS_SHOWN,
+    PosterContent,
+    PosterProduct,
+    merchant_page_url,
+    render_poster,
+    share_message,
+)
+from kiosk_app.ui.tasks import TaskRunner
+from kiosk_app.ui.widgets.common import big_button, button_row, message_label, show_message
+
+log = logging.getLogger(__name__)
+# Where the public catalog lives; by default the server the kiosk is enrolled with.
+CATALOG_URL_SETTING = "catalog.base_url"
+SERVER_URL_SETTING = "server.url"
+
+
+def share_info(store: Store, merchant_id: str) -> dict[str, Any] | None:
+    """What sharing a merchant needs (runs on the store thread)."""
+    merchant = queries.merchant_detail(store, merchant_id)
+    if merchant is None:
+        return None
+    base = store.get_setting(CATALOG_URL_SETTING) or store.get_setting(SERVER_URL_SETTING)
+    published = [p for p in store.products_of(merchant_id) if p["status"] == "published"]
+    place = ", ".join(n for n in (merchant.get("village"), merchant.get("district")) if n)
+    return {
+        "business_name": merchant["business_name"],
+        "consented": bool(merchant.get("consent_version")),
+        "active": merchant.get("status") == "active",
+        "place": place,
+        "url": merchant_page_url(base, merchant_id) if base else None,
+        "products": [PosterProduct(p["name"], p["price"]) for p in published],
+    }
+
+
+def default_poster_folder() -> Path:
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(documents or Path.home()) / "Poster Etalase Desa"
+
+
+def poster_file_name(business_name: str, size: str) -> str:
+    slug = re.sub(r"[^0-9A-Za-z]+", "-", business_name).strip("-").lower()[:40] or "penjual"
+    return f"poster-{slug}-{size}.pdf"
+
+
+class ShareDialog(QDialog):
+    """Load with ``ShareDialog(runner, merchant_id)``; buttons enable once loaded."""
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        merchant_id: str,
+        parent: QWidget | None = None,
+        *,
+        folder: Path | None = None,
+        open_files: bool = True,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("shareDialog")
+        self.setWindowTitle(self.tr("Share"))
+        self.setMinimumWidth(520)
+        self._folder = folder or default_poster_folder()
+        self._open_files = open_files
+        self.info: dict[str, Any] | None = None
+        self.saved: list[Path] = []
+        column = QVBoxLayout(self)
+        self.title = QLabel()
+        self.title.setProperty("role", "subtitle")
+        column.addWidget(self.title)
+        self.address = QLabel()
+        self.address.setObjectName("shareAddress")
+        self.address.setWordWrap(True)
+        column.addWidget(self.address)
+        self.warning = message_label("shareWarning")
+        column.addWidget(self.warning)
+        self.message = message_label("shareMessage")
+        column.addWidget(self.message)
+        self.poster_buttons = {
+            size: big_button(self.tr("Poster {size} (PDF)").format(size=size), name=f"poster{size}")
+            for size in PAGE_SIZES
+        }
+        for size, button in self.poster_buttons.items():
+            button.clicked.connect(lambda _checked=False, s=size: self.save_poster(s))
+        self.copy_button = big_button(
+            self.tr("Copy link for WhatsApp"), kind="primary", name="copyShareLink"
+        )
+        self.copy_button.clicked.connect(self.copy_link)
+        close = big_button(self.tr("Close"), name="closeShare")
+        close.clicked.connect(self.accept)
+        column.addLayout(button_row(*self.poster_buttons.values(), self.copy_button))
+        column.addLayout(button_row(close))
+        self._enable(False)
+        runner.run_task(lambda store: share_info(store, merchant_id), self._loaded, context=self)
+
+    def _enable(self, on: bool) -> None:
+        for button in (*self.poster_buttons.values(), self.copy_button):
+            button.setEnabled(on)
+
+    def _loaded(self, info: dict[str, Any] | None) -> None:
+        if info is None:
+            self.reject()
+            return
+        self.info = info
+        self.title.setText(info["business_name"])
+        if not info["url"]:
+            self.address.setText(
+                self.tr(
+                    "This kiosk is not enrolled with a server yet, so the catalog has no address."
+                )
+            )
+            return
+        self.address.setText(self.tr("Catalog page: {url}").format(url=info["url"]))
+        problems = []
+        if not info["consented"]:
+            problems.append(
+                self.tr("No consent recorded: the catalog does not show this merchant.")
+            )
+        if not info["active"]:
+            problems.append(self.tr("The merchant is inactive: the catalog does not show them."))
+        if not info["products"]:
+            problems.append(self.tr("No published product yet: the page shows no product."))
+        show_message(self.warning, "\n".join(problems), error=bool(problems))
+        self._enable(True)
+
+    def content(self, size: str) -> PosterContent:
+        assert self.info is not None and self.info["url"]
+        return PosterContent(
+            business_name=self.info["business_name"],
+            url=self.info["url"],
+            place=self.info["place"],
+            products=tuple(self.info["products"][: PRODUCTS_SHOWN[size]]),
+        )
+
+    def save_poster(self, size: str) -> Path | None:
+        """Render the poster into the posters folder and open it for printing."""
+        if self.info is None or not self.info["url"]:
+            return None
+        path = self._folder / poster_file_name(self.info["business_name"], size)
+        try:
+            self._folder.mkdir(parents=True, exist_ok=True)
+            render_poster(path, self.content(size), size)
+        except OSError as exc:
+            log.warning("poster not saved to %s: %s", path, exc)
+            show_message(
+                self.message,
+                self.tr("The poster could not be saved: {error}").format(error=exc),
+                error=True,
+            )
+            return None
+        self.saved.append(path)
+        show_message(self.message, self.tr("Poster saved: {path}").format(path=path))
+        if self._open_files:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        return path
+
+    def copy_link(self) -> None:
+        """Put the WhatsApp message with the catalog address on the clipboard."""
+        if self.info is None or not self.info["url"]:
+            return
+        text = share_message(self.info["business_name"], self.info["url"])
+        QGuiApplication.clipboard().setText(text)
+        show_message(
+            self.message, self.tr("Copied. Paste it into a WhatsApp chat, group or status.")
+        )
