@@ -76,6 +76,7 @@ class ShareDialog(QDialog):
         self.setObjectName("shareDialog")
         self.setWindowTitle(self.tr("Share"))
         self.setMinimumWidth(520)
+        self._runner = runner
         self._folder = folder or default_poster_folder()
         self._open_files = open_files
         self.info: dict[str, Any] | None = None
@@ -148,27 +149,43 @@ class ShareDialog(QDialog):
             products=tuple(self.info["products"][: PRODUCTS_SHOWN[size]]),
         )
 
-    def save_poster(self, size: str) -> Path | None:
-        """Render the poster into the posters folder and open it for printing."""
+    def save_poster(self, size: str) -> None:
+        """Render the poster into the posters folder (in a worker: fonts and the PDF take
+        longer than a frame), then open it for printing."""
         if self.info is None or not self.info["url"]:
-            return None
+            return
         path = self._folder / poster_file_name(self.info["business_name"], size)
-        try:
-            self._folder.mkdir(parents=True, exist_ok=True)
-            render_poster(path, self.content(size), size)
-        except OSError as exc:
-            log.warning("poster not saved to %s: %s", path, exc)
-            show_message(
-                self.message,
-                self.tr("The poster could not be saved: {error}").format(error=exc),
-                error=True,
-            )
-            return None
+        content = self.content(size)
+        self.poster_buttons[size].setEnabled(False)
+
+        def render() -> Path:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return render_poster(path, content, size)
+
+        self._runner.run_in_worker(
+            render,
+            lambda done: self._poster_saved(size, done),
+            lambda error: self._poster_failed(size, path, error),
+            context=self,
+        )
+
+    def _poster_saved(self, size: str, path: Path) -> None:
+        self.poster_buttons[size].setEnabled(True)
         self.saved.append(path)
         show_message(self.message, self.tr("Poster saved: {path}").format(path=path))
         if self._open_files:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
-        return path
+
+    def _poster_failed(self, size: str, path: Path, error: BaseException) -> None:
+        self.poster_buttons[size].setEnabled(True)
+        if not isinstance(error, OSError):
+            raise error
+        log.warning("poster not saved to %s: %s", path, error)
+        show_message(
+            self.message,
+            self.tr("The poster could not be saved: {error}").format(error=error),
+            error=True,
+        )
 
     def copy_link(self) -> None:
         """Put the WhatsApp message with the catalog address on the clipboard."""

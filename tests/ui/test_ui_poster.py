@@ -113,7 +113,9 @@ def test_share_a_merchant_posters_and_whatsapp_link(kiosk, qtbot, tmp_path, monk
     assert url in dialog.address.text()
 
     click(qtbot, dialog.poster_buttons["A4"])
+    idle(qtbot, kiosk)
     click(qtbot, dialog.poster_buttons["A6"])
+    idle(qtbot, kiosk)
     click(qtbot, dialog.copy_button)
 
     assert [p.name for p in dialog.saved] == [
@@ -130,4 +132,12 @@ def test_share_a_merchant_posters_and_whatsapp_link(kiosk, qtbot, tmp_path, monk
     assert QGuiApplication.clipboard().text() == (
         f"Produk Kopi Bu Sri, pesan lewat WhatsApp: {url}"
     )
+
+    # A folder that cannot be written: the operator is told, nothing crashes
+    (tmp_path / "not-a-folder").write_text("x")
+    dialog._folder = tmp_path / "not-a-folder" / "posters"
+    click(qtbot, dialog.poster_buttons["A4"])
+    idle(qtbot, kiosk)
+    assert "Poster tidak bisa disimpan" in dialog.message.text()
+    assert dialog.poster_buttons["A4"].isEnabled() and len(dialog.saved) == 2
     dialog.accept()
