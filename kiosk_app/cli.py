@@ -16,10 +16,12 @@ from pathlib import Path
 
 from kiosk_app import __version__
 from kiosk_app.domain.errors import ValidationError
+from kiosk_app.logs import setup_logging
 from kiosk_app.paths import KioskPaths, resolve_paths
 from kiosk_app.store.connection import StoreError
 from kiosk_app.store.store import Store
 from kiosk_app.sync.client import SyncError
+from kiosk_app.technician import commands as technician_commands
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 Handler = Callable[[argparse.Namespace, KioskPaths], int]
@@ -106,6 +108,7 @@ def cmd_search(args: argparse.Namespace, paths: KioskPaths) -> int:
 def cmd_status(args: argparse.Namespace, paths: KioskPaths) -> int:
     from kiosk_app.store import replica
     from kiosk_app.sync.device import load_device
+    from kiosk_app.technician.doctor import is_newer
 
     store = _open(paths)
     try:
@@ -120,6 +123,8 @@ def cmd_status(args: argparse.Namespace, paths: KioskPaths) -> int:
             "last_sync": store.get_setting("sync.last_success"),
             "last_attempt": store.get_setting("sync.last_attempt"),
             "last_error": store.get_setting("sync.last_error"),
+            "app_version": __version__,
+            "latest_app_version": store.get_setting(replica.LATEST_APP_VERSION_KEY),
             "merchants": store.db.execute(
                 "SELECT count(*) FROM merchant WHERE deleted = 0"
             ).fetchone()[0],
@@ -143,6 +148,12 @@ def cmd_status(args: argparse.Namespace, paths: KioskPaths) -> int:
         print(f"Sinkron terakhir  : {status['last_sync'] or 'belum pernah'}")
         if status["last_error"]:
             print(f"Kesalahan terakhir: {status['last_error']}")
+        print(f"Versi aplikasi    : {__version__}")
+        if is_newer(status["latest_app_version"]):
+            print(
+                f"PERHATIAN: versi baru {status['latest_app_version']} tersedia di server. "
+                "Pasang paket terbaru dari admin pusat (tidak diperbarui otomatis)."
+            )
     return 0
 
 
@@ -224,6 +235,10 @@ def cmd_bundle_export(args: argparse.Namespace, paths: KioskPaths) -> int:
 
 def cmd_gui(args: argparse.Namespace, paths: KioskPaths) -> int:
     """Open the kiosk's screens (the default when no command is given)."""
+    if getattr(args, "quit_when_shown", False):
+        from kiosk_app.ui.selftest import run_until_shown
+
+        return run_until_shown(paths)
     from kiosk_app.ui.app import run_gui
 
     return run_gui(paths)
@@ -232,6 +247,9 @@ def cmd_gui(args: argparse.Namespace, paths: KioskPaths) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk-app", description="Etalase Desa kiosk")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--self-test", action="store_true", help="check this installation on a fresh data folder"
+    )
     sub = parser.add_subparsers(dest="command")
 
     def command(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
@@ -240,7 +258,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=handler)
         return p
 
-    command("gui", cmd_gui, "open the kiosk's screens (default)")
+    command("gui", cmd_gui, "open the kiosk's screens (default)").add_argument(
+        "--quit-when-shown", action="store_true", help="exit once the window is shown (bench)"
+    )
     regions = sub.add_parser("regions", help="region list").add_subparsers(dest="regions_cmd")
     p = regions.add_parser("import", help="load the official list (CSV code,name,level)")
     p.add_argument("file")
@@ -271,13 +291,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path")
     p.add_argument("--data-dir")
     p.set_defaults(handler=cmd_bundle_export)
+    technician_commands.register(command)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    root = logging.getLogger()
+    if not root.handlers:  # warnings on the console; the rotated log file also takes INFO
+        console = logging.StreamHandler()
+        console.setLevel(logging.WARNING)
+        console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        root.addHandler(console)
+        root.setLevel(logging.WARNING)
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.self_test:
+        from kiosk_app.ui.selftest import run_self_test
+
+        return run_self_test()
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None and args.command is None:
         handler = cmd_gui  # no command: the kiosk's screens
@@ -285,6 +316,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     paths = resolve_paths(getattr(args, "data_dir", None))
+    if handler is not cmd_gui:  # the GUI sets up the same rotated log itself
+        setup_logging(paths)
     try:
         return handler(args, paths)
     except SyncError as exc:

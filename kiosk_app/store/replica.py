@@ -24,6 +24,7 @@ from kiosk_app.store.outbox import OutboxEntry
 from kiosk_app.store.store import Store, utcnow
 
 CURSOR_KEY = "sync.cursor"
+LATEST_APP_VERSION_KEY = "server.latest_app_version"
 
 
 @dataclass(frozen=True)
@@ -235,6 +236,9 @@ def apply_response(store: Store, batch: PushBatch, response: Mapping[str, Any]) 
         report.missing_blobs = sorted(missing)
         report.cursor = int(response.get("cursor", batch.cursor))
         store.set_setting(CURSOR_KEY, str(report.cursor))
+        # The newest app version the server knows of: status and doctor tell the technician.
+        latest = response.get("latest_app_version")
+        store.set_setting(LATEST_APP_VERSION_KEY, str(latest) if latest else None)
     return report
 
 

@@ -1,0 +1,1 @@
+"""Technician tools: diagnostics (doctor), backups, support bundles with redacted logs."""

@@ -1,0 +1,165 @@
+"""The technician's sub-commands: doctor, backup, restore, support-bundle.
+
+Registered on the ``kiosk-app`` parser by ``register``; each handler returns the exit
+code and prints Bahasa Indonesia first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import logging
+import shutil
+import sqlite3
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from kiosk_app.paths import KioskPaths
+
+log = logging.getLogger(__name__)
+Handler = Callable[[argparse.Namespace, KioskPaths], int]
+Command = Callable[[str, Handler, str], argparse.ArgumentParser]
+
+
+def _disk_full(exc: Exception, *folders: Path) -> bool:
+    """ENOSPC, or an SQLite I/O error where one of the folders has (almost) no room left."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return True
+    for folder in folders:
+        while not folder.exists() and folder.parent != folder:
+            folder = folder.parent
+        try:
+            if shutil.disk_usage(folder).free < 1024 * 1024:
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def cmd_doctor(args: argparse.Namespace, paths: KioskPaths) -> int:
+    from kiosk_app.technician.doctor import render_json, render_text, run_doctor
+
+    report = run_doctor(paths, language=args.lang)
+    print(render_json(report) if args.json else render_text(report, args.lang), end="")
+    if not args.json:
+        print()
+    return report.exit_code
+
+
+def _backup_target(path: Path) -> Path:
+    if path.is_dir() or str(path).endswith(("/", "\\")):
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        return path / f"etalase-desa-cadangan-{stamp}.zip"
+    return path
+
+
+def cmd_backup(args: argparse.Namespace, paths: KioskPaths) -> int:
+    from kiosk_app.store.backup import create_backup
+
+    if not paths.database.exists():
+        print(f"Tidak ada basis data untuk dicadangkan di {paths.data}.", file=sys.stderr)
+        return 1
+    target = _backup_target(Path(args.path))
+    try:
+        info = create_backup(paths.database, paths.blobs, target)
+    except (OSError, sqlite3.OperationalError) as exc:
+        target.with_name(target.name + ".partial").unlink(missing_ok=True)
+        if _disk_full(exc, target.parent, paths.data):
+            log.warning("backup to %s failed, disk full: %s", target, exc)
+            print(
+                f"Disk PENUH; cadangan tidak ditulis ke {target}. Kosongkan ruang lalu coba "
+                "lagi. (Disk full: no backup written.)",
+                file=sys.stderr,
+            )
+            return 1
+        raise
+    log.info(
+        "backup written to %s (%d photos, %d pending)", target, info.blobs, info.pending_changes
+    )
+    print(f"Cadangan ditulis dan diperiksa: {info.path}")
+    print(
+        f"  skema {info.schema}, {info.blobs} berkas foto, {info.pending_changes} perubahan "
+        f"menunggu, {info.bytes / 1024 / 1024:.1f} MB"
+    )
+    return 0
+
+
+def _keep_current(paths: KioskPaths) -> Path | None:
+    """Copy the database about to be replaced, byte for byte (it may be the damaged one)."""
+    files = [paths.database.with_name(paths.database.name + s) for s in ("", "-wal", "-shm")]
+    files = [f for f in files if f.exists()]
+    if not files:
+        return None
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    folder = paths.backups / f"sebelum-pemulihan-{stamp}"
+    folder.mkdir(parents=True, exist_ok=True)
+    for f in files:
+        shutil.copy2(f, folder / f.name)
+    return folder
+
+
+def cmd_restore(args: argparse.Namespace, paths: KioskPaths) -> int:
+    from kiosk_app.store.backup import BackupError, restore_backup, verify_backup
+
+    source = Path(args.path)
+    if not source.is_file():
+        print(f"Berkas cadangan tidak ditemukan: {source}", file=sys.stderr)
+        return 1
+    try:
+        info = verify_backup(source)
+    except BackupError as exc:
+        print(
+            f"{exc.message_id}\n({exc.message_en})\nTidak ada yang diubah di {paths.data}.",
+            file=sys.stderr,
+        )
+        return 1
+    paths.ensure()
+    kept = _keep_current(paths)
+    restore_backup(source, paths.database, paths.blobs)
+    log.info("restored %s into %s (previous database kept in %s)", source, paths.data, kept)
+    print(
+        f"Dipulihkan dari {source}: skema {info.schema}, {info.blobs} berkas foto, "
+        f"{info.pending_changes} perubahan menunggu dikirim."
+    )
+    if kept:
+        print(f"Basis data sebelumnya disimpan di {kept}.")
+    print("Kios ini mendapat id jam baru; perubahan yang menunggu akan terkirim saat sinkron.")
+    return 0
+
+
+def cmd_support_bundle(args: argparse.Namespace, paths: KioskPaths) -> int:
+    from kiosk_app.technician.doctor import run_doctor
+    from kiosk_app.technician.support import write_support_bundle
+
+    report = run_doctor(paths)
+    try:
+        bundle = write_support_bundle(paths, report, Path(args.path))
+    except OSError as exc:
+        if _disk_full(exc, Path(args.path)):
+            print("Disk tujuan PENUH; paket dukungan tidak ditulis. (Disk full.)", file=sys.stderr)
+            return 1
+        raise
+    print(
+        f"Paket dukungan ditulis: {bundle.path} ({len(bundle.files)} berkas, data pribadi "
+        "disamarkan). Kirim berkas ini ke tim dukungan."
+    )
+    return 0
+
+
+def register(command: Command) -> None:
+    """Add the technician's commands through the CLI's ``command`` helper."""
+    p = command("doctor", cmd_doctor, "check this kiosk: database, disk, server, token")
+    p.add_argument("--json", action="store_true", help="machine-readable report")
+    p.add_argument(
+        "--lang",
+        choices=("id", "en", "both"),
+        help="report language (default: the app's language setting)",
+    )
+    p = command("backup", cmd_backup, "write a verified backup (database and photos)")
+    p.add_argument("path", help="backup file (.zip) or a folder for a dated file")
+    p = command("restore", cmd_restore, "restore a backup (close the app first)")
+    p.add_argument("path", help="backup file written by 'kiosk-app backup'")
+    p = command("support-bundle", cmd_support_bundle, "logs and doctor report, redacted")
+    p.add_argument("path", help="zip file, or a folder for a dated file")
