@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, Connection, and_, func, literal_column, or_, select, true
 
 from kiosk_server.db import RECORD_TABLES, region
 
@@ -136,7 +136,9 @@ def regions_with_merchants(conn: Connection, parent: str | None) -> list[dict[st
         if parent_level is None or parent_level["level"] not in _CHILD_LEVEL:
             return []
         level = _CHILD_LEVEL[parent_level["level"]]
-    key = func.substr(merchant.c.village_code, 1, _LEVEL_CODE_LENGTH[level])
+    # The length inline, not bound: PostgreSQL must see the same expression in GROUP BY.
+    length = literal_column(str(_LEVEL_CODE_LENGTH[level]))
+    key = func.substr(merchant.c.village_code, 1, length)
     query = select(key.label("code"), func.count().label("merchants")).where(public_merchant())
     if parent is not None:
         query = query.where(merchant.c.village_code.like(parent + ".%"))

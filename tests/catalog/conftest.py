@@ -13,9 +13,10 @@ import pytest
 from kiosk_app.domain.ids import uuid7
 from kiosk_server import blobstore
 from kiosk_server.config import Settings
-from kiosk_server.regions import import_regions
+
+# The server tests' database fixtures: a SQLite template copy, or a PostgreSQL database.
+from tests.server.conftest import database_url, pg, sqlite_template  # noqa: F401
 from tests.server.helpers import Api, Device, merchant_fields, photo_fields, product_fields
-from tests.support import SAMPLE_REGIONS
 
 CONSENT = {
     "consent_version": "persetujuan-v1",
@@ -25,14 +26,15 @@ CONSENT = {
 
 
 @pytest.fixture
-def api(tmp_path: Path) -> Iterator[Api]:
+def api(tmp_path: Path, database_url: str) -> Iterator[Api]:  # noqa: F811
+    """The app under a TestClient on a migrated database holding the sample regions, on
+    SQLite and on a private PostgreSQL (``database_url`` from the server tests)."""
     from fastapi.testclient import TestClient
 
     from kiosk_server.app import create_app
 
-    settings = Settings(data_dir=tmp_path / "data")
-    app = create_app(settings)
-    import_regions(app.state.ctx.engine, SAMPLE_REGIONS)
+    settings = Settings(data_dir=tmp_path / "data", database_url=database_url)
+    app = create_app(settings, run_migrations=False)
     with TestClient(app) as client:
         yield Api(client, app.state.ctx.engine, settings)
     app.state.ctx.engine.dispose()

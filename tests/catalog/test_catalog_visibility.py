@@ -113,6 +113,7 @@ def test_a_product_unpublished_later_disappears(api, seller, page):
     ids=["without-consent", "inactive"],
 )
 def test_a_merchant_not_published_shows_nothing(api, seller, page, merchant_over):
+    merchant_over = dict(merchant_over)  # the parameter is shared by every backend's run
     consent = merchant_over.pop("consent", True)
     m = seller.merchant(consent=consent, business_name="Warung Tersembunyi", **merchant_over)
     p = seller.product(m, name="Keripik Tersembunyi")
