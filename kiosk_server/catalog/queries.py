@@ -137,7 +137,7 @@ def regions_with_merchants(conn: Connection, parent: str | None) -> list[dict[st
             return []
         level = _CHILD_LEVEL[parent_level["level"]]
     # The length inline, not bound: PostgreSQL must see the same expression in GROUP BY.
-    length = literal_column(str(_LEVEL_CODE_LENGTH[level]))
+    length: ColumnElement[int] = literal_column(str(_LEVEL_CODE_LENGTH[level]))
     key = func.substr(merchant.c.village_code, 1, length)
     query = select(key.label("code"), func.count().label("merchants")).where(public_merchant())
     if parent is not None:
