@@ -4,19 +4,28 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from kiosk_server import blobstore
 from kiosk_server.api.deps import Context, CurrentDevice, ServerContext
-from kiosk_server.api.errors import error, responses
+from kiosk_server.api.errors import error, read_json, responses
+from kiosk_server.api.openapi import json_body
 from kiosk_server.db import read_only
 
 router = APIRouter(prefix="/v1", tags=["blobs"])
-Sha256 = Annotated[str, Path(description="Lowercase hex SHA-256 of the bytes")]
+# The pattern is documented, not enforced: any other name answers 404 like an unknown blob.
+Sha256 = Annotated[
+    str,
+    Path(
+        description="Lowercase hex SHA-256 of the bytes",
+        json_schema_extra={"pattern": "^[0-9a-f]{64}$"},
+    ),
+]
 IMMUTABLE = "private, max-age=31536000, immutable"
+MAX_MISSING_BODY = 1024 * 1024
 
 
 class MissingRequest(BaseModel):
@@ -44,6 +53,11 @@ def _readable(ctx: ServerContext, sha: str, device: dict[str, Any]) -> int:
         200: {
             "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
             "description": "The bytes",
+            "headers": {
+                "Cache-Control": {"schema": {"type": "string"}, "description": IMMUTABLE},
+                "Content-Length": {"schema": {"type": "string"}},
+                "ETag": {"schema": {"type": "string"}},
+            },
         },
         **responses(401, 404),
     },
@@ -62,7 +76,13 @@ async def get_blob(sha256: Sha256, ctx: Context, device: CurrentDevice) -> FileR
 @router.head(
     "/blobs/{sha256}",
     response_class=Response,
-    responses={200: {"description": "The device may read this blob"}, **responses(401, 404)},
+    responses={
+        200: {
+            "description": "The device may read this blob",
+            "headers": {"Content-Length": {"schema": {"type": "string"}, "description": "Size"}},
+        },
+        **responses(401, 404),
+    },
 )
 async def head_blob(sha256: Sha256, ctx: Context, device: CurrentDevice) -> Response:
     """Whether the server holds a blob this device may read, and its size."""
@@ -75,9 +95,18 @@ def _missing(ctx: ServerContext, shas: list[str]) -> list[str]:
         return blobstore.missing(read_only(conn), shas)
 
 
-@router.post("/blobs/missing", response_model=MissingResponse, responses=responses(401, 422))
-async def missing_blobs(
-    body: MissingRequest, ctx: Context, _device: CurrentDevice
-) -> MissingResponse:
-    """Of these hashes, which does the server not hold? (Before uploading photos.)"""
+@router.post(
+    "/blobs/missing",
+    response_model=MissingResponse,
+    openapi_extra=json_body(MissingRequest),
+    responses=responses(400, 401, 413, 415, 422),
+)
+async def missing_blobs(request: Request, ctx: Context, _device: CurrentDevice) -> MissingResponse:
+    """Of these hashes, which does the server not hold? (Before uploading photos; gzip
+    body allowed.)"""
+    payload = await read_json(request, MAX_MISSING_BODY)
+    try:
+        body = MissingRequest.model_validate(payload)
+    except ValidationError as exc:
+        raise error(422, "invalid", str(exc)[:1000]) from exc
     return MissingResponse(missing=await run_in_threadpool(_missing, ctx, body.sha256))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
@@ -14,6 +15,13 @@ from kiosk_server import devices
 from kiosk_server.config import Settings
 
 APP_AGENT = "etalase-desa-kiosk/"
+# Declares the scheme in /openapi.json; a missing or non-bearer header reaches
+# ``_authenticate`` as None, which answers 401 with our own message.
+BEARER = HTTPBearer(
+    scheme_name="DeviceToken",
+    description="The token POST /v1/enroll gave this device",
+    auto_error=False,
+)
 
 
 @dataclass(frozen=True)
@@ -48,14 +56,13 @@ def _app_version(request: Request) -> str | None:
     return version.strip()[:40] or None
 
 
-def _authenticate(ctx: ServerContext, header: str, version: str | None) -> dict[str, Any]:
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+def _authenticate(ctx: ServerContext, token: str, version: str | None) -> dict[str, Any]:
+    if not token:
         raise _unauthorized(
             ERR_TOKEN_INVALID,
             "Permintaan ini butuh token perangkat. (Authorization: Bearer TOKEN required.)",
         )
-    device = devices.device_for_token(ctx.engine, token.strip())
+    device = devices.device_for_token(ctx.engine, token)
     if device is None:
         raise _unauthorized(
             ERR_TOKEN_INVALID,
@@ -71,9 +78,13 @@ def _authenticate(ctx: ServerContext, header: str, version: str | None) -> dict[
     return device
 
 
-async def get_device(request: Request, ctx: Context) -> dict[str, Any]:
-    header = request.headers.get("authorization", "")
-    return await run_in_threadpool(_authenticate, ctx, header, _app_version(request))
+async def get_device(
+    request: Request,
+    ctx: Context,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)],
+) -> dict[str, Any]:
+    token = credentials.credentials.strip() if credentials is not None else ""
+    return await run_in_threadpool(_authenticate, ctx, token, _app_version(request))
 
 
 CurrentDevice = Annotated[dict[str, Any], Depends(get_device)]

@@ -3,34 +3,31 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from kiosk_server import devices
 from kiosk_server.api.deps import Context
 from kiosk_server.api.errors import error, read_json, responses
+from kiosk_server.api.openapi import json_body
 
 router = APIRouter(prefix="/v1", tags=["devices"])
 MAX_ENROLL_BODY = 16 * 1024
+# No control characters (C0, DEL, C1): names end up in terminals and log lines. A
+# pattern, unlike str.isprintable, is part of the published schema.
+PRINTABLE = r"^[^\x00-\x1f\x7f-\x9f]+$"
 
 
 class EnrollRequest(BaseModel):
     code: str = Field(min_length=1, max_length=64, description="One-time code, e.g. K7QX-M3PD-9T")
-    device_name: str = Field(min_length=1, max_length=100)
-    app_version: str | None = Field(default=None, max_length=40)
+    device_name: str = Field(min_length=1, max_length=100, pattern=PRINTABLE)
+    app_version: str | None = Field(default=None, max_length=40, pattern=PRINTABLE)
     node_id: str | None = Field(
         default=None,
         max_length=64,
         pattern=r"^[0-9A-Za-z._:-]+$",
         description="The kiosk's clock node id (the node part of its HLC stamps)",
     )
-
-    @field_validator("device_name", "app_version")
-    @classmethod
-    def _printable(cls, value: str | None) -> str | None:
-        if value is not None and not value.isprintable():
-            raise ValueError("must be printable text")
-        return value
 
 
 class EnrollResponse(BaseModel):
@@ -39,24 +36,10 @@ class EnrollResponse(BaseModel):
     region: str = Field(description="Region code the device is scoped to")
 
 
-DOC = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": EnrollRequest.model_json_schema(
-                    ref_template="#/components/schemas/{model}"
-                )
-            }
-        },
-    }
-}
-
-
 @router.post(
     "/enroll",
     response_model=EnrollResponse,
-    openapi_extra=DOC,
+    openapi_extra=json_body(EnrollRequest),
     responses=responses(400, 403, 413, 415, 422),
 )
 async def enroll(request: Request, ctx: Context) -> EnrollResponse:

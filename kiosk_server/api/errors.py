@@ -34,9 +34,11 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         412: "Unsupported Tus-Resumable version",
         413: "Body or upload too large",
         415: "Wrong content type",
+        423: "Another PATCH of this upload is running",
         422: "Invalid request",
         426: "Client protocol too old: update the kiosk app",
         460: "Checksum mismatch",
+        503: "Unavailable",
     }
     return {s: {"model": ErrorBody, "description": text.get(s, "Error")} for s in statuses}
 

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from kiosk_app.sync.protocol import PROTOCOL_VERSION
 from kiosk_server import __version__
 from kiosk_server.api.deps import Context, ServerContext
+from kiosk_server.api.errors import error, responses
 from kiosk_server.db import read_only
 
 router = APIRouter(tags=["health"])
+log = logging.getLogger(__name__)
 
 
 class Health(BaseModel):
@@ -29,10 +33,18 @@ def _ping(ctx: ServerContext) -> None:
         read_only(conn).execute(text("SELECT 1"))
 
 
-@router.get("/healthz", response_model=Health)
+@router.get(
+    "/healthz",
+    response_model=Health,
+    responses={503: {**responses(503)[503], "description": "The database is unreachable"}},
+)
 async def healthz(ctx: Context) -> Health:
     """Up and able to reach its database; ``time_ms`` is the server's clock."""
-    await run_in_threadpool(_ping, ctx)
+    try:
+        await run_in_threadpool(_ping, ctx)
+    except SQLAlchemyError as exc:
+        log.warning("health check: database unreachable: %s", exc)
+        raise error(503, "database_unavailable", "database unreachable") from exc
     return Health(
         status="ok", version=__version__, protocol=PROTOCOL_VERSION, time_ms=time.time_ns() // 10**6
     )

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from kiosk_app.sync.protocol import (
     MAX_MUTATIONS_PER_REQUEST,
+    MIN_PROTOCOL_VERSION,
     PROTOCOL_VERSION,
     ProtocolError,
     check_protocol_version,
@@ -18,6 +19,7 @@ from kiosk_app.sync.protocol import (
 from kiosk_server import blobstore, pull, sync_service
 from kiosk_server.api.deps import Context, CurrentDevice
 from kiosk_server.api.errors import error, read_json, responses
+from kiosk_server.api.openapi import json_body
 from kiosk_server.db import read_only
 
 router = APIRouter(prefix="/v1", tags=["sync"])
@@ -26,16 +28,25 @@ MAX_CURSOR = 2**62
 
 
 class MutationIn(BaseModel):
-    id: str = Field(description="UUID; the idempotency key")
+    """One write. Its values are checked per mutation, not by the schema: a bad mutation
+    is answered in ``rejected`` and the rest of the batch applies (DESIGN §5)."""
+
+    id: str = Field(description="UUID (lowercase): the idempotency key")
     entity: str = Field(description="merchant, product or photo")
-    row_id: str
-    hlc: str = Field(description="Hybrid logical clock stamp of this write")
+    row_id: str = Field(description="UUID (lowercase) of the record")
+    hlc: str = Field(description="Hybrid logical clock stamp: 13-digit wall ms-4 hex-node")
     op: str = Field(description="upsert, delete or stock")
-    fields: dict[str, Any] = {}
+    fields: dict[str, Any] = Field(
+        default={}, description="Field values (upsert), {} (delete) or {'stock': delta} (stock)"
+    )
 
 
 class SyncRequest(BaseModel):
-    protocol: int = Field(description=f"Client protocol version (server speaks {PROTOCOL_VERSION})")
+    protocol: int = Field(
+        ge=MIN_PROTOCOL_VERSION,
+        le=PROTOCOL_VERSION,
+        description=f"Client protocol version (server speaks {PROTOCOL_VERSION}); others: 426",
+    )
     cursor: int = Field(default=0, ge=0, le=MAX_CURSOR, description="Last seq the device holds")
     limit: int | None = Field(default=None, ge=0, le=1_000_000, description="Changes wanted")
     node: str | None = Field(
@@ -86,18 +97,6 @@ class SyncResponse(BaseModel):
     latest_app_version: str | None = None
 
 
-DOC = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": SyncRequest.model_json_schema(ref_template="#/components/schemas/{model}")
-            }
-        },
-    }
-}
-
-
 def _missing(ctx: Any, shas: list[str]) -> list[str]:
     with ctx.engine.connect() as conn:
         return blobstore.missing(read_only(conn), shas)
@@ -106,7 +105,7 @@ def _missing(ctx: Any, shas: list[str]) -> list[str]:
 @router.post(
     "/sync",
     response_model=SyncResponse,
-    openapi_extra=DOC,
+    openapi_extra=json_body(SyncRequest),
     responses=responses(400, 401, 413, 415, 422, 426),
 )
 async def sync(request: Request, ctx: Context, device: CurrentDevice) -> SyncResponse:

@@ -43,19 +43,36 @@ CHECKSUMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "md5": hashlib.md5}
 OFFSET_STREAM = "application/offset+octet-stream"
 
 
-def _h(name: str, description: str, required: bool = True) -> dict[str, Any]:
+WHOLE = {"type": "string", "pattern": "^[0-9]{1,18}$"}
+BASE64 = "(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?"
+
+
+def _h(
+    name: str, description: str, schema: dict[str, Any], required: bool = True
+) -> dict[str, Any]:
     return {
         "name": name,
         "in": "header",
         "required": required,
-        "schema": {"type": "string"},
+        "schema": schema,
         "description": description,
     }
 
 
-TUS_HEADER = _h("Tus-Resumable", "Must be 1.0.0")
-TUS_OUT = {"Tus-Resumable": {"schema": {"type": "string"}, "description": "1.0.0"}}
-OFFSET_OUT = {**TUS_OUT, "Upload-Offset": {"schema": {"type": "string"}}}
+def _out(description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"schema": schema or {"type": "string"}, "description": description}
+
+
+TUS_HEADER = _h("Tus-Resumable", "The tus version: 1.0.0", {"type": "string", "enum": ["1.0.0"]})
+TUS_OUT = {"Tus-Resumable": _out("1.0.0")}
+OFFSET_OUT = {**TUS_OUT, "Upload-Offset": _out("Bytes the server holds", WHOLE)}
+# 412: the client speaks another tus version (tus 1.0.0 core).
+TUS_412: dict[int | str, dict[str, Any]] = {
+    412: {
+        **responses(412)[412],
+        "headers": {"Tus-Version": _out("Versions spoken here"), **TUS_OUT},
+    }
+}
 
 
 def _tus_fail(status: int, code: str, message: str) -> Any:
@@ -124,7 +141,23 @@ def _locked(path: Path) -> Iterator[None]:
         yield
 
 
-@router.options("/uploads/", status_code=204, response_class=Response)
+@router.options(
+    "/uploads/",
+    status_code=204,
+    response_class=Response,
+    responses={
+        204: {
+            "description": "tus capabilities",
+            "headers": {
+                **TUS_OUT,
+                "Tus-Version": _out("1.0.0"),
+                "Tus-Extension": _out(TUS_EXTENSIONS),
+                "Tus-Max-Size": _out("Largest upload in bytes", WHOLE),
+                "Tus-Checksum-Algorithm": _out(",".join(CHECKSUMS)),
+            },
+        }
+    },
+)
 def tus_options(ctx: Context) -> Response:
     """What this tus server supports (no token needed)."""
     return Response(
@@ -142,8 +175,13 @@ def tus_options(ctx: Context) -> Response:
 CREATE_DOC = {
     "parameters": [
         TUS_HEADER,
-        _h("Upload-Length", "Size of the whole upload in bytes"),
-        _h("Upload-Metadata", "tus metadata; must carry sha256 (lowercase hex, base64-encoded)"),
+        _h("Upload-Length", "Size of the whole upload in bytes (at most Tus-Max-Size)", WHOLE),
+        _h(
+            "Upload-Metadata",
+            "tus metadata, `key base64value` pairs separated by commas; must carry sha256 "
+            "(64 lowercase hex characters) and may carry kind",
+            {"type": "string"},
+        ),
     ]
 }
 
@@ -154,8 +192,12 @@ CREATE_DOC = {
     response_class=Response,
     openapi_extra=CREATE_DOC,
     responses={
-        201: {"description": "Created; see Location", "headers": OFFSET_OUT},
-        **responses(400, 401, 412, 413),
+        201: {
+            "description": "Created; see Location",
+            "headers": {**OFFSET_OUT, "Location": _out("The upload's URL")},
+        },
+        **responses(400, 401, 413),
+        **TUS_412,
     },
 )
 def tus_create(request: Request, ctx: Context, device: CurrentDevice) -> Response:
@@ -206,9 +248,14 @@ def tus_create(request: Request, ctx: Context, device: CurrentDevice) -> Respons
     responses={
         200: {
             "description": "Bytes held",
-            "headers": {**OFFSET_OUT, "Upload-Length": {"schema": {"type": "string"}}},
+            "headers": {
+                **OFFSET_OUT,
+                "Upload-Length": _out("Size of the whole upload", WHOLE),
+                "Cache-Control": _out("no-store"),
+            },
         },
-        **responses(401, 404, 412),
+        **responses(401, 404),
+        **TUS_412,
     },
 )
 def tus_head(upload_id: str, request: Request, ctx: Context, device: CurrentDevice) -> Response:
@@ -229,8 +276,13 @@ def tus_head(upload_id: str, request: Request, ctx: Context, device: CurrentDevi
 PATCH_DOC = {
     "parameters": [
         TUS_HEADER,
-        _h("Upload-Offset", "Where these bytes start; must equal the server's offset"),
-        _h("Upload-Checksum", "Optional: '<algorithm> <base64 digest>' of this body", False),
+        _h("Upload-Offset", "Where these bytes start; must equal the server's offset", WHOLE),
+        _h(
+            "Upload-Checksum",
+            "Optional: '<algorithm> <base64 digest>' of this body (sha1, sha256, md5)",
+            {"type": "string", "pattern": f"^(sha1|sha256|md5) {BASE64}$"},
+            required=False,
+        ),
     ],
     "requestBody": {
         "required": True,
@@ -259,8 +311,8 @@ def _checksum(request: Request) -> tuple[Any, bytes] | None:
     openapi_extra=PATCH_DOC,
     responses={
         204: {"description": "Bytes stored", "headers": OFFSET_OUT},
-        **responses(400, 401, 404, 409, 412, 413, 415, 460),
-        423: {"model": None, "description": "Another PATCH of this upload is running"},
+        **responses(400, 401, 404, 409, 413, 415, 423, 460),
+        **TUS_412,
     },
 )
 async def tus_patch(
@@ -361,7 +413,11 @@ def _complete(ctx: ServerContext, row: dict[str, Any], part: Path, device: dict[
     status_code=204,
     response_class=Response,
     openapi_extra={"parameters": [TUS_HEADER]},
-    responses={204: {"description": "Abandoned", "headers": TUS_OUT}, **responses(401, 404, 412)},
+    responses={
+        204: {"description": "Abandoned", "headers": TUS_OUT},
+        **responses(401, 404),
+        **TUS_412,
+    },
 )
 def tus_terminate(
     upload_id: str, request: Request, ctx: Context, device: CurrentDevice

@@ -1,0 +1,61 @@
+"""The OpenAPI document: request bodies the routes read themselves, and one error shape.
+
+Sync, enroll and missing-blobs read their JSON bodies with ``read_json`` (gzip-aware,
+size-capped), so FastAPI does not see their models; ``json_body`` documents them, and
+``install`` puts those models (with the models they nest) under ``components/schemas``
+so every ``$ref`` in the document resolves. Invalid requests answer with ``ErrorBody``
+(see ``app.py``), so the 422 entries FastAPI adds are pointed at it too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+REF = "#/components/schemas/{model}"
+_BODIES: dict[str, type[BaseModel]] = {}
+
+
+def json_body(model: type[BaseModel]) -> dict[str, Any]:
+    """``openapi_extra`` for a route that reads ``model`` as its JSON body (gzip allowed)."""
+    _BODIES[model.__name__] = model
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": REF.format(model=model.__name__)}}},
+        }
+    }
+
+
+def _error_422(document: dict[str, Any]) -> None:
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            answer = operation.get("responses", {}).get("422")
+            if answer is not None:
+                answer["description"] = "Invalid request"
+                answer["content"] = {
+                    "application/json": {"schema": {"$ref": REF.format(model="ErrorBody")}}
+                }
+    schemas = document.get("components", {}).get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+
+
+def install(app: FastAPI) -> None:
+    """Make ``app.openapi()`` complete the document FastAPI builds."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        document = FastAPI.openapi(app)
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        for name, model in _BODIES.items():
+            schema = model.model_json_schema(ref_template=REF)
+            schemas.update(schema.pop("$defs", {}))
+            schemas[name] = schema
+        _error_422(document)
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
