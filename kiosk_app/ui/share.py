@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QStandardPaths, QUrl
+from PySide6.QtCore import QStandardPaths, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
 
@@ -75,7 +75,7 @@ class ShareDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("shareDialog")
         self.setWindowTitle(self.tr("Share"))
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(640)
         self._runner = runner
         self._folder = folder or default_poster_folder()
         self._open_files = open_files
@@ -88,6 +88,7 @@ class ShareDialog(QDialog):
         self.address = QLabel()
         self.address.setObjectName("shareAddress")
         self.address.setWordWrap(True)
+        self.address.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         column.addWidget(self.address)
         self.warning = message_label("shareWarning")
         column.addWidget(self.warning)
@@ -105,7 +106,8 @@ class ShareDialog(QDialog):
         self.copy_button.clicked.connect(self.copy_link)
         close = big_button(self.tr("Close"), name="closeShare")
         close.clicked.connect(self.accept)
-        column.addLayout(button_row(*self.poster_buttons.values(), self.copy_button))
+        column.addLayout(button_row(*self.poster_buttons.values()))
+        column.addLayout(button_row(self.copy_button))
         column.addLayout(button_row(close))
         self._enable(False)
         runner.run_task(lambda store: share_info(store, merchant_id), self._loaded, context=self)
