@@ -20,6 +20,7 @@ PHONE = re.compile(
     r"(?<![\w+])(?:\+62|62|0)[\s.-]?(?:8\d{1,3}|[2-7]\d{1,3})(?:[\s.-]?\d{2,5}){1,3}(?!\w)"
 )
 INTERNATIONAL = re.compile(r"(?<![\w+])\+\d{1,3}[\s.-]?\d{2,4}(?:[\s.-]?\d{2,5}){1,3}(?!\w)")
+LANDLINE = re.compile(r"\(0\d{2,3}\)\s?\d{2,4}(?:[\s.-]?\d{2,4}){0,2}(?!\w)")
 NIK = re.compile(r"(?<![\d.])\d{16}(?![\d.])")
 NPWP_FORMATTED = re.compile(r"(?<!\d)\d{2}\.\d{3}\.\d{3}\.\d-\d{3}\.\d{3}(?!\d)")
 BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
@@ -27,9 +28,10 @@ TOKEN_FIELD = re.compile(
     r"""(?ix)((?:token|secret|password|pin|kode|code|authorization)["']?\s*[:=]\s*["']?)"""
     r"""(?!<)[^\s"',}]{4,}"""
 )
-# Random secrets (token_urlsafe): long runs mixing letters and digits that are not hex.
+# Random secrets (token_urlsafe): long runs of letters and digits with a non-hex letter
+# (ids, clock stamps and hashes are hex and dashes, and stay).
 SECRET_LIKE = re.compile(
-    r"(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]*[g-zG-Z_-])"
+    r"(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]*[g-zG-Z_])"
     r"(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{32,}(?![A-Za-z0-9_-])"
 )
 PERSONAL_KEYS = (
@@ -76,6 +78,7 @@ class Redactor:
         text = EMAIL.sub("<email>", text)
         text = NPWP_FORMATTED.sub("<npwp>", text)
         text = NIK.sub("<nik>", text)
+        text = LANDLINE.sub("<telepon>", text)
         text = PHONE.sub("<telepon>", text)
         text = INTERNATIONAL.sub("<telepon>", text)
         text = SECRET_LIKE.sub("<token>", text)
