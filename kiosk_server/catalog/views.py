@@ -139,6 +139,18 @@ def _places(conn: Any, village_code: str | None) -> list[dict[str, str]]:
     return [{"code": c, "name": names.get(c, c)} for c in path]
 
 
+def _preview(
+    base: str, title: str, description: str, path: str, thumb: str | None
+) -> dict[str, str | None]:
+    """Open Graph fields: the card WhatsApp shows when the page's link is shared."""
+    return {
+        "title": title,
+        "description": description,
+        "url": base + path,
+        "image": f"{base}/foto/{thumb}" if thumb else None,
+    }
+
+
 def _with_links(rows: list[dict[str, Any]], base: str) -> list[dict[str, Any]]:
     return [{**r, "order": order_link(r, base)} for r in rows]
 
@@ -241,9 +253,18 @@ def merchant_page(
             return _not_found(request)
         page = queries.products_of(conn, merchant_id, _number(hal))
         places = _places(conn, merchant["village_code"])
+    village = places[-1]["name"] if places else ""
+    cover = next((p["thumb"] for p in page.rows if p["thumb"]), None)
     return _page(
         request,
         "merchant.html",
+        og=_preview(
+            base,
+            merchant["business_name"],
+            f"Produk desa dari {village}. Pesan lewat WhatsApp." if village else "",
+            f"/m/{merchant_id}",
+            cover,
+        ),
         title=merchant["business_name"],
         merchant=merchant,
         contact=contact_link(merchant, base),
@@ -266,9 +287,17 @@ def product_page(request: Request, ctx: Context, product_id: str) -> Response:
             return _not_found(request)
         photos = queries.photos_of(conn, product_id)
         places = _places(conn, product["village_code"])
+    cover = photos[0]["thumb_sha256"] or photos[0]["sha256"] if photos else None
     return _page(
         request,
         "product.html",
+        og=_preview(
+            base,
+            f"{product['name']} {_rupiah(product['price'])}".strip(),
+            f"Dari {product['business_name']}. Pesan lewat WhatsApp.",
+            f"/p/{product_id}",
+            cover,
+        ),
         title=product["name"],
         product=product,
         order=order_link(product, base),

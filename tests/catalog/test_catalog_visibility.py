@@ -191,3 +191,20 @@ def test_unknown_pages_answer_404_in_bahasa(api):
         response = api.client.get(path)
         assert response.status_code == 404, path
         assert "Halaman tidak ditemukan" in response.text
+
+
+def test_a_shared_link_previews_with_a_public_photo_only(api, seller, page):
+    m = seller.merchant(business_name="Kopi Bu Sri")
+    draft = seller.product(m, name="Kopi Draf", status="draft")
+    seller.photo(draft, seed="draft")
+    shown = seller.product(m, name="Kopi Robusta", price=35000)
+    _full, thumb = seller.photo(shown, seed="shown")
+
+    merchant, product = page(f"/m/{m}"), page(f"/p/{shown}")
+
+    assert '<meta property="og:title" content="Kopi Bu Sri">' in merchant
+    assert "Produk desa dari Ternyang" in merchant
+    assert f'<meta property="og:url" content="http://testserver/m/{m}">' in merchant
+    image = f'<meta property="og:image" content="http://testserver/foto/{thumb}">'
+    assert image in merchant and image in product
+    assert '<meta property="og:title" content="Kopi Robusta Rp35.000">' in product
