@@ -115,10 +115,10 @@ class ConflictCard(QFrame):
         record = conflict.record
         if conflict.merchant:
             record = f"{record} ({conflict.merchant})"
-        heading = QLabel(self.tr("{what} of {record}").format(what=what, record=record))
-        heading.setProperty("role", "strong")
-        heading.setWordWrap(True)
-        column.addWidget(heading)
+        self.heading = QLabel(self.tr("{what} of {record}").format(what=what, record=record))
+        self.heading.setObjectName("conflictHeading")
+        self.heading.setWordWrap(True)
+        column.addWidget(self.heading)
         now_used = self.tr("mine") if conflict.mine_won else self.tr("the server's")
         text = self.tr(
             "Two kiosks changed this at the same time. On this kiosk: {mine}. "
@@ -272,13 +272,15 @@ class SyncPage(QWidget):
             self._upload_rows[q.sha256] = row
         self.queue.setVisible(bool(queue))
         self.queue_empty.setVisible(not queue)
-        for card in self.cards:
-            card.deleteLater()
-        self.cards = []
-        for c in open_conflicts:
-            card = ConflictCard(c, self)
-            self.conflict_list.insertWidget(self.conflict_list.count() - 1, card)
-            self.cards.append(card)
+        if [c.id for c in open_conflicts] != [card.conflict.id for card in self.cards]:
+            # Rebuilt only when the list changed, so a card never moves under a finger.
+            for card in self.cards:
+                card.deleteLater()
+            self.cards = []
+            for c in open_conflicts:
+                card = ConflictCard(c, self)
+                self.conflict_list.insertWidget(self.conflict_list.count() - 1, card)
+                self.cards.append(card)
         self.conflicts_empty.setVisible(not open_conflicts)
 
     def delivery_text(self, m: MerchantDelivery) -> str:
