@@ -275,3 +275,33 @@ def test_usb_bundle_export_from_the_sync_screen(app, qtbot, server, link, tmp_pa
     bundle, _raw, _signature = read_bundle(Path(target))
     assert [m["entity"] for m in bundle.mutations] == ["merchant"]
     assert bundle.device_id == app.sync.device.device_id
+
+
+def test_offline_first_run_then_enroll_later_in_settings(app, qtbot, server, tmp_path):
+    # Given a kiosk started without internet, with a merchant registered meanwhile
+    create_first_technician(qtbot, app, offline=True)
+    merchant_id = register_merchant(qtbot, app, "Sambal Roa Bu Ina")
+    qtbot.waitUntil(lambda: app.sync.status.pending_changes == 1)
+    assert app.sync.status.state == st.NOT_CONNECTED
+    assert app.window.sync_badge.text() == (
+        "Belum tersambung ke server · 1 perubahan tersimpan di kios ini"
+    )
+
+    # When the technician enrolls it later from Settings, with a mistyped code first
+    nav(qtbot, app, "settings")
+    settings = app.window.page("settings")
+    assert settings.server_state.text().startswith("Belum terdaftar")
+    qtbot.keyClicks(settings.server_edit, server.url)
+    qtbot.keyClicks(settings.code_edit, "SALAH-KETIK")
+    click(qtbot, settings.enroll_button)
+    qtbot.waitUntil(lambda: settings.server_message.property("error") is True, timeout=20000)
+    assert "tidak menerima kode ini" in settings.server_message.text()
+    settings.code_edit.clear()
+    qtbot.keyClicks(settings.code_edit, server.enroll_code(REGION))
+    click(qtbot, settings.enroll_button)
+    qtbot.waitUntil(lambda: app.sync.running, timeout=20000)
+
+    # Then what was saved offline reaches the server
+    wait_synced(qtbot, app)
+    assert settings.server_state.text().startswith(f"Terdaftar di {server.url}")
+    assert merchant_id in by_id(server.export(tmp_path / "export")["merchant"])
