@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 apt_packages=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 fonts-dejavu-core
   libpulse0 libdbus-1-3 xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0
   libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-xfixes0
-  chromium chromium-driver poppler-utils zbar-tools)
+  chromium chromium-driver poppler-utils zbar-tools
+  binutils)  # binutils: objdump and strip for PyInstaller and build/etalase-desa.spec
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -33,6 +34,6 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
 .venv/bin/pip install -q --disable-pip-version-check -U pip >/dev/null
-.venv/bin/pip install -q --disable-pip-version-check -e ".[server,dev]" 2>&1 | grep -v "is ignored: it is neither" || true
+.venv/bin/pip install -q --disable-pip-version-check -e ".[server,dev,build]" 2>&1 | grep -v "is ignored: it is neither" || true
 .venv/bin/python -c "import kiosk_app, kiosk_server" 
 echo "setup: ok (.venv ready)"

@@ -8,3 +8,8 @@ export QT_QPA_PLATFORM=offscreen
 .venv/bin/ruff format --check .
 .venv/bin/mypy kiosk_app/domain kiosk_app/store kiosk_app/media kiosk_app/sync
 .venv/bin/pytest -q -p no:cacheprovider "$@"
+# The packaged build (one folder, ~1 min) and its smoke test (the frozen --self-test);
+# only for a full run, not when pytest is narrowed by arguments.
+if [ $# -eq 0 ]; then
+  bash build/build.sh
+fi
