@@ -102,7 +102,6 @@ class SyncService(SyncStatusSource):
     progress = Signal(str, int, int)
     upload_progress = Signal(str, str, int, int)
     finished = Signal(object)  # SyncResult
-    enrolled_changed = Signal(bool)
 
     def __init__(
         self,
@@ -156,7 +155,6 @@ class SyncService(SyncStatusSource):
             idle_pull_s=self._idle_pull_s,
             settle_s=self._settle_s,
         ).start()
-        self.enrolled_changed.emit(True)
         self.refresh()
 
     def start_if_enrolled(self) -> None:
