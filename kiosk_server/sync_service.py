@@ -11,6 +11,11 @@ walking ``seq > cursor`` never skips a row that commits later (see ``pull``).
 On PostgreSQL, rows are read ``FOR UPDATE`` (the clock map is read, merged and written
 back), a device's own pushes are serialised by an advisory lock (a retried request may
 overlap its first try), and a deadlock between two devices' batches is retried whole.
+
+Round trips are what a push costs (bench/bench_server_sync.py): the outcomes of earlier
+sends are read in one query, the batch's outcomes written in one, the rows numbered in
+one pipelined statement per table, and a mutation needs no savepoint because every check
+that can reject it runs before its first write (``_write`` enforces that).
 """
 
 from __future__ import annotations
@@ -21,11 +26,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, insert, select, text, update
+from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from kiosk_app.domain.errors import ValidationError
 from kiosk_app.domain.hlc import MAX_DRIFT_MS, Stamp
+from kiosk_app.domain.ids import is_uuid
 from kiosk_app.domain.merge import merge_fields
 from kiosk_app.domain.records import ENTITIES, STOCK_FIELD
 from kiosk_app.domain.regions import in_scope
@@ -78,6 +84,17 @@ class _Batch:
     server_ms: int
     result: PushResult = field(default_factory=PushResult)
     touched: set[tuple[str, str]] = field(default_factory=set)
+    # Outcomes of mutation ids sent before (read in one query) or earlier in this batch.
+    seen: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    outcomes: list[dict[str, Any]] = field(default_factory=list)  # applied_mutation rows
+    wrote: bool = False  # the current mutation has begun writing
+
+
+def _write(conn: Connection, b: _Batch, statement: Any) -> None:
+    """Every write of a mutation goes through here: after the first one, the mutation
+    can no longer be rejected (checks come first), so no savepoint is needed."""
+    b.wrote = True
+    conn.execute(statement)
 
 
 def _get(conn: Connection, table: Table, row_id: str, *, lock: bool) -> dict[str, Any] | None:
@@ -139,7 +156,7 @@ def _rescope_children(conn: Connection, b: _Batch, entity: str, row_id: str, cod
     ids = [r[0] for r in conn.execute(select(table.c.id).where(table.c[key] == row_id))]
     if not ids:
         return
-    conn.execute(update(table).where(table.c.id.in_(ids)).values(scope_code=code, seq=None))
+    _write(conn, b, update(table).where(table.c.id.in_(ids)).values(scope_code=code, seq=None))
     b.touched.update((child, i) for i in ids)
     for child_id in ids:
         _rescope_children(conn, b, child, child_id, code)
@@ -154,7 +171,9 @@ def _apply_stock(conn: Connection, b: _Batch, m: Mutation) -> None:
         raise _out_of_scope(b.scope)
     nodes = set(json.loads(current["stock_nodes"]))
     nodes.add(Stamp.parse(m.hlc).node)
-    conn.execute(
+    _write(
+        conn,
+        b,
         update(table)
         .where(table.c.id == m.row_id)
         .values(
@@ -162,7 +181,7 @@ def _apply_stock(conn: Connection, b: _Batch, m: Mutation) -> None:
             stock_nodes=json.dumps(sorted(nodes)),
             updated_at=b.now,
             seq=None,
-        )
+        ),
     )
     b.touched.add(("product", m.row_id))
 
@@ -179,7 +198,9 @@ def _record_losers(conn: Connection, b: _Batch, m: Mutation, losers: list[Any]) 
             "won_hlc": loser.winner_stamp,
         }
         b.result.conflicts.append(entry)
-        conn.execute(
+        _write(
+            conn,
+            b,
             insert(conflict).values(
                 **{
                     **entry,
@@ -188,7 +209,7 @@ def _record_losers(conn: Connection, b: _Batch, m: Mutation, losers: list[Any]) 
                 },
                 device_id=b.scope.device_id,
                 created_at=b.now,
-            )
+            ),
         )
 
 
@@ -231,7 +252,7 @@ def apply_mutation(conn: Connection, b: _Batch, m: Mutation) -> None:
             "updated_at": b.now,
             "seq": None,
         }
-        conn.execute(insert(table).values(**row))
+        _write(conn, b, insert(table).values(**row))
         b.touched.add((m.entity, m.row_id))
         _note_photo_blobs(b, m, row)
         return
@@ -250,10 +271,12 @@ def apply_mutation(conn: Connection, b: _Batch, m: Mutation) -> None:
     if moved and scope_code != current["scope_code"]:
         changes["scope_code"] = scope_code
         _rescope_children(conn, b, m.entity, m.row_id, scope_code)
-    conn.execute(
+    _write(
+        conn,
+        b,
         update(table)
         .where(table.c.id == m.row_id)
-        .values(**changes, clocks=json.dumps(clocks), updated_at=b.now, seq=None)
+        .values(**changes, clocks=json.dumps(clocks), updated_at=b.now, seq=None),
     )
     # A losing write renumbers the row too, so its writer pulls the winner back.
     b.touched.add((m.entity, m.row_id))
@@ -272,9 +295,15 @@ def _number(conn: Connection, touched: set[tuple[str, str]]) -> None:
         .returning(counter.c.value)
     ).scalar_one()
     first = int(last) - len(items) + 1
+    numbered: dict[str, list[dict[str, Any]]] = {}
     for offset, (entity, row_id) in enumerate(items):
+        numbered.setdefault(entity, []).append({"row": row_id, "number": first + offset})
+    for entity, params in numbered.items():  # one executemany (pipelined) per table
         table = RECORD_TABLES[entity]
-        conn.execute(update(table).where(table.c.id == row_id).values(seq=first + offset))
+        conn.execute(
+            update(table).where(table.c.id == bindparam("row")).values(seq=bindparam("number")),
+            params,
+        )
 
 
 def _has_nul(value: object) -> bool:
@@ -293,10 +322,23 @@ def _push_once(engine: Engine, b: _Batch, raw_mutations: list[Any]) -> PushResul
             conn.execute(
                 text("SELECT pg_advisory_xact_lock(1, hashtext(:d))"), {"d": b.scope.device_id}
             )
+        _read_seen(conn, b, raw_mutations)
         for raw in raw_mutations:
             _push_one(conn, b, raw)
+        if b.outcomes:
+            conn.execute(insert(applied_mutation), b.outcomes)
         _number(conn, b.touched)
     return b.result
+
+
+def _read_seen(conn: Connection, b: _Batch, raw_mutations: list[Any]) -> None:
+    ids = sorted({r["id"] for r in raw_mutations if isinstance(r, dict) and is_uuid(r.get("id"))})
+    for start in range(0, len(ids), 500):
+        query = select(
+            applied_mutation.c.id, applied_mutation.c.status, applied_mutation.c.message
+        ).where(applied_mutation.c.id.in_(ids[start : start + 500]))
+        for row in conn.execute(query):
+            b.seen[row.id] = (row.status, row.message)
 
 
 def _push_one(conn: Connection, b: _Batch, raw: Any) -> None:
@@ -309,34 +351,31 @@ def _push_one(conn: Connection, b: _Batch, raw: Any) -> None:
     except ProtocolError as exc:
         result.rejected.append({"id": str(mutation_id), "code": exc.code, "message": str(exc)})
         return
-    seen = conn.execute(
-        select(applied_mutation.c.status, applied_mutation.c.message).where(
-            applied_mutation.c.id == m.id
-        )
-    ).first()
+    seen = b.seen.get(m.id)
     if seen is not None:  # sent before: report the same outcome, change nothing
-        if seen.status == "accepted":
+        if seen[0] == "accepted":
             result.accepted.append(m.id)
         else:
-            result.rejected.append({"id": m.id, "code": seen.status, "message": seen.message or ""})
+            result.rejected.append({"id": m.id, "code": seen[0], "message": seen[1] or ""})
         return
-    savepoint = conn.begin_nested()
+    b.wrote = False
     try:
         apply_mutation(conn, b, m)
-        savepoint.commit()
         status, message = "accepted", None
     except Rejection as exc:
-        savepoint.rollback()
+        if b.wrote:  # a bug: refuse the whole request rather than keep half a mutation
+            raise RuntimeError(f"mutation {m.id} rejected after it began writing") from exc
         status, message = exc.code, exc.message
     if status not in TRANSIENT_REJECTIONS:
-        conn.execute(
-            insert(applied_mutation).values(
-                id=m.id,
-                device_id=b.scope.device_id,
-                status=status,
-                message=message,
-                applied_at=b.now,
-            )
+        b.seen[m.id] = (status, message)
+        b.outcomes.append(
+            {
+                "id": m.id,
+                "device_id": b.scope.device_id,
+                "status": status,
+                "message": message,
+                "applied_at": b.now,
+            }
         )
     if status == "accepted":
         result.accepted.append(m.id)

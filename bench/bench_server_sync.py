@@ -1,0 +1,348 @@
+"""Benchmark: N simulated kiosks syncing small batches against the server on PostgreSQL.
+
+A private PostgreSQL cluster (bench/pgcluster.py, durable settings: fsync and
+synchronous_commit on, as a deployment runs) holds the sample regions. The server runs as
+a real process, ``kiosk-server serve --workers W``, on loopback: one worker process per
+core is how a deployment runs it (stateless API processes, DESIGN §6). Each simulated
+kiosk enrolls over HTTP with its own one-time code and region (a district, shared by a
+few kiosks so pulls carry the others' changes), then loops: one ``POST /v1/sync`` that
+pushes 5-20 mutations (new merchants and products, price edits, stock moves) gzipped and
+pulls what changed since its cursor, following ``more``.
+
+Two phases: ``max`` (closed loop, each kiosk sends its next sync as soon as the last one
+answers: throughput) and ``target`` (open loop paced at the target rate: latency at the
+load 10,000 kiosks syncing every 30 s would put on the server; a late request is timed
+from when it should have been sent). Target: 300 requests/s with p95 under 100 ms.
+
+Usage: .venv/bin/python bench/bench_server_sync.py [--devices N] [--workers W]
+       [--seconds S] [--rate R] [--idle]   (--idle: syncs that push nothing)
+Writes bench/results/server_sync.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import http.client
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.pgcluster import PgCluster, free_port  # noqa: E402
+from kiosk_app.domain.hlc import HybridClock  # noqa: E402
+from kiosk_app.sync.protocol import PROTOCOL_VERSION  # noqa: E402
+from kiosk_server.db import make_engine, migrate  # noqa: E402
+from kiosk_server.devices import new_enroll_code  # noqa: E402
+from kiosk_server.regions import import_regions  # noqa: E402
+
+TARGET_RPS = 300.0
+TARGET_P95_MS = 100.0
+SAMPLE_REGIONS = ROOT / "resources" / "demo" / "regions_sample.csv"
+DURABLE = {"fsync": "on", "synchronous_commit": "on", "max_connections": "200"}
+KIOSKS_PER_DISTRICT = 4
+
+
+def villages_by_district() -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    with SAMPLE_REGIONS.open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["level"] == "village":
+                out.setdefault(row["code"].rsplit(".", 1)[0], []).append(row["code"])
+    return out
+
+
+@dataclass
+class Kiosk:
+    """One simulated kiosk: its token, clock, cursor and the records it has made."""
+
+    token: str
+    region: str
+    villages: list[str]
+    clock: HybridClock
+    rng: random.Random
+    cursor: int = 0
+    merchants: list[str] = field(default_factory=list)
+    products: list[str] = field(default_factory=list)
+
+    def mutation(self, entity: str, row_id: str, op: str, fields: dict[str, Any]) -> dict[str, Any]:
+        return {"id": str(uuid.uuid4()), "entity": entity, "row_id": row_id,
+                "hlc": self.clock.now(), "op": op, "fields": fields}  # fmt: skip
+
+    def batch(self, size: int) -> list[dict[str, Any]]:
+        rng = self.rng
+        out = []
+        if not self.merchants or rng.random() < 0.1:
+            mid = str(uuid.uuid4())
+            self.merchants.append(mid)
+            out.append(self.mutation("merchant", mid, "upsert", {
+                "business_name": f"Warung {rng.randrange(10**6)}", "owner_name": "Siti Aminah",
+                "phone": "+6281234567890", "village_code": rng.choice(self.villages),
+                "address": "Jl. Desa No. 1", "status": "active"}))  # fmt: skip
+        while len(out) < size:
+            roll = rng.random()
+            if not self.products or roll < 0.4:
+                pid = str(uuid.uuid4())
+                self.products.append(pid)
+                out.append(self.mutation("product", pid, "upsert", {
+                    "merchant_id": rng.choice(self.merchants), "name": "Keripik Tempe",
+                    "price": rng.randrange(1, 500) * 1000, "status": "published"}))  # fmt: skip
+            elif roll < 0.7:
+                out.append(self.mutation("product", rng.choice(self.products), "upsert",
+                                         {"price": rng.randrange(1, 500) * 1000}))  # fmt: skip
+            else:
+                out.append(self.mutation("product", rng.choice(self.products), "stock",
+                                         {"stock": rng.randrange(-3, 10)}))  # fmt: skip
+        return out
+
+
+@dataclass
+class Recorder:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    latencies_ms: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    mutations: int = 0
+    changes: int = 0
+    elapsed: float = 0.0
+
+    def add(self, ms: float, status: int, pushed: int, pulled: int) -> None:
+        with self.lock:
+            self.latencies_ms.append(ms)
+            self.statuses[status] = self.statuses.get(status, 0) + 1
+            self.mutations += pushed
+            self.changes += pulled
+
+
+def request(conn: http.client.HTTPConnection, path: str, body: bytes, headers: dict[str, str]):
+    conn.request("POST", path, body=body, headers=headers)
+    answer = conn.getresponse()
+    data = answer.read()
+    if answer.getheader("content-encoding") == "gzip":
+        data = gzip.decompress(data)
+    return answer.status, data
+
+
+def enroll(port: int, code: str, name: str, node: str) -> dict[str, Any]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    body = json.dumps({"code": code, "device_name": name, "app_version": "bench",
+                       "node_id": node}).encode()  # fmt: skip
+    status, data = request(conn, "/v1/enroll", body, {"Content-Type": "application/json"})
+    conn.close()
+    if status != 200:
+        raise RuntimeError(f"enroll failed: {status} {data[:200]!r}")
+    answer: dict[str, Any] = json.loads(data)
+    return answer
+
+
+def sync_once(conn: http.client.HTTPConnection, kiosk: Kiosk, idle: bool) -> tuple[int, int, int]:
+    """One sync step (push + pull, then more pulls while ``more``): status, pushed, pulled."""
+    mutations = [] if idle else kiosk.batch(kiosk.rng.randint(5, 20))
+    pulled = 0
+    while True:
+        body = gzip.compress(json.dumps({"protocol": PROTOCOL_VERSION, "cursor": kiosk.cursor,
+                                         "node": kiosk.clock.node, "limit": 500,
+                                         "mutations": mutations}).encode(), 1)  # fmt: skip
+        status, data = request(conn, "/v1/sync", body, {
+            "Content-Type": "application/json", "Content-Encoding": "gzip",
+            "Accept-Encoding": "gzip", "Authorization": f"Bearer {kiosk.token}"})  # fmt: skip
+        if status != 200:
+            return status, len(mutations), pulled
+        answer = json.loads(data)
+        kiosk.cursor = answer["cursor"]
+        pulled += len(answer["changes"])
+        if not answer["more"]:
+            return status, len(mutations), pulled
+        mutations = []
+
+
+def run_phase(port: int, kiosks: list[Kiosk], seconds: float, rate: float, idle: bool) -> Recorder:
+    """Closed loop (rate 0) or paced at ``rate`` requests/s over all kiosks."""
+    recorder = Recorder()
+    start = time.perf_counter() + 0.5
+    stop_at = start + seconds
+    interval = len(kiosks) / rate if rate else 0.0
+
+    def drive(index: int, kiosk: Kiosk) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        due = start + (interval * index / len(kiosks) if interval else 0.0)
+        while True:
+            now = time.perf_counter()
+            if interval:
+                if due > now:
+                    time.sleep(due - now)
+                sent_at = due  # a late send counts its wait (no coordinated omission)
+                due += interval
+            else:
+                sent_at = now
+            if sent_at >= stop_at or (interval and now >= stop_at):
+                break
+            try:
+                status, pushed, pulled = sync_once(conn, kiosk, idle)
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                status, pushed, pulled = 0, 0, 0
+            recorder.add((time.perf_counter() - sent_at) * 1000, status, pushed, pulled)
+        conn.close()
+
+    threads = [threading.Thread(target=drive, args=(i, k)) for i, k in enumerate(kiosks)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    recorder.elapsed = time.perf_counter() - start
+    return recorder
+
+
+def summary(name: str, recorder: Recorder) -> dict[str, Any]:
+    lat = sorted(recorder.latencies_ms)
+    n = len(lat)
+
+    def pct(p: float) -> float:
+        return lat[min(n - 1, int(n * p))] if n else float("nan")
+
+    seconds = recorder.elapsed  # the wall time the phase took, late answers included
+    rps = n / seconds
+    out = {
+        "phase": name,
+        "seconds": seconds,
+        "requests": n,
+        "requests_per_s": rps,
+        "mutations_per_s": recorder.mutations / seconds,
+        "changes_pulled_per_s": recorder.changes / seconds,
+        "p50_ms": statistics.median(lat) if lat else float("nan"),
+        "p95_ms": pct(0.95),
+        "p99_ms": pct(0.99),
+        "max_ms": lat[-1] if lat else float("nan"),
+        "statuses": {str(k): v for k, v in sorted(recorder.statuses.items())},
+        "ratio_rps_to_target": rps / TARGET_RPS,
+        "ratio_p95_to_target": pct(0.95) / TARGET_P95_MS,
+    }
+    print(
+        f"{name:>6}: {rps:7.1f} req/s ({out['mutations_per_s']:.0f} mutations/s), "
+        f"p50 {out['p50_ms']:.1f} ms, p95 {out['p95_ms']:.1f} ms, p99 {out['p99_ms']:.1f} ms, "
+        f"statuses {out['statuses']}"
+    )
+    print(
+        f"        ratio to target: throughput {out['ratio_rps_to_target']:.2f}x of "
+        f"{TARGET_RPS:.0f} req/s, p95 {out['ratio_p95_to_target']:.2f}x of {TARGET_P95_MS:.0f} ms"
+    )
+    return out
+
+
+def start_server(
+    url: str, data_dir: Path, workers: int, log: Path, code: Path
+) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    command = [sys.executable, "-m", "kiosk_server.cli", "serve", "--database", url,
+               "--data-dir", str(data_dir), "--host", "127.0.0.1", "--port", str(port),
+               "--workers", str(workers)]  # fmt: skip
+    # ``python -m`` imports kiosk_server from its working folder: --code runs another
+    # checkout's server (before/after comparisons) against the same load.
+    server = subprocess.Popen(command, cwd=code, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                conn.close()
+                return server, port
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError("server did not answer /healthz")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--devices", type=int, default=40)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--rate", type=float, default=TARGET_RPS, help="paced phase, req/s")
+    parser.add_argument("--idle", action="store_true", help="syncs that push nothing")
+    parser.add_argument("--code", default=str(ROOT), help="folder holding the kiosk_server to run")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "server_sync.json"))
+    args = parser.parse_args()
+
+    load_before = os.getloadavg()
+    work = Path(tempfile.mkdtemp(prefix="bench-server-"))
+    with PgCluster(settings=dict(DURABLE)) as pg:
+        url = pg.create_database("kiosk")
+        engine = make_engine(url)
+        migrate(engine)
+        import_regions(engine, SAMPLE_REGIONS)
+        districts = sorted(villages_by_district().items())
+        codes = []
+        for i in range(args.devices):
+            district, villages = districts[(i // KIOSKS_PER_DISTRICT) % len(districts)]
+            codes.append((new_enroll_code(engine, district, 1.0), district, villages))
+        engine.dispose()
+        server, port = start_server(
+            url, work / "data", args.workers, work / "server.log", Path(args.code)
+        )
+        try:
+            kiosks = []
+            for i, (code, district, villages) in enumerate(codes):
+                node = f"bench{i:04d}"
+                done = enroll(port, code, f"Kios bench {i}", node)
+                assert done["region"] == district
+                kiosks.append(Kiosk(done["token"], district, villages, HybridClock(node),
+                                    random.Random(i)))  # fmt: skip
+            print(f"{args.devices} kiosks enrolled over {len(set(k.region for k in kiosks))} "
+                  f"districts; server: {args.workers} uvicorn workers on PostgreSQL "
+                  f"(fsync on); machine: {os.cpu_count()} cores, load before "
+                  f"{load_before[0]:.2f}")  # fmt: skip
+            run_phase(port, kiosks, 5.0, 0.0, args.idle)  # warm-up: connections, caches
+            results = [
+                summary("max", run_phase(port, kiosks, args.seconds, 0.0, args.idle)),
+                summary("target", run_phase(port, kiosks, args.seconds, args.rate, args.idle)),
+            ]  # fmt: skip
+        finally:
+            server.terminate()
+            server.wait(30)
+    shutil.rmtree(work, ignore_errors=True)
+    report = {
+        "scenario": "idle syncs (nothing to push)" if args.idle else "push 5-20 mutations + pull",
+        "devices": args.devices,
+        "kiosks_per_district": KIOSKS_PER_DISTRICT,
+        "server_workers": args.workers,
+        "server_code": str(args.code),
+        "database": "PostgreSQL (private cluster, fsync on, synchronous_commit on)",
+        "seconds_per_phase": args.seconds,
+        "paced_rate": args.rate,
+        "target_rps": TARGET_RPS,
+        "target_p95_ms": TARGET_P95_MS,
+        "machine": {
+            "cores": os.cpu_count(),
+            "loadavg_before": load_before,
+            "loadavg_after": os.getloadavg(),
+            "note": "2 cores shared with other engineers' work; the load generator runs "
+            "on the same cores as the server and PostgreSQL",
+        },
+        "phases": results,
+    }
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
+    print(f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
+
+
+if __name__ == "__main__":
+    main()
