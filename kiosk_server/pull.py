@@ -83,6 +83,8 @@ def pull(engine: Engine, scope: str, cursor: int, limit: int, node: str | None) 
             high = int(
                 conn.execute(select(counter.c.value).where(counter.c.name == "seq")).scalar_one()
             )
+            if high <= cursor:  # nothing numbered anywhere since: one query, no scans
+                return Pulled([], cursor, False)
             window = and_(region.c.seq > cursor, region.c.seq <= high)
             in_scope = or_(_in_region(region, "code", scope), region.c.code.in_(ancestors(scope)))
             for row in conn.execute(
@@ -107,4 +109,8 @@ def pull(engine: Engine, scope: str, cursor: int, limit: int, node: str | None) 
             changes.append(_region_change(found))
         elif not only_from(entity, found, node):
             changes.append(_row_change(entity, found))
-    return Pulled(changes, page[-1][0] if page else cursor, len(candidates) > limit)
+    more = len(candidates) > limit
+    # A whole page (not ``more``) holds every row of the region up to ``high``, so the
+    # cursor moves to ``high`` even past other regions' rows: a kiosk in a quiet region
+    # does not scan the whole country's changes again on its next sync.
+    return Pulled(changes, page[-1][0] if more else max(high, cursor), more)

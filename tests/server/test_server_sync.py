@@ -16,7 +16,7 @@ from kiosk_app.sync.protocol import (
     REJECT_OUT_OF_SCOPE,
     REJECT_UNKNOWN_PARENT,
 )
-from kiosk_server.db import conflict
+from kiosk_server.db import conflict, counter
 from tests.server.helpers import (
     NEAR_VILLAGE,
     OTHER_VILLAGE,
@@ -213,6 +213,25 @@ def test_the_cursor_walks_forward_and_more_says_when_to_continue(api: Api):
     got = [c["row_id"] for c in page1["changes"] + page2["changes"]]
     assert sorted(got) == sorted(ids)
     assert idle["changes"] == [] and idle["cursor"] == page2["cursor"]
+
+
+def test_a_quiet_region_s_cursor_moves_past_other_regions_changes(api: Api):
+    # Given a kiosk that has pulled everything, and another region busy writing
+    here = api.enroll("35.07.12.2001")
+    there = api.enroll("53")
+    cursor = api.pull_all(here)[-1]["seq"]
+    api.sync(there, [there.mutation("merchant", uuid7(),
+                                    **merchant_fields(village_code=OTHER_VILLAGE))
+                     for _ in range(3)])  # fmt: skip
+    with api.engine.connect() as conn:
+        high = conn.execute(select(counter.c.value)).scalar_one()
+    # When the quiet kiosk syncs
+    answer = api.sync(here, cursor=cursor)
+    # Then it gets nothing, yet its cursor moves to the end of the sequence, so its next
+    # sync does not walk those rows again; and a sync with nothing new stays put
+    assert answer["changes"] == [] and answer["more"] is False
+    assert answer["cursor"] == high > cursor
+    assert api.sync(here, cursor=high)["cursor"] == high
 
 
 def test_rows_a_device_alone_wrote_are_not_echoed_to_it(api: Api):
