@@ -166,9 +166,10 @@ def _note_server_conflicts(
 ) -> int:
     """Keep the losers of concurrent edits the server reports for our mutations.
 
-    Our value lost: always a conflict (we never saw the winner, or our stamp would be
-    newer). Our value won over another: a conflict only when the value we replaced was
-    not the one we had seen (``base``) — otherwise it was an ordinary later edit.
+    Our value lost to another kiosk's: always a conflict (we never saw the winner, or our
+    stamp would be newer); to our own later edit: none. Our value won over another: a
+    conflict only when the value we replaced was not the one we had seen (``base``) —
+    otherwise it was an ordinary later edit.
     """
     now = utcnow()
     count = 0
@@ -178,8 +179,11 @@ def _note_server_conflicts(
         lost_hlc, won_hlc = str(c["lost_hlc"]), str(c["won_hlc"])
         try:
             ours_lost = Stamp.parse(lost_hlc).node == node
+            ours_won = Stamp.parse(won_hlc).node == node
         except ClockError:
             continue
+        if ours_lost and ours_won:
+            continue  # our newer edit replaced our own older value: no one else involved
         if not ours_lost:
             base = sent.get((entity, row_id), {}).get(name)
             if base == lost_hlc:

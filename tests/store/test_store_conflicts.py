@@ -186,6 +186,21 @@ def test_a_failed_write_leaves_the_conflict_open(store: Store, merchant_id: str)
     assert outbox.count(store.db) == 0
 
 
+def test_replacing_our_own_older_value_is_no_conflict(store: Store, merchant_id: str):
+    # The server reports every overwritten value; this one was our own earlier one.
+    created = json.loads(store.get("merchant", merchant_id)["clocks"])["address"]
+    store.update("merchant", merchant_id, {"address": "Dusun Krajan"})
+
+    def report(batch):
+        return [{"entity": "merchant", "row_id": merchant_id, "field": "address",
+                 "won_value": "Dusun Krajan", "won_hlc": batch.mutations[0].hlc,
+                 "lost_value": "Jl. Raya Ternyang No. 5", "lost_hlc": created}]  # fmt: skip
+
+    push_and_answer(store, report)
+
+    assert conflicts.open_conflicts(store) == []
+
+
 def test_merchant_delivery_counts_changes_and_photos_until_confirmed(
     store: Store, merchant_id: str, merchant_fields
 ):

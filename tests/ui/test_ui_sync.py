@@ -125,7 +125,8 @@ def test_an_operators_day_reaches_the_server(app, qtbot, server, link, tmp_path)
     product_id = editor._product_id
     assert product_id is not None
 
-    # and changes its price
+    # and, once that has reached the server, changes its price
+    wait_synced(qtbot, app)
     editor.price_edit.selectAll()
     qtbot.keyClicks(editor.price_edit, "20.000")
     click(qtbot, editor.save_button)
@@ -146,6 +147,7 @@ def test_an_operators_day_reaches_the_server(app, qtbot, server, link, tmp_path)
     assert page.merchants.item(0, 0).text() == "Kopi Bu Sri"
     assert page.merchants.item(0, 1).text() == "Ya, semua terkirim"
     assert page.queue_empty.isVisible() and page.queue.rowCount() == 0
+    assert page.conflicts_empty.isVisible() and not page.cards  # a later edit is no conflict
     exported = server.export(tmp_path / "export-1")
     assert by_id(exported["merchant"])[merchant_id]["consent_version"]
     assert by_id(exported["product"])[product_id]["price"] == 20000
