@@ -4,8 +4,11 @@
 
 Runs itself under ``xvfb-run`` (a real X server, so dialogs and the whole screen can be
 captured), on a fresh demo data folder: the demo regions, merchants and products of
-``kiosk-app demo``, a few generated product photos and a technician account. Then it
+``kiosk-app demo``, a few generated product photos and a technician account, enrolled
+to a real kiosk_server on loopback (reached through bench/linksim.py's "vsat" link, so
+photo uploads are caught on the way) with one conflict made by a second kiosk. Then it
 drives the real screens the way an operator would and grabs the screen after each step.
+The first-run screens are taken on a second, empty data folder.
 """
 
 from __future__ import annotations
@@ -70,6 +73,103 @@ def prepare_data(data: Path) -> None:
         operators.create_operator(store, "Ani Operator", "1234", "operator")
     finally:
         store.close()
+
+
+def connect_to_server(data: Path, server_dir: Path) -> tuple[object, object]:
+    """Enroll the demo kiosk, deliver its data, then leave a conflict and a new photo.
+
+    Returns the running (server, link) so the app syncs over the simulated link.
+    """
+    sys.path.insert(0, str(ROOT / "bench"))
+    from linksim import LinkSimulator
+
+    from kiosk_app.media.blobs import BlobStore
+    from kiosk_app.paths import resolve_paths
+    from kiosk_app.store.store import Store
+    from kiosk_app.sync.device import enroll
+    from kiosk_app.sync.engine import SyncEngine
+    from tests.support.kiosk import Kiosk
+    from tests.support.live import LiveServer
+
+    server = LiveServer(server_dir).start()
+    link = LinkSimulator("vsat", target=("127.0.0.1", server.port), seed=1).start()
+    paths = resolve_paths(data)
+    store = Store.open(paths.database)
+    other = Kiosk(server_dir.parent / "kiosk-b")
+    try:
+        blobs = BlobStore(paths.blobs)
+        device = enroll(store, link.url, server.enroll_code("35.07"), "kios-demo")
+        direct = type(device)(server.url, device.device_id, device.token, device.region)
+        engine = SyncEngine(lambda fn, *a: fn(store, *a), direct.client(), blobs)
+        assert engine.sync_once().ok
+        other.enroll(server.url, server.enroll_code("35.07"), "kios-tetangga")
+        assert other.sync().ok
+        merchant = "0193a000-0000-7000-8000-000000000001"
+        store.update("merchant", merchant, {"address": "Dusun Krajan RT 02 RW 01"})
+        other.store.update("merchant", merchant, {"address": "Jl. Raya Ternyang No. 7"})
+        assert other.sync().ok
+        assert engine.sync_once().ok  # ours was older: the server's value stays, ours is kept
+        store.update("product", "0193a000-0000-7000-8000-000000000201", {"price": 17000})
+        engine.client.close()
+    finally:
+        other.close()
+        store.close()
+    return server, link
+
+
+def shoot_first_run(out: Path, data: Path) -> list[Path]:
+    """The first run on an empty kiosk: the language, then server or offline."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtGui import QGuiApplication
+
+    from kiosk_app.paths import resolve_paths
+    from kiosk_app.ui.app import KioskApp, create_qt_app
+
+    qt_app = create_qt_app(["screenshots"])
+    kiosk = KioskApp(qt_app, resolve_paths(data))
+    kiosk.window.setGeometry(0, 0, *SIZE)
+    kiosk.start()
+    saved: list[Path] = []
+
+    def grab(name: str) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(700, loop.quit)
+        loop.exec()
+        path = out / f"{name}.png"
+        QGuiApplication.primaryScreen().grabWindow(0).save(str(path))
+        saved.append(path)
+        print(path.relative_to(ROOT))
+
+    page = kiosk.window.page("first_run")
+    grab("00-mulai-bahasa")
+    page.choose_language("id")
+    grab("00-mulai-server")  # typed in below, then shown again
+    page.server_edit.setText("https://etalase.kab-malang.go.id")
+    page.code_edit.setText("K7QM-29XD")
+    grab("00-mulai-server")
+    saved.pop()
+    kiosk.window.hide()
+    kiosk.close()
+    qt_app.removeEventFilter(kiosk.session)
+    return saved
+
+
+def add_new_photo(store: object, blobs: object) -> None:
+    """A phone-like photo of the Kopi Luwak package, through the photo pipeline."""
+    from kiosk_app.media.pipeline import process_photo
+    from kiosk_app.store import photos
+    from tests.media.media_samples import photo_like, to_bytes
+
+    source = to_bytes(photo_like((3000, 2250), seed=11), "JPEG", quality=90)
+    product = "0193a000-0000-7000-8000-000000000102"
+    photos.add_photo(store, product, process_photo(source), blobs)  # type: ignore[arg-type]
+
+
+def uploading(sync_page: object) -> bool:
+    """Whether a photo upload on the sync screen is on its way (busy or part way)."""
+    queue = sync_page.queue  # type: ignore[attr-defined]
+    bars = [queue.cellWidget(r, 1) for r in range(queue.rowCount())]
+    return any(b is not None and (b.maximum() == 0 or 0 < b.value() < b.maximum()) for b in bars)
 
 
 def shoot(out: Path, data: Path) -> list[Path]:
@@ -170,6 +270,25 @@ def shoot(out: Path, data: Path) -> list[Path]:
     grab("13-produk-baru")
     kiosk.router.go("settings")
     grab("14-pengaturan")
+    # A new photo just saved: over the "vsat" link its upload takes a few seconds.
+    kiosk.store_thread.call(add_new_photo, kiosk.blobs)
+    kiosk.sync.local_change()
+    kiosk.router.go("sync")
+    sync_page = window.page("sync")
+    loop = QEventLoop()
+    # Over the "vsat" link, catch the new photo on its way up.
+    for _ in range(600):
+        if uploading(sync_page):
+            break
+        QTimer.singleShot(100, loop.quit)
+        loop.exec()
+    grab("16-sinkron")
+    for _ in range(1200):
+        if not kiosk.sync.syncing and sync_page.queue.rowCount() == 0:
+            break
+        QTimer.singleShot(100, loop.quit)
+        loop.exec()
+    grab("17-sinkron-konflik")
     button("lockButton").click()
     grab("15-terkunci")
     window.hide()
@@ -196,9 +315,15 @@ def main(argv: list[str] | None = None) -> int:
         return subprocess.run(command, env=env, check=False).returncode
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="etalase-shots-") as folder:
+        shoot_first_run(out, Path(folder) / "fresh")
         data = Path(folder) / "kiosk"
         prepare_data(data)
-        shoot(out, data)
+        server, link = connect_to_server(data, Path(folder) / "server")
+        try:
+            shoot(out, data)
+        finally:
+            link.stop()
+            server.stop()
     return 0
 
 

@@ -65,14 +65,14 @@ class SyncEngine:
         *,
         batch_size: int = 500,
         on_progress: Callable[[str, int, int], None] | None = None,
-        on_upload: Callable[[str, str, int, int], None] | None = None,
+        on_upload: Callable[[str, str, int, int, int], None] | None = None,
     ) -> None:
         self.run = run
         self.client = client
         self.blobs = blobs
         self.batch_size = batch_size
         self.on_progress = on_progress or (lambda stage, done, total: None)
-        # on_upload(sha256, kind, bytes sent, length) as each photo upload goes.
+        # on_upload(sha256, kind, bytes sent, bytes confirmed, length) as each photo goes.
         self.uploader = Uploader(run, client, blobs, on_bytes=on_upload)
 
     # -- records -------------------------------------------------------------------------

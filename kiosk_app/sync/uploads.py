@@ -3,8 +3,11 @@
 The upload URL and the last confirmed offset live in the store's ``upload`` table, so an
 upload cut by a dropped link, a crash or a power cut resumes where the server says it
 stopped (``HEAD``), sending only the rest. The chunk size follows the measured link.
-``on_bytes(sha256, kind, sent, length)`` reports each upload's progress as bytes leave
-(plain callback, called on the uploading thread: the UI turns it into a Qt signal).
+``on_bytes(sha256, kind, sent, confirmed, length)`` reports each upload's progress: bytes
+handed to the network so far, and bytes the server has confirmed (they differ while a
+PATCH is in flight: on a slow link the socket buffers take a whole photo at once, so only
+``confirmed`` says how far it really got). A plain callback, called on the uploading
+thread: the UI turns it into a Qt signal.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from kiosk_app.media.blobs import BlobStore
@@ -66,13 +70,24 @@ def _finish_upload(store: Store, sha: str) -> None:
         )
 
 
+def _sent(
+    report: Callable[[str, str, int, int, int], None],
+    sha: str,
+    kind: str,
+    confirmed: int,
+    length: int,
+    sent: int,
+) -> None:
+    report(sha, kind, sent, confirmed, length)
+
+
 class Uploader:
     def __init__(
         self,
         run: Callable[..., Any],
         client: ServerClient,
         blobs: BlobStore,
-        on_bytes: Callable[[str, str, int, int], None] | None = None,
+        on_bytes: Callable[[str, str, int, int, int], None] | None = None,
     ) -> None:
         self.run = run
         self.client = client
@@ -115,23 +130,22 @@ class Uploader:
             self.run(_save_upload, sha, url, length, 0, kind)
         report = self.on_bytes
         if report is not None:
-            report(sha, kind, offset, length)
+            report(sha, kind, offset, offset, length)
         with self.blobs.open(sha) as source:
             while offset < length:
                 source.seek(offset)
                 size = min(self.chunk_size, length - offset)
                 started = time.monotonic()
-                new_offset = self.client.patch_upload(
-                    url,
-                    offset,
-                    source,
-                    size,
-                    None if report is None else (lambda sent: report(sha, kind, sent, length)),
-                )
+                on_sent: Callable[[int], None] | None = None
+                if report is not None:
+                    on_sent = partial(_sent, report, sha, kind, offset, length)
+                new_offset = self.client.patch_upload(url, offset, source, size, on_sent)
                 elapsed = max(time.monotonic() - started, 0.001)
                 self.bytes_per_second = 0.5 * self.bytes_per_second + 0.5 * (size / elapsed)
                 offset = new_offset
                 self.run(_save_upload, sha, url, length, offset, kind)
+                if report is not None and offset < length:
+                    report(sha, kind, offset, offset, length)
         self.run(_finish_upload, sha)
         if report is not None:
-            report(sha, kind, length, length)
+            report(sha, kind, length, length, length)

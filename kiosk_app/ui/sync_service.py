@@ -94,13 +94,14 @@ class SyncService(SyncStatusSource):
     """Syncs an enrolled kiosk in the background; the badge and sync page follow it.
 
     Signals from the scheduler thread are queued to the GUI thread: ``started``,
-    ``progress(stage, done, total)``, ``upload_progress(sha256, kind, sent, length)``
+    ``progress(stage, done, total)``,
+    ``upload_progress(sha256, kind, sent, confirmed, length)``
     and ``finished(SyncResult)``.
     """
 
     started = Signal()
     progress = Signal(str, int, int)
-    upload_progress = Signal(str, str, int, int)
+    upload_progress = Signal(str, str, int, int, int)
     finished = Signal(object)  # SyncResult
 
     def __init__(

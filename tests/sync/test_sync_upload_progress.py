@@ -1,4 +1,5 @@
-"""Photo uploads report their progress through a plain callback, thumbnails first."""
+"""Photo uploads report their progress through a plain callback, thumbnails first: bytes
+handed to the network, and bytes the server confirmed."""
 
 from __future__ import annotations
 
@@ -30,14 +31,14 @@ def test_upload_progress_goes_from_zero_to_the_full_length_per_blob(make_kiosk):
     p = store.create("product", {"merchant_id": m, "name": "Kopi Robusta", "price": 15000})
     for seed in (1, 2):
         photos.add_photo(store, p, process_photo(noisy_jpeg(seed)), kiosk.blobs)
-    events: list[tuple[str, str, int, int]] = []
+    events: list[tuple[str, str, int, int, int]] = []
     device = load_device(store)
     assert device is not None
     engine = SyncEngine(
         lambda fn, *a: fn(store, *a),
         device.client(),
         kiosk.blobs,
-        on_upload=lambda sha, kind, sent, length: events.append((sha, kind, sent, length)),
+        on_upload=lambda *event: events.append(event),
     )
 
     result = engine.sync_once()
@@ -51,11 +52,13 @@ def test_upload_progress_goes_from_zero_to_the_full_length_per_blob(make_kiosk):
     for sha in shas:
         mine = [e for e in events if e[0] == sha]
         length = kiosk.blobs.size(sha)
-        assert mine[0][2] == 0 and mine[-1][2] == length
-        assert all(e[3] == length for e in mine)
-        sent = [e[2] for e in mine]
-        assert sent == sorted(sent)
-    # A full image is bigger than one read (64 KiB): progress arrives in between.
-    full = shas[2]
-    assert len([e for e in events if e[0] == full]) > 2
+        assert mine[0][2:] == (0, 0, length)
+        assert mine[-1][2:] == (length, length, length)
+        assert all(e[4] == length and e[2] >= e[3] for e in mine)
+        for key in (2, 3):  # sent and confirmed only grow
+            values = [e[key] for e in mine]
+            assert values == sorted(values)
+    # A full image is bigger than one read (64 KiB): bytes leave before the server confirms.
+    full = [e for e in events if e[0] == shas[2]]
+    assert any(e[2] > 0 and e[3] == 0 for e in full)
     engine.client.close()

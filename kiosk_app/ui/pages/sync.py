@@ -329,14 +329,20 @@ class SyncPage(QWidget):
             self.records_bar.setRange(0, max(total, 1))
             self.records_bar.setValue(done)
 
-    def _upload_progress(self, sha: str, kind: str, sent: int, length: int) -> None:
+    def _upload_progress(self, sha: str, kind: str, sent: int, confirmed: int, length: int) -> None:
         row = self._upload_rows.get(sha)
         if row is None:
             return
         bar = self.queue.cellWidget(row, 1)
-        if isinstance(bar, QProgressBar):
+        if not isinstance(bar, QProgressBar):
+            return
+        if sent > confirmed:
+            # A piece is on its way: busy until the server confirms it (the socket takes
+            # bytes long before they cross a satellite link, so they say little).
+            bar.setRange(0, 0)
+        else:
             bar.setRange(0, max(length, 1))
-            bar.setValue(sent)
+            bar.setValue(confirmed)
 
     def _sync_finished(self, _result: object) -> None:
         self.records_bar.hide()
