@@ -45,16 +45,19 @@ def cmd_regions_import(args: argparse.Namespace, paths: KioskPaths) -> int:
 
 
 def cmd_import(args: argparse.Namespace, paths: KioskPaths) -> int:
+    from kiosk_app.media.blobs import BlobStore
+    from kiosk_app.media.pipeline import process_photo
     from kiosk_app.store.importer import import_file
 
     store = _open(paths)
     try:
-        report = import_file(store, Path(args.file))
+        blobs = BlobStore(paths.blobs)
+        report = import_file(store, Path(args.file), process_photo, blobs)
     finally:
         store.close()
     print(
         f"Baru: {report.created}, diubah: {report.updated}, sama: {report.unchanged}, "
-        f"gagal: {len(report.errors)}"
+        f"foto: {report.photos}, gagal: {len(report.errors)}"
     )
     for error in report.errors:
         print(f"  {error}", file=sys.stderr)

@@ -4,13 +4,20 @@ JSON lines carry a ``kind`` (``merchant`` / ``product``) and the fields; CSV fil
 one kind each (named by the file: ``merchants.csv`` / ``products.csv``, or a ``kind``
 column). Import upserts by ``id``: a line sets only the fields it names. Each line is
 applied on its own, so one bad line is reported and the rest still load.
+
+A product line may name ``photos``: file paths (a JSON list, or ``a.jpg;b.jpg`` in CSV),
+relative to the import file's folder, e.g. a merchant's photos on a flash drive. Every
+photo of a line is processed before anything of that line is written, so a refused photo
+(damaged, not a picture, a decompression bomb) leaves the line, and the store, untouched.
+A photo already on the product (same image) is not added again, so re-importing a file
+changes nothing.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +25,11 @@ from typing import Any
 from kiosk_app.domain.errors import ValidationError
 from kiosk_app.domain.ids import is_uuid, uuid7
 from kiosk_app.domain.records import ENTITIES, STOCK_FIELD
+from kiosk_app.store.photos import BlobSink, ProcessedImage, add_photo
 from kiosk_app.store.store import NotFoundError, Store
+
+# Turns a photo file into its images, raising ValueError (PhotoError) for a refused one.
+PhotoLoader = Callable[[Path], ProcessedImage]
 
 KINDS = ("merchant", "product")
 EXPORT_FIELDS: dict[str, tuple[str, ...]] = {
@@ -36,6 +47,7 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    photos: int = 0
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -64,8 +76,61 @@ def _records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             yield line, value if isinstance(value, dict) else {"__error__": "not an object"}
 
 
-def import_file(store: Store, path: Path) -> ImportReport:
-    """Upsert every record in ``path``; report what happened line by line."""
+def _photo_paths(value: Any, base: Path) -> list[Path]:
+    if isinstance(value, str):
+        value = [p for p in (part.strip() for part in value.split(";")) if p]
+    if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
+        raise ValueError("photos must be a list of file paths")
+    return [base / p for p in value]
+
+
+def _load_photos(
+    record: dict[str, Any], base: Path, loader: PhotoLoader | None
+) -> list[ProcessedImage]:
+    """Process every photo a line names, before anything is written; raises ValueError."""
+    if "photos" not in record:
+        return []
+    paths = _photo_paths(record.pop("photos"), base)
+    if paths and loader is None:
+        raise ValueError("photos cannot be imported here")
+    loaded = []
+    for photo_path in paths:
+        try:
+            loaded.append(loader(photo_path))  # type: ignore[misc]
+        except ValueError as exc:
+            message = getattr(exc, "message_id", None) or str(exc)
+            raise ValueError(f"foto {photo_path.name}: {message}") from exc
+    return loaded
+
+
+def _attach_photos(
+    store: Store, product_id: str, loaded: list[ProcessedImage], blobs: BlobSink
+) -> int:
+    have = {
+        r[0]
+        for r in store.db.execute(
+            "SELECT sha256 FROM photo WHERE product_id = ? AND deleted = 0", [product_id]
+        )
+    }
+    added = 0
+    for photo in loaded:
+        if photo.sha256 not in have:
+            add_photo(store, product_id, photo, blobs)
+            have.add(photo.sha256)
+            added += 1
+    return added
+
+
+def import_file(
+    store: Store,
+    path: Path,
+    photo_loader: PhotoLoader | None = None,
+    blobs: BlobSink | None = None,
+) -> ImportReport:
+    """Upsert every record in ``path``; report what happened line by line.
+
+    ``photo_loader`` and ``blobs`` let product lines bring photos (see the module notes).
+    """
     report = ImportReport()
     for line, record in _records(path):
         if "__error__" in record:
@@ -81,6 +146,11 @@ def import_file(store: Store, path: Path) -> ImportReport:
             continue
         record.pop("deleted", None)
         try:
+            loaded = _load_photos(record, path.parent, photo_loader if kind == "product" else None)
+        except ValueError as exc:
+            report.errors.append(f"line {line}: {exc}")
+            continue
+        try:
             if store.get(kind, row_id) is None:
                 store.create(kind, record, row_id=row_id)
                 report.created += 1
@@ -88,6 +158,8 @@ def import_file(store: Store, path: Path) -> ImportReport:
                 report.updated += 1
             else:
                 report.unchanged += 1
+            if loaded and blobs is not None:
+                report.photos += _attach_photos(store, row_id, loaded, blobs)
         except ValidationError as exc:
             report.errors.append(f"line {line}: {exc}")
         except NotFoundError:
