@@ -113,4 +113,6 @@ def pull(engine: Engine, scope: str, cursor: int, limit: int, node: str | None) 
     # A whole page (not ``more``) holds every row of the region up to ``high``, so the
     # cursor moves to ``high`` even past other regions' rows: a kiosk in a quiet region
     # does not scan the whole country's changes again on its next sync.
-    return Pulled(changes, page[-1][0] if more else max(high, cursor), more)
+    # ``limit=0`` (push only) pulls nothing and leaves the cursor where it was.
+    last = page[-1][0] if page else cursor
+    return Pulled(changes, last if more else max(high, cursor), more)

@@ -215,6 +215,16 @@ def test_the_cursor_walks_forward_and_more_says_when_to_continue(api: Api):
     assert idle["changes"] == [] and idle["cursor"] == page2["cursor"]
 
 
+def test_a_push_only_request_pulls_nothing_and_keeps_the_cursor(api: Api):
+    a = api.enroll("35.07.12.2001")
+    mine = uuid7()
+
+    pushed = api.sync(a, [a.mutation("merchant", mine, **merchant_fields())], limit=0)
+
+    assert len(pushed["accepted"]) == 1 and pushed["changes"] == []
+    assert pushed["cursor"] == 0 and pushed["more"] is True  # the regions still wait
+
+
 def test_a_quiet_region_s_cursor_moves_past_other_regions_changes(api: Api):
     # Given a kiosk that has pulled everything, and another region busy writing
     here = api.enroll("35.07.12.2001")
