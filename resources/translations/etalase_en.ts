@@ -602,6 +602,17 @@
     </message>
 </context>
 <context>
+    <name>Poster</name>
+    <message>
+        <source>Products of {name}, order on WhatsApp: {url}</source>
+        <translation>Products of {name}, order on WhatsApp: {url}</translation>
+    </message>
+    <message>
+        <source>Scan to see our products and order on WhatsApp</source>
+        <translation>Scan to see our products and order on WhatsApp</translation>
+    </message>
+</context>
+<context>
     <name>ProductEditorPage</name>
     <message>
         <source>Merchant</source>
@@ -859,6 +870,57 @@
     <message>
         <source>You cannot disable your own account.</source>
         <translation>You cannot disable your own account.</translation>
+    </message>
+</context>
+<context>
+    <name>ShareDialog</name>
+    <message>
+        <source>Share</source>
+        <translation>Share</translation>
+    </message>
+    <message>
+        <source>Poster {size} (PDF)</source>
+        <translation>Poster {size} (PDF)</translation>
+    </message>
+    <message>
+        <source>Copy link for WhatsApp</source>
+        <translation>Copy link for WhatsApp</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>This kiosk is not enrolled with a server yet, so the catalog has no address.</source>
+        <translation>This kiosk is not enrolled with a server yet, so the catalog has no address.</translation>
+    </message>
+    <message>
+        <source>Catalog page: {url}</source>
+        <translation>Catalog page: {url}</translation>
+    </message>
+    <message>
+        <source>No consent recorded: the catalog does not show this merchant.</source>
+        <translation>No consent recorded: the catalog does not show this merchant.</translation>
+    </message>
+    <message>
+        <source>The merchant is inactive: the catalog does not show them.</source>
+        <translation>The merchant is inactive: the catalog does not show them.</translation>
+    </message>
+    <message>
+        <source>No published product yet: the page shows no product.</source>
+        <translation>No published product yet: the page shows no product.</translation>
+    </message>
+    <message>
+        <source>The poster could not be saved: {error}</source>
+        <translation>The poster could not be saved: {error}</translation>
+    </message>
+    <message>
+        <source>Poster saved: {path}</source>
+        <translation>Poster saved: {path}</translation>
+    </message>
+    <message>
+        <source>Copied. Paste it into a WhatsApp chat, group or status.</source>
+        <translation>Copied. Paste it into a WhatsApp chat, group or status.</translation>
     </message>
 </context>
 <context>
@@ -1175,68 +1237,6 @@
     <message>
         <source>No village with that name in this kiosk&apos;s region list</source>
         <translation>No village with that name in this kiosk&apos;s region list</translation>
-    </message>
-</context>
-<context>
-    <name>Poster</name>
-    <message>
-        <source>Products of {name}, order on WhatsApp: {url}</source>
-        <translation>Products of {name}, order on WhatsApp: {url}</translation>
-    </message>
-    <message>
-        <source>Scan to see our products and order on WhatsApp</source>
-        <translation>Scan to see our products and order on WhatsApp</translation>
-    </message>
-</context>
-<context>
-    <name>ShareDialog</name>
-    <message>
-        <source>Share</source>
-        <translation>Share</translation>
-    </message>
-    <message>
-        <source>Poster {size} (PDF)</source>
-        <translation>Poster {size} (PDF)</translation>
-    </message>
-    <message>
-        <source>Copy link for WhatsApp</source>
-        <translation>Copy link for WhatsApp</translation>
-    </message>
-    <message>
-        <source>Close</source>
-        <translation>Close</translation>
-    </message>
-    <message>
-        <source>This kiosk is not enrolled with a server yet, so the catalog has no address.</source>
-        <translation>This kiosk is not enrolled with a server yet, so the catalog has no address.</translation>
-    </message>
-    <message>
-        <source>Catalog page: {url}</source>
-        <translation>Catalog page: {url}</translation>
-    </message>
-    <message>
-        <source>No consent recorded: the catalog does not show this merchant.</source>
-        <translation>No consent recorded: the catalog does not show this merchant.</translation>
-    </message>
-    <message>
-        <source>The merchant is inactive: the catalog does not show them.</source>
-        <translation>The merchant is inactive: the catalog does not show them.</translation>
-    </message>
-    <message>
-        <source>No published product yet: the page shows no product.</source>
-        <translation>No published product yet: the page shows no product.</translation>
-    </message>
-    <message>
-        <source>The poster could not be saved: {error}</source>
-        <translation>The poster could not be saved: {error}</translation>
-    </message>
-    <message>
-        <source>Poster saved: {path}</source>
-        <translation>Poster saved: {path}</translation>
-    </message>
-    <message>
-        <source>Copied. Paste it into a WhatsApp chat, group or status.</source>
-        <translation>Copied. Paste it into a WhatsApp chat, group or status.</translation>
     </message>
 </context>
 </TS>

@@ -602,6 +602,17 @@
     </message>
 </context>
 <context>
+    <name>Poster</name>
+    <message>
+        <source>Products of {name}, order on WhatsApp: {url}</source>
+        <translation>Produk {name}, pesan lewat WhatsApp: {url}</translation>
+    </message>
+    <message>
+        <source>Scan to see our products and order on WhatsApp</source>
+        <translation>Pindai untuk melihat produk kami dan pesan lewat WhatsApp</translation>
+    </message>
+</context>
+<context>
     <name>ProductEditorPage</name>
     <message>
         <source>Merchant</source>
@@ -859,6 +870,57 @@
     <message>
         <source>You cannot disable your own account.</source>
         <translation>Anda tidak bisa menonaktifkan akun Anda sendiri.</translation>
+    </message>
+</context>
+<context>
+    <name>ShareDialog</name>
+    <message>
+        <source>Share</source>
+        <translation>Bagikan</translation>
+    </message>
+    <message>
+        <source>Poster {size} (PDF)</source>
+        <translation>Poster {size} (PDF)</translation>
+    </message>
+    <message>
+        <source>Copy link for WhatsApp</source>
+        <translation>Salin tautan untuk WhatsApp</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Tutup</translation>
+    </message>
+    <message>
+        <source>This kiosk is not enrolled with a server yet, so the catalog has no address.</source>
+        <translation>Kios ini belum terdaftar ke server, jadi katalog belum punya alamat.</translation>
+    </message>
+    <message>
+        <source>Catalog page: {url}</source>
+        <translation>Halaman katalog: {url}</translation>
+    </message>
+    <message>
+        <source>No consent recorded: the catalog does not show this merchant.</source>
+        <translation>Persetujuan belum dicatat: katalog tidak menampilkan penjual ini.</translation>
+    </message>
+    <message>
+        <source>The merchant is inactive: the catalog does not show them.</source>
+        <translation>Penjual tidak aktif: katalog tidak menampilkannya.</translation>
+    </message>
+    <message>
+        <source>No published product yet: the page shows no product.</source>
+        <translation>Belum ada produk yang ditampilkan: halaman katalog masih kosong.</translation>
+    </message>
+    <message>
+        <source>The poster could not be saved: {error}</source>
+        <translation>Poster tidak bisa disimpan: {error}</translation>
+    </message>
+    <message>
+        <source>Poster saved: {path}</source>
+        <translation>Poster disimpan: {path}</translation>
+    </message>
+    <message>
+        <source>Copied. Paste it into a WhatsApp chat, group or status.</source>
+        <translation>Tersalin. Tempel di obrolan, grup, atau status WhatsApp.</translation>
     </message>
 </context>
 <context>
@@ -1175,68 +1237,6 @@
     <message>
         <source>No village with that name in this kiosk&apos;s region list</source>
         <translation>Tidak ada desa dengan nama itu di daftar wilayah kios ini</translation>
-    </message>
-</context>
-<context>
-    <name>Poster</name>
-    <message>
-        <source>Products of {name}, order on WhatsApp: {url}</source>
-        <translation>Produk {name}, pesan lewat WhatsApp: {url}</translation>
-    </message>
-    <message>
-        <source>Scan to see our products and order on WhatsApp</source>
-        <translation>Pindai untuk melihat produk kami dan pesan lewat WhatsApp</translation>
-    </message>
-</context>
-<context>
-    <name>ShareDialog</name>
-    <message>
-        <source>Share</source>
-        <translation>Bagikan</translation>
-    </message>
-    <message>
-        <source>Poster {size} (PDF)</source>
-        <translation>Poster {size} (PDF)</translation>
-    </message>
-    <message>
-        <source>Copy link for WhatsApp</source>
-        <translation>Salin tautan untuk WhatsApp</translation>
-    </message>
-    <message>
-        <source>Close</source>
-        <translation>Tutup</translation>
-    </message>
-    <message>
-        <source>This kiosk is not enrolled with a server yet, so the catalog has no address.</source>
-        <translation>Kios ini belum terdaftar ke server, jadi katalog belum punya alamat.</translation>
-    </message>
-    <message>
-        <source>Catalog page: {url}</source>
-        <translation>Halaman katalog: {url}</translation>
-    </message>
-    <message>
-        <source>No consent recorded: the catalog does not show this merchant.</source>
-        <translation>Persetujuan belum dicatat: katalog tidak menampilkan penjual ini.</translation>
-    </message>
-    <message>
-        <source>The merchant is inactive: the catalog does not show them.</source>
-        <translation>Penjual tidak aktif: katalog tidak menampilkannya.</translation>
-    </message>
-    <message>
-        <source>No published product yet: the page shows no product.</source>
-        <translation>Belum ada produk yang ditampilkan: halaman katalog masih kosong.</translation>
-    </message>
-    <message>
-        <source>The poster could not be saved: {error}</source>
-        <translation>Poster tidak bisa disimpan: {error}</translation>
-    </message>
-    <message>
-        <source>Poster saved: {path}</source>
-        <translation>Poster disimpan: {path}</translation>
-    </message>
-    <message>
-        <source>Copied. Paste it into a WhatsApp chat, group or status.</source>
-        <translation>Tersalin. Tempel di obrolan, grup, atau status WhatsApp.</translation>
     </message>
 </context>
 </TS>
