@@ -29,7 +29,7 @@ MAX_FILE_BYTES = 40 * 1024 * 1024  # 40 MB: a 50 MP JPEG straight from a camera 
 MAX_PIXELS = 50_000_000  # 50 MP: decoding takes ~200 MB as RGBA; kiosks have 4 GB RAM
 
 BASE_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP")
-HEIF_FORMAT = "HEIF"  # the format id pillow-heif registers with Pillow
+HEIF_FORMAT = "HEIF"  # the format id pi-heif (decode-only pillow-heif) registers with Pillow
 
 # Brands in an ISO-BMFF "ftyp" box. HEIC is what iPhones (and some Androids) shoot.
 _HEIF_BRANDS = frozenset(
@@ -52,14 +52,20 @@ class DecodedPhoto:
 
 @functools.cache
 def heif_available() -> bool:
-    """Whether HEIC/HEIF can be decoded; registers pillow-heif with Pillow on first call.
+    """Whether HEIC/HEIF can be decoded; registers the HEIF opener with Pillow on first call.
 
+    We depend on ``pi-heif``, the decode-only build of pillow-heif (no HEVC encoder: the
+    packaged build is 20 MB smaller and ships no GPL encoder); ``pillow-heif`` works too.
     Done lazily (not at import) so importing the pipeline has no side effect on Pillow,
-    and a kiosk without the optional ``pillow-heif`` package still works.
+    and a kiosk without either package still works, without HEIC.
     """
-    try:
-        pillow_heif = importlib.import_module("pillow_heif")
-    except ImportError:
+    for name in ("pi_heif", "pillow_heif"):
+        try:
+            pillow_heif = importlib.import_module(name)
+            break
+        except ImportError:
+            continue
+    else:
         return False
     # No thumbnails, depth or auxiliary images: we only ever want the primary picture.
     pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
@@ -67,7 +73,7 @@ def heif_available() -> bool:
 
 
 def accepted_formats() -> tuple[str, ...]:
-    """Pillow format ids the pipeline accepts, HEIF included when pillow-heif is there."""
+    """Pillow format ids the pipeline accepts, HEIF included when pi-heif is there."""
     return (*BASE_FORMATS, HEIF_FORMAT) if heif_available() else BASE_FORMATS
 
 

@@ -67,7 +67,7 @@ class ProcessedPhoto:
 def process_photo(source: Path | bytes) -> ProcessedPhoto:
     """Turn a photo file (or its bytes) into a full image and a thumbnail. Raises PhotoError.
 
-    Accepts JPEG, PNG, WebP, and HEIC when ``pillow-heif`` is installed. Pure: it reads
+    Accepts JPEG, PNG, WebP, and HEIC when ``pi-heif`` is installed. Pure: it reads
     the source and writes nothing anywhere.
     """
     try:
