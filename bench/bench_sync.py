@@ -100,12 +100,11 @@ def main() -> int:
         for kiosk, name in ((a, "kios-a"), (b, "kios-b")):
             kiosk.enroll(server.url, server.enroll_code("35.07"), name)
             assert kiosk.sync().ok  # the region list, over loopback
-        merchants = [
-            a.store.create("merchant", {"business_name": f"Toko {n}", "owner_name": "Pemilik",
-                                        "phone": "081234567890",
-                                        "village_code": VILLAGES[n % 3]})  # fmt: skip
-            for n in range(max(1, args.products // 200))
-        ]
+        merchants = []
+        for n in range(max(1, args.products // 200)):
+            merchant = {"business_name": f"Toko {n}", "owner_name": "Pemilik",
+                        "phone": "081234567890", "village_code": VILLAGES[n % 3]}  # fmt: skip
+            merchants.append(a.store.create("merchant", merchant))
         made = []
         for n in range(args.products):
             made.append(a.store.create("product", {
