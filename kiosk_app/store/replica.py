@@ -32,6 +32,7 @@ class PushBatch:
     cursor: int
     mutations: list[OutboxEntry]
     blobs: list[str]  # hashes referenced by live photos not yet confirmed on the server
+    node: str = ""  # this kiosk's clock node: the server does not echo rows it alone wrote
 
 
 @dataclass
@@ -66,7 +67,7 @@ def prepare_push(store: Store, limit: int) -> PushBatch:
     entries = outbox.pending(store.db, limit=limit)
     if entries:
         outbox.mark_attempt(store.db, (e.id for e in entries))
-    return PushBatch(cursor(store), entries, unconfirmed_blobs(store))
+    return PushBatch(cursor(store), entries, unconfirmed_blobs(store), store.node_id)
 
 
 def confirm_blobs(store: Store, shas: Iterable[str]) -> None:

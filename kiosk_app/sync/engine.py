@@ -98,6 +98,7 @@ class SyncEngine:
                 "limit": MAX_PULL,
                 "mutations": [m.to_wire() for m in batch.mutations],
                 "blobs": batch.blobs,
+                "node": batch.node,
             }
             started = time.monotonic()
             try:

@@ -37,6 +37,7 @@ def test_records_reach_the_server_and_another_kiosk(make_kiosk, server, tmp_path
     b.sync()
 
     assert first.ok and first.sent == 3
+    assert first.received == 0  # its own rows are not echoed back over the satellite
     assert outbox.count(a.store.db) == 0
     assert again.sent == 0 and again.requests == 1  # nothing to do costs one request
     exported = server.export(tmp_path / "server-export")
