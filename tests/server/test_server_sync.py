@@ -199,7 +199,7 @@ def test_first_pulls_bring_the_regions_of_the_scope_in_pages(api: Api):
 
 
 def test_the_cursor_walks_forward_and_more_says_when_to_continue(api: Api):
-    a = api.enroll("35.07.12.2001")
+    a = api.enroll(VILLAGE)
     start = api.pull_all(a)
     cursor = max(c["seq"] for c in start)
     ids = [uuid7() for _ in range(5)]
@@ -216,7 +216,7 @@ def test_the_cursor_walks_forward_and_more_says_when_to_continue(api: Api):
 
 
 def test_a_push_only_request_pulls_nothing_and_keeps_the_cursor(api: Api):
-    a = api.enroll("35.07.12.2001")
+    a = api.enroll(VILLAGE)
     mine = uuid7()
 
     pushed = api.sync(a, [a.mutation("merchant", mine, **merchant_fields())], limit=0)
@@ -227,7 +227,7 @@ def test_a_push_only_request_pulls_nothing_and_keeps_the_cursor(api: Api):
 
 def test_a_quiet_region_s_cursor_moves_past_other_regions_changes(api: Api):
     # Given a kiosk that has pulled everything, and another region busy writing
-    here = api.enroll("35.07.12.2001")
+    here = api.enroll(VILLAGE)
     there = api.enroll("53")
     cursor = api.pull_all(here)[-1]["seq"]
     api.sync(there, [there.mutation("merchant", uuid7(),
@@ -304,6 +304,33 @@ def test_a_product_moving_to_another_merchant_moves_region_with_its_photos(api: 
 
     got = {c["entity"] for c in api.pull_all(village_kiosk)}
     assert {"merchant", "product", "photo"} <= got
+
+
+def test_a_merchant_moving_village_within_one_batch_takes_rows_made_in_it_along(api: Api):
+    # The push works on a copy of the rows it touches and writes them at the end; a move
+    # must still reach children created earlier in the same request, and a later edit
+    # in that request must not put the old region back.
+    wide = api.enroll("35.07")
+    m, p, ph = uuid7(), uuid7(), uuid7()
+    answer = api.sync(wide, [
+        wide.mutation("merchant", m, **merchant_fields()),
+        wide.mutation("product", p, **product_fields(m)),
+        wide.mutation("photo", ph, **photo_fields(p, SHA_A, SHA_B)),
+        wide.mutation("product", p, op="stock", stock=5),
+        wide.mutation("merchant", m, village_code=NEAR_VILLAGE),
+        wide.mutation("product", p, price=7500),
+        wide.mutation("product", p, op="stock", stock=2),
+    ])  # fmt: skip
+    assert answer["rejected"] == []
+
+    village_kiosk = api.enroll(NEAR_VILLAGE)
+    rows = {(c["entity"], c["row_id"]): c["fields"] for c in api.pull_all(village_kiosk)}
+    assert {("merchant", m), ("product", p), ("photo", ph)} <= set(rows)
+    assert rows[("product", p)]["price"] == 7500
+    assert rows[("product", p)]["stock"] == 7
+    assert rows[("merchant", m)]["village_code"] == NEAR_VILLAGE
+    home_kiosk = api.enroll(VILLAGE)
+    assert not {c["entity"] for c in api.pull_all(home_kiosk)} & {"merchant", "product", "photo"}
 
 
 def test_missing_blobs_names_what_the_server_lacks(api: Api):
