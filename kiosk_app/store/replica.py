@@ -8,7 +8,6 @@ cursor — all in one transaction, so a crash leaves either the old state or the
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -16,11 +15,10 @@ from typing import Any
 
 from kiosk_app.domain.hlc import ClockError, Stamp
 from kiosk_app.domain.ids import uuid7
-from kiosk_app.domain.merge import merge_fields
-from kiosk_app.domain.records import ENTITIES, STOCK_FIELD
-from kiosk_app.domain.regions import parent_of
+from kiosk_app.domain.records import ENTITIES
 from kiosk_app.store import outbox
 from kiosk_app.store.outbox import OutboxEntry
+from kiosk_app.store.pulled import PulledRows
 from kiosk_app.store.store import Store, utcnow
 
 CURSOR_KEY = "sync.cursor"
@@ -79,18 +77,6 @@ def confirm_blobs(store: Store, shas: Iterable[str]) -> None:
         )
 
 
-def _pending_fields(store: Store, entity: str, row_id: str) -> tuple[set[str], int]:
-    """Fields with unsent local edits on a row, and the sum of its unsent stock moves."""
-    names: set[str] = set()
-    stock = 0
-    for entry in outbox.pending_for_row(store.db, entity, row_id):
-        if entry.op == "stock":
-            stock += int(entry.fields[STOCK_FIELD])
-        else:
-            names.update(entry.fields)
-    return names, stock
-
-
 def _record_conflict(
     store: Store,
     entity: str,
@@ -106,60 +92,6 @@ def _record_conflict(
         [uuid7(), entity, row_id, name, json.dumps(kept[0]), kept[1],
          json.dumps(lost[0]), lost[1], now],
     )  # fmt: skip
-
-
-def _apply_change(store: Store, change: Mapping[str, Any], now: str) -> None:
-    entity, row_id = str(change["entity"]), str(change["row_id"])
-    values: dict[str, Any] = dict(change.get("fields") or {})
-    stamps: dict[str, str] = dict(change.get("hlc") or {})
-    if entity == "region":
-        store.db.execute(
-            "INSERT INTO region (code, name, level, parent_code) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(code) DO UPDATE SET name = excluded.name, level = excluded.level",
-            [row_id, values.get("name"), values.get("level"), parent_of(row_id)],
-        )
-        return
-    spec = ENTITIES[entity]
-    if entity == "photo":
-        # Another kiosk's photo: its blobs are that kiosk's to upload, not ours.
-        store.db.conn.executemany(
-            "INSERT OR IGNORE INTO blob_remote (sha256, confirmed_at) VALUES (?, ?)",
-            [(values[k], now) for k in ("sha256", "thumb_sha256") if values.get(k)],
-        )
-    total_stock = values.pop(STOCK_FIELD, None) if entity == "product" else None
-    values = {k: v for k, v in values.items() if k in spec.fields}
-    for stamp in stamps.values():
-        # A far-future stamp still merges; it just does not drag our clock along.
-        with contextlib.suppress(ClockError):
-            store.clock.observe(stamp)
-    pending, pending_stock = _pending_fields(store, entity, row_id)
-    current = store.get(entity, row_id)
-    if current is None:
-        # Columns with a schema default keep it rather than an explicit NULL.
-        values = {
-            k: v for k, v in values.items() if v is not None or k not in ("status", "deleted")
-        }
-        row = {"id": row_id, **values, "clocks": json.dumps(stamps)}
-        row.update(created_at=now, updated_at=now)
-        if total_stock is not None:
-            row[STOCK_FIELD] = int(total_stock) + pending_stock
-        store.db[spec.table].insert(row)  # type: ignore[union-attr]
-        return
-    clocks: dict[str, str] = json.loads(current["clocks"])
-    incoming = {k: v for k, v in values.items() if k not in pending and k in stamps}
-    updates: dict[str, Any] = {}
-    for name, value in incoming.items():
-        result = merge_fields(current, clocks, {name: value}, stamps[name])
-        updates.update(result.apply)
-        clocks.update(result.stamps)
-    if total_stock is not None:
-        updates[STOCK_FIELD] = int(total_stock) + pending_stock
-    if updates:
-        assignments = ", ".join(f"{k} = ?" for k in updates)
-        store.db.execute(
-            f"UPDATE {spec.table} SET {assignments}, clocks = ?, updated_at = ? WHERE id = ?",
-            [*updates.values(), json.dumps(clocks), now, row_id],
-        )
 
 
 def _note_server_conflicts(
@@ -197,41 +129,91 @@ def _note_server_conflicts(
     return count
 
 
+class ResponseMismatchError(ValueError):
+    """The server's answer does not account for what was sent: nothing is acknowledged."""
+
+
+def acknowledged(
+    batch: PushBatch, response: Mapping[str, Any]
+) -> tuple[list[str], list[Mapping[str, Any]]]:
+    """The ids of sent mutations the server took, and its rejections of sent ones.
+
+    Protocol 1 lists the accepted ids. Protocol 2 only counts them: the server answers
+    every mutation of a request (all or nothing), so what was sent and not rejected was
+    accepted, and the count must agree, or the answer is not about this batch.
+    """
+    sent = [e.id for e in batch.mutations]
+    known = set(sent)
+    given = list(response.get("rejected") or [])
+    rejected = [r for r in given if r.get("id") in known]
+    if "accepted" in response:
+        return [i for i in response["accepted"] if i in known], rejected
+    count = response.get("accepted_count")
+    if count is None and not sent:
+        return [], rejected
+    refused = {r["id"] for r in rejected}
+    accepted = [i for i in sent if i not in refused]
+    if type(count) is not int or count != len(accepted) or len(rejected) != len(given):
+        raise ResponseMismatchError(
+            f"server counted {count!r} accepted and {len(given)} rejected of {len(sent)} "
+            f"sent; {len(accepted)} sent were not rejected"
+        )
+    return accepted, rejected
+
+
+def _outbox_bases(store: Store, batch: PushBatch) -> dict[tuple[str, str], dict[str, str]]:
+    """Per row, the stamps of the values our sent edits replaced (``outbox.base``)."""
+    found: dict[str, str] = {}
+    ids = [e.id for e in batch.mutations]
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        query = f"SELECT id, base FROM outbox WHERE id IN ({marks}) AND base IS NOT NULL"
+        found.update(store.db.execute(query, chunk).fetchall())
+    bases: dict[tuple[str, str], dict[str, str]] = {}
+    for entry in batch.mutations:
+        if found.get(entry.id):
+            bases.setdefault((entry.entity, entry.row_id), {}).update(json.loads(found[entry.id]))
+    return bases
+
+
 def apply_response(store: Store, batch: PushBatch, response: Mapping[str, Any]) -> ApplyReport:
-    """Apply one ``/v1/sync`` answer in a single transaction."""
+    """Apply one ``/v1/sync`` answer in a single transaction.
+
+    Raises ``ResponseMismatchError`` (changing nothing) when a protocol-2 answer's
+    ``accepted_count`` does not match what was sent and not rejected.
+    """
     report = ApplyReport()
     sent = {e.id: e for e in batch.mutations}
-    accepted = [i for i in response.get("accepted", []) if i in sent]
-    rejected = [r for r in response.get("rejected", []) if r.get("id") in sent]
+    accepted, rejected = acknowledged(batch, response)
+    changes = list(response.get("changes") or [])
+    conflicts = list(response.get("conflicts") or [])
     now = utcnow()
     with store.change():
-        bases: dict[tuple[str, str], dict[str, str]] = {}
-        for entry in batch.mutations:
-            row = store.db.execute("SELECT base FROM outbox WHERE id = ?", [entry.id]).fetchone()
-            if row and row[0]:
-                bases.setdefault((entry.entity, entry.row_id), {}).update(json.loads(row[0]))
-        report.conflicts = _note_server_conflicts(store, response.get("conflicts", []), bases)
-        for r in rejected:
-            e = sent[r["id"]]
-            store.db.execute(
-                "INSERT OR REPLACE INTO sync_rejection (id, entity, row_id, op, fields, hlc, "
-                "code, message, rejected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [e.id, e.entity, e.row_id, e.op, json.dumps(e.fields, ensure_ascii=False),
-                 e.hlc, str(r.get("code")), str(r.get("message")), now],
-            )  # fmt: skip
+        report.conflicts = _note_server_conflicts(store, conflicts, _outbox_bases(store, batch))
+        store.db.conn.executemany(
+            "INSERT OR REPLACE INTO sync_rejection (id, entity, row_id, op, fields, hlc, "
+            "code, message, rejected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(e.id, e.entity, e.row_id, e.op, json.dumps(e.fields, ensure_ascii=False),
+              e.hlc, str(r.get("code")), str(r.get("message")), now)
+             for r in rejected for e in (sent[r["id"]],)],
+        )  # fmt: skip
         report.accepted = outbox.acknowledge(store.db, accepted)
         report.rejected = outbox.acknowledge(store.db, [r["id"] for r in rejected])
-        for change in response.get("changes", []):
-            _apply_change(store, change, now)
+        # Read after acknowledging: only what is still unsent is protected from the pull.
+        keys = [(str(c["entity"]), str(c["row_id"])) for c in (*changes, *conflicts)]
+        rows = PulledRows(store, keys, now)
+        for change in changes:
+            rows.apply(change)
             report.changes += 1
         # Losers' winners: the pull may not carry the row again, so take the winner here.
-        for c in response.get("conflicts", []):
-            change = {
-                "entity": c["entity"], "row_id": c["row_id"],
-                "fields": {c["field"]: c.get("won_value")}, "hlc": {c["field"]: c["won_hlc"]},
-            }  # fmt: skip
-            if str(c["entity"]) in ENTITIES and store.get(str(c["entity"]), str(c["row_id"])):
-                _apply_change(store, change, now)
+        for c in conflicts:
+            if str(c["entity"]) in ENTITIES and rows.holds(str(c["entity"]), str(c["row_id"])):
+                rows.apply({
+                    "entity": c["entity"], "row_id": c["row_id"],
+                    "fields": {c["field"]: c.get("won_value")}, "hlc": {c["field"]: c["won_hlc"]},
+                })  # fmt: skip
+        rows.write()
         missing = set(response.get("missing_blobs", []))
         confirmed = [s for s in batch.blobs if s not in missing]
         store.db.conn.executemany(
