@@ -3,9 +3,11 @@
 Every record and region row carries ``seq``, its place in one server-wide sequence.
 Writers number rows while holding the counter's row lock until they commit, so the
 counter's committed value is a high-water mark: every row numbered at or below it has
-committed. A pull first reads that mark and then reads only ``cursor < seq <= mark``; on
-PostgreSQL (read committed, a fresh snapshot per statement) this keeps the several
-queries of one pull consistent, so no row is ever skipped.
+committed. A pull reads that mark and the rows with ``cursor < seq <= mark`` in one
+statement, so in one snapshot (PostgreSQL's read committed takes a fresh snapshot per
+statement): every row numbered up to the mark is visible, and no row is ever skipped. One
+statement is also one round trip: regions and each record table are branches of a
+``UNION ALL``, each limited on its own.
 
 Echoes: a row whose every field stamp, and every stock move, came from the clock node
 the device names in its request is not sent back; the device already holds that state
@@ -20,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Table, and_, or_, select
+from sqlalchemy import Engine, Table, Text, cast, literal_column, null, or_, select, union_all
 
 from kiosk_app.domain.hlc import Stamp
 from kiosk_app.domain.records import ENTITIES, STOCK_FIELD
@@ -74,33 +76,83 @@ def only_from(entity: str, row: Mapping[str, Any], node: str | None) -> bool:
     return entity != "product" or set(json.loads(row["stock_nodes"])) <= {node}
 
 
+def _branches(cursor: int, scope: str, limit: int) -> list[Any]:
+    """One limited SELECT per table, all with the same columns (absent ones NULL)."""
+    high = select(counter.c.value).where(counter.c.name == "seq").scalar_subquery()
+    out = []
+    for entity, table in (("region", region), *RECORD_TABLES.items()):
+        if entity == "region":
+            where = or_(_in_region(region, "code", scope), region.c.code.in_(ancestors(scope)))
+            id_col = region.c.code
+        else:
+            where = _in_region(table, "scope_code", scope)
+            id_col = table.c.id
+        columns = [
+            table.c.seq.label("seq"),
+            literal_column(f"'{entity}'", Text).label("kind"),
+            id_col.label("row_id"),
+            *(table.c[name].label(name) if name in table.c else _null(name) for name in _COLUMNS),
+        ]
+        query = (
+            select(*columns)
+            .where(table.c.seq > cursor, table.c.seq <= high, where)
+            .order_by(table.c.seq)
+            .limit(limit + 1)
+        )
+        out.append(select(query.subquery()))
+    mark = [
+        high.label("seq"),
+        literal_column("'counter'", Text).label("kind"),
+        cast(null(), Text).label("row_id"),
+        *(_null(name) for name in _COLUMNS),
+    ]
+    out.append(select(*mark))
+    return out
+
+
+# Every column any branch carries besides seq, kind and row_id.
+_COLUMNS = tuple(
+    dict.fromkeys(
+        [
+            "clocks",
+            "stock",
+            "stock_nodes",
+            "level",
+            *(name for spec in ENTITIES.values() for name in spec.fields),
+        ]
+    )
+)
+
+
+def _null(name: str) -> Any:
+    """A NULL of the column's type: PostgreSQL will not match an untyped NULL from a
+    subquery (text) with a bigint column of another branch."""
+    for table in (region, *RECORD_TABLES.values()):
+        if name in table.c:
+            return cast(null(), table.c[name].type).label(name)
+    raise KeyError(name)
+
+
 def pull(engine: Engine, scope: str, cursor: int, limit: int, node: str | None) -> Pulled:
     """Up to ``limit`` changes after ``cursor`` in region ``scope``."""
     candidates: list[tuple[int, str, dict[str, Any]]] = []
+    high = cursor
     with engine.connect() as raw_conn:
         conn = read_only(raw_conn)
         with conn.begin():
-            high = int(
-                conn.execute(select(counter.c.value).where(counter.c.name == "seq")).scalar_one()
-            )
-            if high <= cursor:  # nothing numbered anywhere since: one query, no scans
-                return Pulled([], cursor, False)
-            window = and_(region.c.seq > cursor, region.c.seq <= high)
-            in_scope = or_(_in_region(region, "code", scope), region.c.code.in_(ancestors(scope)))
-            for row in conn.execute(
-                select(region).where(window, in_scope).order_by(region.c.seq).limit(limit + 1)
-            ):
-                candidates.append((int(row.seq), "region", dict(row._mapping)))
-            for entity, table in RECORD_TABLES.items():
-                query = (
-                    select(table)
-                    .where(table.c.seq > cursor, table.c.seq <= high)
-                    .where(_in_region(table, "scope_code", scope))
-                    .order_by(table.c.seq)
-                    .limit(limit + 1)
-                )
-                for row in conn.execute(query):
-                    candidates.append((int(row.seq), entity, dict(row._mapping)))
+            for row in conn.execute(union_all(*_branches(cursor, scope, limit))):
+                if row.kind == "counter":
+                    high = int(row.seq)
+                else:
+                    candidates.append(
+                        (
+                            int(row.seq),
+                            row.kind,
+                            {"id": row.row_id, "code": row.row_id, **row._mapping},
+                        )
+                    )
+    if high <= cursor:  # nothing numbered anywhere since
+        return Pulled([], cursor, False)
     candidates.sort(key=lambda c: c[0])
     page = candidates[:limit]
     changes: list[dict[str, Any]] = []
