@@ -8,6 +8,8 @@ import platformdirs
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kiosk_app.sync.protocol import MAX_CHANGES_PER_RESPONSE
+
 
 def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("etalase-desa-server", "EtalaseDesa"))
@@ -20,8 +22,11 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "KIOSK_SERVER_DATABASE_URL")
     )
-    page_size: int = 5000  # changes per sync response at most
-    max_sync_body: int = 8 * 1024 * 1024  # bytes, after decompression
+    page_size: int = MAX_CHANGES_PER_RESPONSE  # changes per sync response at most
+    # Bytes, after decompression. 5,000 mutations (the most a request may carry) with
+    # 2,000-character product descriptions are 11.5 MiB of JSON (2.3 MiB of gzip); the
+    # kiosk itself sends at most 2 MiB a request (``sync.engine.MAX_BATCH_BYTES``).
+    max_sync_body: int = 16 * 1024 * 1024
     tus_max_size: int = 25 * 1024 * 1024
     enroll_ttl_hours: float = 72.0
     latest_app_version: str | None = None  # told to kiosks, which tell the technician

@@ -7,7 +7,10 @@ the SHA-256 of the device token — the server stores exactly that hash, so it c
 the bundle came from this device without ever holding the token in clear. Blobs are
 checked by their content hash. Importing is idempotent because mutation ids are.
 Nothing is removed from the outbox by exporting: the changes stay pending until the
-server acknowledges them (a later network sync just hears "accepted" again).
+server acknowledges them (a later network sync sends them again and the server, which
+applies each mutation id once, answers them accepted). The bundle's ``protocol`` names
+the shape of its mutations, which protocol 2 did not change; an import's answer goes to
+the technician at the server, never back to the kiosk.
 """
 
 from __future__ import annotations

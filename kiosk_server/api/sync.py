@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from kiosk_app.sync.protocol import (
+    COUNTED_ACCEPTS_VERSION,
     MAX_MUTATIONS_PER_REQUEST,
     MIN_PROTOCOL_VERSION,
     PROTOCOL_VERSION,
@@ -23,7 +24,7 @@ from kiosk_server.api.openapi import json_body
 from kiosk_server.db import read_only
 
 router = APIRouter(prefix="/v1", tags=["sync"])
-DEFAULT_LIMIT = 500
+DEFAULT_LIMIT = 500  # changes, for a client that does not say (ours ask for a whole page)
 MAX_CURSOR = 2**62
 
 
@@ -48,14 +49,23 @@ class SyncRequest(BaseModel):
         description=f"Client protocol version (server speaks {PROTOCOL_VERSION}); others: 426",
     )
     cursor: int = Field(default=0, ge=0, le=MAX_CURSOR, description="Last seq the device holds")
-    limit: int | None = Field(default=None, ge=0, le=1_000_000, description="Changes wanted")
+    limit: int | None = Field(
+        default=None,
+        ge=0,
+        le=1_000_000,
+        description=f"Changes wanted (default {DEFAULT_LIMIT}; at most the server's page size)",
+    )
     node: str | None = Field(
         default=None,
         max_length=64,
         pattern=r"^[0-9A-Za-z._:-]+$",
         description="The kiosk's current clock node: rows it alone wrote are not echoed",
     )
-    mutations: list[MutationIn] = Field(default=[], max_length=MAX_MUTATIONS_PER_REQUEST)
+    mutations: list[MutationIn] = Field(
+        default=[],
+        max_length=MAX_MUTATIONS_PER_REQUEST,
+        description=f"At most {MAX_MUTATIONS_PER_REQUEST}, each answered: accepted or rejected",
+    )
     blobs: list[Annotated[str, Field(max_length=64)]] = Field(
         default=[], max_length=10_000, description="sha256 of photos the kiosk holds"
     )
@@ -86,8 +96,15 @@ class Conflict(BaseModel):
 
 
 class SyncResponse(BaseModel):
-    protocol: int
-    accepted: list[str]
+    protocol: int = Field(description="The protocol this answer follows: the request's")
+    accepted: list[str] | None = Field(
+        default=None,
+        description="Protocol 1 only: ids of the accepted mutations. From protocol 2 on, "
+        "every mutation sent and not in rejected was accepted (absent then)",
+    )
+    accepted_count: int = Field(
+        ge=0, description="How many mutations of the request were accepted (sent, not rejected)"
+    )
     rejected: list[Rejected]
     conflicts: list[Conflict]
     changes: list[Change]
@@ -104,9 +121,25 @@ def _missing(ctx: Any, shas: list[str]) -> list[str]:
         return blobstore.missing(read_only(conn), shas)
 
 
+def _exchange(
+    ctx: Any,
+    scope: sync_service.DeviceScope,
+    raw: list[dict[str, Any]],
+    cursor: int,
+    limit: int,
+    node: str | None,
+    blobs: list[str],
+) -> tuple[sync_service.PushResult, pull.Pulled, list[str]]:
+    pushed = sync_service.push(ctx.engine, scope, raw, time.time_ns() // 1_000_000)
+    pulled = pull.pull(ctx.engine, scope.region, cursor, limit, node)
+    return pushed, pulled, _missing(ctx, [*blobs, *pushed.photo_blobs])
+
+
 @router.post(
     "/sync",
     response_model=SyncResponse,
+    # A protocol-2 answer leaves ``accepted`` out rather than sending null.
+    response_model_exclude_unset=True,
     openapi_extra=json_body(SyncRequest),
     responses=responses(400, 401, 413, 415, 422, 426),
 )
@@ -115,6 +148,7 @@ async def sync(request: Request, ctx: Context, device: CurrentDevice) -> SyncRes
 
     The body may be gzip-compressed (``Content-Encoding: gzip``); so is the answer when
     the client accepts it. A bad mutation is rejected alone, the rest of the batch applies.
+    Protocol 2 answers ``accepted_count``; protocol 1 also lists the ``accepted`` ids.
     """
     payload = await read_json(request, ctx.settings.max_sync_body)
     if not isinstance(payload, dict):
@@ -129,17 +163,18 @@ async def sync(request: Request, ctx: Context, device: CurrentDevice) -> SyncRes
         raise error(422, "invalid", str(exc)[:1000]) from exc
     scope = sync_service.DeviceScope(str(device["id"]), str(device["region"]))
     raw = [m.model_dump() for m in body.mutations]
-    server_ms = time.time_ns() // 1_000_000
-    pushed = await run_in_threadpool(sync_service.push, ctx.engine, scope, raw, server_ms)
     wanted = body.limit if body.limit is not None else DEFAULT_LIMIT
     limit = min(wanted, ctx.settings.page_size)
-    pulled = await run_in_threadpool(
-        pull.pull, ctx.engine, scope.region, body.cursor, limit, body.node
+    # One hop to a worker thread for the whole exchange: each hop costs a context switch
+    # and a wait for the GIL on a busy server.
+    pushed, pulled, missing = await run_in_threadpool(
+        _exchange, ctx, scope, raw, body.cursor, limit, body.node, body.blobs
     )
-    missing = await run_in_threadpool(_missing, ctx, [*body.blobs, *pushed.photo_blobs])
+    listed = {"accepted": pushed.accepted} if body.protocol < COUNTED_ACCEPTS_VERSION else {}
     return SyncResponse(
-        protocol=PROTOCOL_VERSION,
-        accepted=pushed.accepted,
+        protocol=body.protocol,
+        **listed,
+        accepted_count=len(pushed.accepted),
         rejected=[Rejected(**r) for r in pushed.rejected],
         conflicts=[Conflict(**c) for c in pushed.conflicts],
         changes=[Change(**c) for c in pulled.changes],

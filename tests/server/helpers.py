@@ -11,11 +11,13 @@ from sqlalchemy import Engine, MetaData, select
 
 from kiosk_app.domain.hlc import HybridClock
 from kiosk_app.domain.ids import uuid7
-from kiosk_app.sync.protocol import PROTOCOL_VERSION
 from kiosk_server import devices
 from kiosk_server.config import Settings
 from tests.support import VILLAGE
 
+# Tests read the ids of accepted mutations, which only protocol 1 answers list; protocol
+# 2 (counts only) is tested on its own in test_server_sync_protocol.py and end to end.
+LISTING_PROTOCOL = 1
 OTHER_VILLAGE = "53.10.01.2001"  # Manggarai, outside 35.07
 NEAR_VILLAGE = "35.07.12.2002"  # Senggreng, same district as VILLAGE
 
@@ -123,9 +125,10 @@ class Api:
         device: Device,
         mutations: list[dict[str, Any]] | tuple[dict[str, Any], ...] = (),
         cursor: int = 0,
+        protocol: int = LISTING_PROTOCOL,
         **extra: Any,
     ) -> dict[str, Any]:
-        body = {"protocol": PROTOCOL_VERSION, "cursor": cursor, "mutations": list(mutations)}
+        body = {"protocol": protocol, "cursor": cursor, "mutations": list(mutations)}
         body.update(extra)
         response = self.post_sync(device, body)
         assert response.status_code == 200, response.text

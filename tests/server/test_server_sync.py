@@ -11,6 +11,7 @@ from sqlalchemy import select
 from kiosk_app.domain.hlc import Stamp
 from kiosk_app.domain.ids import uuid7
 from kiosk_app.sync.protocol import (
+    MAX_MUTATIONS_PER_REQUEST,
     PROTOCOL_VERSION,
     REJECT_INVALID,
     REJECT_OUT_OF_SCOPE,
@@ -375,7 +376,7 @@ def test_a_gzip_bomb_and_an_oversized_body_are_refused(api: Api):
 
 def test_too_many_mutations_in_one_request_is_refused(api: Api):
     kiosk = api.enroll()
-    body = {"protocol": PROTOCOL_VERSION, "mutations": [{}] * 1001}
+    body = {"protocol": PROTOCOL_VERSION, "mutations": [{}] * (MAX_MUTATIONS_PER_REQUEST + 1)}
 
     assert api.post_sync(kiosk, body).status_code == 422
 
