@@ -31,6 +31,7 @@ class PushBatch:
     mutations: list[OutboxEntry]
     blobs: list[str]  # hashes referenced by live photos not yet confirmed on the server
     node: str = ""  # this kiosk's clock node: the server does not echo rows it alone wrote
+    more: bool = False  # the outbox may hold more than this batch
 
 
 @dataclass
@@ -60,12 +61,28 @@ def unconfirmed_blobs(store: Store, limit: int = 1000) -> list[str]:
     return [r[0] for r in rows]
 
 
-def prepare_push(store: Store, limit: int) -> PushBatch:
-    """The next batch to send; each entry's attempt is counted before it leaves."""
-    entries = outbox.pending(store.db, limit=limit)
+# JSON around a mutation's fields on the wire: ids, entity, stamp, op, keys.
+WIRE_OVERHEAD = 200
+
+
+def prepare_push(store: Store, limit: int, max_bytes: int | None = None) -> PushBatch:
+    """The next batch: the oldest ``limit`` entries, fewer if their JSON would pass
+    ``max_bytes`` (always at least one). Each attempt is counted before it leaves."""
+    # One past the limit tells whether more wait, so a backlog of exactly ``limit``
+    # entries does not cost an empty request (a round trip) to find out.
+    entries = outbox.pending(store.db, limit=limit + 1) if limit > 0 else []
+    more = len(entries) > limit
+    entries = entries[:limit]
+    if max_bytes is not None:
+        size = 0
+        for n, entry in enumerate(entries):
+            size += len(json.dumps(entry.fields, ensure_ascii=False).encode()) + WIRE_OVERHEAD
+            if size > max_bytes and n > 0:
+                entries, more = entries[:n], True
+                break
     if entries:
         outbox.mark_attempt(store.db, (e.id for e in entries))
-    return PushBatch(cursor(store), entries, unconfirmed_blobs(store), store.node_id)
+    return PushBatch(cursor(store), entries, unconfirmed_blobs(store), store.node_id, more)
 
 
 def confirm_blobs(store: Store, shas: Iterable[str]) -> None:

@@ -2,8 +2,13 @@
 
 Each step reads what to send on the store's owner thread, talks to the server on the
 calling (network) thread, and applies the answer back on the owner thread in one
-transaction. Records go first, then thumbnails, then full images. Batch size adapts to
-the measured link. Nothing here imports Qt.
+transaction. Records go first, then thumbnails, then full images. Nothing here imports Qt.
+
+Batch size adapts to the measured link, and is kept in the store across syncs: it starts
+at the protocol's maximum (a typical backlog in one request: on a satellite link each
+request costs a 700 ms round trip), shrinks when a request takes longer than the target
+or fails on the link, grows again while full batches come back quickly. A batch is also
+capped in bytes, so long product descriptions make fewer mutations per request.
 """
 
 from __future__ import annotations
@@ -15,21 +20,53 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+import requests
+from urllib3.exceptions import NewConnectionError
+
 from kiosk_app.media.blobs import BlobStore
 from kiosk_app.store import replica
 from kiosk_app.store.store import Store, utcnow
-from kiosk_app.sync.client import OfflineError, RequestRefusedError, ServerClient, SyncError
-from kiosk_app.sync.protocol import MAX_MUTATIONS_PER_REQUEST, PROTOCOL_VERSION
+from kiosk_app.sync.client import (
+    OfflineError,
+    RequestRefusedError,
+    ServerClient,
+    ServerError,
+    SyncError,
+)
+from kiosk_app.sync.protocol import (
+    MAX_CHANGES_PER_RESPONSE,
+    MAX_MUTATIONS_PER_REQUEST,
+    PROTOCOL_VERSION,
+)
 from kiosk_app.sync.uploads import Uploader
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MIN_BATCH = 50
+# Until a link is measured: a typical backlog (4,000 mutations, ~155 KiB of gzip, ~5 s
+# up at 256 kbit/s) goes in one request, as one 700 ms round trip, not five.
+DEFAULT_BATCH = MAX_MUTATIONS_PER_REQUEST
 # A request should take about this long on the link: long enough that the round trip
 # is a small part of it, short enough that a cut costs little.
 TARGET_REQUEST_S = 20.0
-MAX_PULL = 5000
+# JSON of a request's mutations at most (the server takes more): 5,000 products with
+# long descriptions would be 11 MiB, over a minute at 256 kbit/s even gzipped.
+MAX_BATCH_BYTES = 2 * 1024 * 1024
+MAX_PULL = MAX_CHANGES_PER_RESPONSE  # a fresh kiosk's region in one answer
+BATCH_SIZE_KEY = "sync.batch_size"  # the learned batch size, kept across syncs
+
+
+def learned_batch_size(store: Store) -> int:
+    """The batch size this kiosk's link was last measured to carry well."""
+    raw = store.get_setting(BATCH_SIZE_KEY)
+    if raw is None or not raw.isdigit():
+        return DEFAULT_BATCH
+    return min(max(int(raw), MIN_BATCH), MAX_MUTATIONS_PER_REQUEST)
+
+
+def _save_batch_size(store: Store, size: int) -> None:
+    store.set_setting(BATCH_SIZE_KEY, str(size))
 
 
 class StoreRunner(Protocol):
@@ -63,35 +100,64 @@ class SyncEngine:
         client: ServerClient,
         blobs: BlobStore,
         *,
-        batch_size: int = 500,
+        batch_size: int | None = None,
+        target_request_s: float = TARGET_REQUEST_S,
         on_progress: Callable[[str, int, int], None] | None = None,
         on_upload: Callable[[str, str, int, int, int], None] | None = None,
     ) -> None:
         self.run = run
         self.client = client
         self.blobs = blobs
-        self.batch_size = batch_size
+        # None: read the learned size from the store at the first sync.
+        self.batch_size = batch_size or 0
+        self._batch_known = batch_size is not None
+        self.target_request_s = target_request_s
         self.on_progress = on_progress or (lambda stage, done, total: None)
         # on_upload(sha256, kind, bytes sent, bytes confirmed, length) as each photo goes.
         self.uploader = Uploader(run, client, blobs, on_bytes=on_upload)
 
     # -- records -------------------------------------------------------------------------
 
-    def _adapt(self, sent: int, seconds: float) -> None:
-        """Grow the batch while requests are quick; shrink it when they drag."""
-        if sent < self.batch_size:
-            return
-        if seconds < TARGET_REQUEST_S / 2:
-            self.batch_size = min(self.batch_size * 2, MAX_MUTATIONS_PER_REQUEST)
-        elif seconds > TARGET_REQUEST_S:
-            self.batch_size = max(self.batch_size // 2, MIN_BATCH)
+    def _adapt(self, sent: int, limit: int, seconds: float, up: int, down: int) -> None:
+        """Shrink the batch when a request drags past the target; grow it while full
+        batches come back quickly. ``up``/``down``: the request's bytes each way."""
+        target = self.target_request_s
+        if seconds > target:
+            # Only when the push made it slow, not a large pull coming down.
+            if sent > MIN_BATCH and up >= down:
+                # Aim at three quarters of the target, from what this request carried.
+                scaled = int(sent * 0.75 * target / seconds)
+                self._set_batch(max(MIN_BATCH, min(scaled, self.batch_size)))
+        elif sent >= limit and seconds < target / 2:
+            self._set_batch(min(self.batch_size * 2, MAX_MUTATIONS_PER_REQUEST))
+
+    def _shrink_after(self, exc: SyncError, sent: int) -> None:
+        """A batch whose request failed on the way (cut, timeout, 5xx, too large) is
+        retried at half its size. A link that is down (no connection at all), a refused
+        token or an old protocol says nothing about the size: a kiosk offline for a day
+        keeps what it learned."""
+        on_the_way = isinstance(exc, ServerError) or (
+            isinstance(exc, RequestRefusedError) and exc.status == 413
+        )
+        if isinstance(exc, OfflineError):
+            on_the_way = not _never_connected(exc)
+        if on_the_way and sent > MIN_BATCH:
+            self._set_batch(max(min(self.batch_size, sent) // 2, MIN_BATCH))
+
+    def _set_batch(self, size: int) -> None:
+        if size != self.batch_size:
+            self.batch_size = size
+            self.run(_save_batch_size, size)
 
     def sync_records(self, result: SyncResult) -> list[str]:
         """Push every pending mutation and pull every change; returns blobs to upload."""
+        if not self._batch_known:
+            self.batch_size = self.run(learned_batch_size)
+            self._batch_known = True
         missing: list[str] = []
         while True:
             limit = self.batch_size
-            batch = self.run(replica.prepare_push, limit)
+            batch = self.run(replica.prepare_push, limit, MAX_BATCH_BYTES)
             payload: dict[str, Any] = {
                 "protocol": PROTOCOL_VERSION,
                 "cursor": batch.cursor,
@@ -101,22 +167,31 @@ class SyncEngine:
                 "node": batch.node,
             }
             started = time.monotonic()
+            up, down = self.client.traffic.bytes_up, self.client.traffic.bytes_down
             try:
                 response = self.client.sync(payload)
-            except SyncError:
+            except SyncError as exc:
                 # Shrink so the next try has a better chance on a failing link.
-                self.batch_size = max(self.batch_size // 2, MIN_BATCH)
+                self._shrink_after(exc, len(batch.mutations))
                 raise
-            self._adapt(len(batch.mutations), time.monotonic() - started)
-            report = self.run(replica.apply_response, batch, response)
+            self._adapt(
+                len(batch.mutations),
+                limit,
+                time.monotonic() - started,
+                self.client.traffic.bytes_up - up,
+                self.client.traffic.bytes_down - down,
+            )
+            try:
+                report = self.run(replica.apply_response, batch, response)
+            except replica.ResponseMismatchError as exc:
+                raise ServerError(f"answer does not match the request: {exc}") from exc
             result.sent += report.accepted
             result.rejected += report.rejected
             result.received += report.changes
             result.conflicts += report.conflicts
             missing = report.missing_blobs
             self.on_progress("records", result.sent, result.sent + len(batch.mutations))
-            more_to_send = len(batch.mutations) >= limit
-            if not response.get("more") and not more_to_send:
+            if not response.get("more") and not batch.more:
                 return missing
 
     # -- the whole thing -----------------------------------------------------------------
@@ -169,6 +244,17 @@ class SyncEngine:
                 self.blobs.put(data)
                 fetched += 1
         return fetched
+
+
+def _never_connected(exc: BaseException) -> bool:
+    """The request failed before a connection stood: refused, unreachable, no DNS."""
+    cause = exc.__cause__
+    if isinstance(cause, requests.exceptions.ConnectTimeout):
+        return True
+    if isinstance(cause, requests.exceptions.ConnectionError) and cause.args:
+        reason = getattr(cause.args[0], "reason", None)
+        return isinstance(reason, NewConnectionError)
+    return False
 
 
 def _thumbs_without_blob(store: Store, blobs: BlobStore, limit: int) -> list[str]:

@@ -19,10 +19,16 @@ class Kiosk:
         self.data_dir = data_dir
         self.store = Store.open(data_dir / "kiosk.db")
         self.blobs = BlobStore(data_dir / "blobs")
-        self._engine: SyncEngine | None = None
+        # One engine (one HTTP session, so one kept-alive connection) per server address:
+        # a new session per sync would pay a TCP handshake (a 700 ms round trip on a
+        # satellite link) every time.
+        self._engines: dict[str | None, SyncEngine] = {}
 
     def enroll(self, server_url: str, code: str, name: str = "kios-uji") -> None:
         enroll(self.store, server_url, code, name)
+        for engine in self._engines.values():  # they hold the old token
+            engine.client.close()
+        self._engines.clear()
 
     def engine(self, server_url: str | None = None) -> SyncEngine:
         device = load_device(self.store)
@@ -32,11 +38,9 @@ class Kiosk:
         return SyncEngine(lambda fn, *a: fn(self.store, *a), device.client(), self.blobs)
 
     def sync(self, server_url: str | None = None) -> SyncResult:
-        if server_url is not None:
-            return self.engine(server_url).sync_once()
-        if self._engine is None:
-            self._engine = self.engine()
-        return self._engine.sync_once()
+        if server_url not in self._engines:
+            self._engines[server_url] = self.engine(server_url)
+        return self._engines[server_url].sync_once()
 
     def export(self) -> dict[str, list[dict[str, Any]]]:
         out: dict[str, list[dict[str, Any]]] = {}
@@ -48,6 +52,7 @@ class Kiosk:
         return out
 
     def close(self) -> None:
-        if self._engine is not None:
-            self._engine.client.close()
+        for engine in self._engines.values():
+            engine.client.close()
+        self._engines.clear()
         self.store.close()
