@@ -17,6 +17,7 @@ from sqlalchemy import (
     Column,
     Connection,
     Engine,
+    Index,
     Integer,
     MetaData,
     Table,
@@ -132,6 +133,8 @@ upload = Table(
     Column("kind", Text),
     Column("created_at", Text, nullable=False),
     Column("completed_at", Text),
+    # A kiosk whose creation POST was cut asks for its unfinished upload by hash.
+    Index("ix_upload_device_sha256", "device_id", "sha256"),
 )
 # One row: the last value handed out of the server-wide change sequence. Writers take
 # its row lock just before commit, so sequence order is commit order and a reader

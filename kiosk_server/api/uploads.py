@@ -1,11 +1,19 @@
-"""Resumable photo uploads: tus 1.0.0 core + creation + checksum + termination.
+"""Resumable photo uploads: tus 1.0.0 core + creation (with upload) + checksum + termination.
 
-Bytes of a PATCH are appended to ``uploads/<id>.part`` in the data folder chunk by chunk
-as they arrive, so a request cut mid-way keeps what was received; ``HEAD`` reports it
-and the client resumes there, sending only the rest. When the last byte arrives the
-server checks the SHA-256 named in ``Upload-Metadata`` and only then moves the file into
-the content-addressed blob folder. A PATCH to an upload that is already complete (the
-server had the blob when it was created) is answered with the full length.
+Bytes of a PATCH, or of a creation POST that carries them (creation-with-upload: a
+small photo then takes one request, not two), are appended to ``uploads/<id>.part`` in
+the data folder chunk by chunk as they arrive, so a request cut mid-way keeps what was
+received; ``HEAD`` reports it and the client resumes there, sending only the rest. When
+the last byte arrives the server checks the SHA-256 named in ``Upload-Metadata`` and
+only then moves the file into the content-addressed blob folder. A PATCH to an upload
+that is already complete (the server had the blob when it was created) is answered with
+the full length.
+
+A creation POST whose body is cut leaves its client without the upload's URL. A later
+POST without a body whose ``Upload-Metadata`` carries the key ``resume`` gets that
+unfinished upload back (same device, hash and length) with ``Upload-Offset`` saying how
+much arrived, so only the rest is sent again. This is our addition to tus: a client that
+does not ask gets a new upload, as tus says.
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from sqlalchemy import insert, select, update
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
@@ -38,7 +46,7 @@ except ImportError:  # pragma: no cover - Windows: a single server process is as
 
 router = APIRouter(prefix="/v1", tags=["uploads"])
 TUS_VERSION = "1.0.0"
-TUS_EXTENSIONS = "creation,checksum,termination"
+TUS_EXTENSIONS = "creation,creation-with-upload,checksum,termination"
 CHECKSUMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "md5": hashlib.md5}
 OFFSET_STREAM = "application/offset+octet-stream"
 
@@ -179,11 +187,33 @@ CREATE_DOC = {
         _h(
             "Upload-Metadata",
             "tus metadata, `key base64value` pairs separated by commas; must carry sha256 "
-            "(64 lowercase hex characters) and may carry kind",
+            "(64 lowercase hex characters) and may carry kind. The key `resume` (no value) on "
+            "a POST without a body asks for this device's unfinished upload of the same "
+            "sha256 and length, when a creation whose body was cut left one",
             {"type": "string"},
         ),
-    ]
+        _h(
+            "Upload-Checksum",
+            "Optional, with a body: '<algorithm> <base64 digest>' of the body",
+            {"type": "string", "pattern": f"^(sha1|sha256|md5) {BASE64}$"},
+            required=False,
+        ),
+    ],
+    "requestBody": {
+        "required": False,
+        "description": "Optional (tus creation-with-upload): the upload's first bytes",
+        "content": {OFFSET_STREAM: {"schema": {"type": "string", "format": "binary"}}},
+    },
 }
+
+
+def _has_body(request: Request) -> bool:
+    declared = request.headers.get("content-length", "")
+    return "transfer-encoding" in request.headers or (declared.isdigit() and int(declared) > 0)
+
+
+def _content_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip()
 
 
 @router.post(
@@ -193,16 +223,17 @@ CREATE_DOC = {
     openapi_extra=CREATE_DOC,
     responses={
         201: {
-            "description": "Created; see Location",
+            "description": "Created (or, asked to resume, found); see Location",
             "headers": {**OFFSET_OUT, "Location": _out("The upload's URL")},
         },
-        **responses(400, 401, 413),
+        **responses(400, 401, 413, 415, 460),
         **TUS_412,
     },
 )
-def tus_create(request: Request, ctx: Context, device: CurrentDevice) -> Response:
-    """Create an upload (tus creation). When the server already holds the blob, the
-    upload is complete at once (``Upload-Offset`` equals ``Upload-Length``)."""
+async def tus_create(request: Request, ctx: Context, device: CurrentDevice) -> Response:
+    """Create an upload (tus creation), storing the body's bytes when it carries some
+    (creation-with-upload). When the server already holds the blob, the upload is complete
+    at once (``Upload-Offset`` equals ``Upload-Length``)."""
     _require_tus(request)
     if "upload-defer-length" in request.headers:
         raise _tus_fail(400, "defer_length", "Upload-Defer-Length is not supported")
@@ -215,30 +246,95 @@ def tus_create(request: Request, ctx: Context, device: CurrentDevice) -> Respons
     sha = meta.get("sha256", "")
     if not blobstore.is_sha256(sha):
         raise _tus_fail(400, "bad_sha256", "Upload-Metadata must carry sha256 (64 lowercase hex)")
-    upload_id = uuid7()
-    now = now_iso()
-    with ctx.engine.begin() as conn:
-        have = conn.execute(select(blob.c.size).where(blob.c.sha256 == sha)).first()
-        done = have is not None and int(have.size) == length
-        conn.execute(
-            insert(upload).values(
-                id=upload_id,
-                device_id=device["id"],
-                sha256=sha,
-                length=length,
-                kind=(meta.get("kind") or "")[:20] or None,
-                created_at=now,
-                completed_at=now if done else None,
-            )
-        )
+    with_body = _content_type(request) == OFFSET_STREAM
+    if not with_body and _has_body(request):
+        raise _tus_fail(415, "content_type", f"a body must be sent as {OFFSET_STREAM}")
+    checksum = _checksum(request) if with_body else None
+    declared = request.headers.get("content-length", "")
+    if with_body and declared.isdigit() and int(declared) > length:
+        raise _tus_fail(413, "too_large", "body goes past Upload-Length")
+    resume = "resume" in meta and not with_body
+    kind = (meta.get("kind") or "")[:20] or None
+    row = await run_in_threadpool(_create, ctx, device, sha, length, kind, resume)
+    if not with_body:
+        return _created(row["id"], _offset(ctx, row))
+    if row["completed_at"]:
+        async for _chunk in request.stream():
+            pass  # the server holds the blob: the body is not needed
+        return _created(row["id"], length)
+    part = _partial(ctx, row["id"])
+    try:
+        with _locked(part):
+            received = await _append(request, part, 0, length, checksum)
+            if received == length:
+                await run_in_threadpool(_complete, ctx, row, part, device)
+    except HTTPException:
+        # Refused before its client learnt the URL: nobody can resume it.
+        await run_in_threadpool(_discard, ctx, row["id"])
+        raise
+    if received == length:
+        part.with_suffix(".lock").unlink(missing_ok=True)
+    return _created(row["id"], received)
+
+
+def _created(upload_id: str, offset: int) -> Response:
     return Response(
         status_code=201,
         headers={
             "Tus-Resumable": TUS_VERSION,
             "Location": f"/v1/uploads/{upload_id}",
-            "Upload-Offset": str(length if done else 0),
+            "Upload-Offset": str(offset),
         },
     )
+
+
+def _create(
+    ctx: ServerContext,
+    device: dict[str, Any],
+    sha: str,
+    length: int,
+    kind: str | None,
+    resume: bool,
+) -> dict[str, Any]:
+    """The new upload's row; with ``resume``, this device's unfinished one of the same
+    blob when there is one."""
+    now = now_iso()
+    with ctx.engine.begin() as conn:
+        have = conn.execute(select(blob.c.size).where(blob.c.sha256 == sha)).first()
+        done = have is not None and int(have.size) == length
+        if resume and not done:
+            found = conn.execute(
+                select(upload)
+                .where(
+                    upload.c.device_id == device["id"],
+                    upload.c.sha256 == sha,
+                    upload.c.length == length,
+                    upload.c.completed_at.is_(None),
+                )
+                .order_by(upload.c.created_at.desc())
+                .limit(1)
+            ).first()
+            if found is not None:
+                return dict(found._mapping)
+        row = {
+            "id": uuid7(),
+            "device_id": device["id"],
+            "sha256": sha,
+            "length": length,
+            "kind": kind,
+            "created_at": now,
+            "completed_at": now if done else None,
+        }
+        conn.execute(insert(upload).values(**row))
+    return row
+
+
+def _discard(ctx: ServerContext, upload_id: str) -> None:
+    part = _partial(ctx, upload_id)
+    part.unlink(missing_ok=True)
+    part.with_suffix(".lock").unlink(missing_ok=True)
+    with ctx.engine.begin() as conn:
+        conn.execute(upload.delete().where(upload.c.id == upload_id))
 
 
 @router.head(
@@ -320,7 +416,7 @@ async def tus_patch(
 ) -> Response:
     """Append bytes at ``Upload-Offset``; the last byte triggers the SHA-256 check."""
     _require_tus(request)
-    if request.headers.get("content-type", "").split(";")[0].strip() != OFFSET_STREAM:
+    if _content_type(request) != OFFSET_STREAM:
         raise _tus_fail(415, "content_type", f"Content-Type must be {OFFSET_STREAM}")
     claimed = _whole(request, "upload-offset")
     checksum = _checksum(request)

@@ -1,7 +1,8 @@
 """Photo uploads over tus 1.0.0 and blob reads, on SQLite and PostgreSQL.
 
-The resume test runs a real uvicorn on loopback and cuts a PATCH with a raw socket at a
-random offset; one test uploads with tuspy, a published tus client library.
+The resume tests run a real uvicorn on loopback and cut a PATCH (or a creation POST
+carrying bytes) with a raw socket part-way; one test uploads with tuspy, a published tus
+client library.
 """
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ def test_options_advertises_version_extensions_and_max_size(api: Api):
 
     assert answer.status_code == 204
     assert answer.headers["tus-version"] == "1.0.0"
-    assert {"creation", "checksum"} <= set(answer.headers["tus-extension"].split(","))
+    extensions = set(answer.headers["tus-extension"].split(","))
+    assert {"creation", "creation-with-upload", "checksum"} <= extensions
     assert int(answer.headers["tus-max-size"]) == api.settings.tus_max_size
     assert "sha1" in answer.headers["tus-checksum-algorithm"]
 
@@ -156,6 +158,82 @@ def test_protocol_errors_get_the_tus_status_codes(api: Api):
     assert past_end.status_code == 413
     assert not_yours.status_code == 404
     assert offset_of(api, kiosk, url) == 0
+
+
+def create_with(api: Api, kiosk: Device, sha: str, length: int, body: bytes, **headers: str):
+    """tus creation-with-upload: the POST carries the first bytes."""
+    return api.client.post(
+        "/v1/uploads/",
+        content=body,
+        headers={**TUS, **kiosk.headers, "Upload-Length": str(length),
+                 "Upload-Metadata": meta(sha, kind="thumb"), "Content-Type": OCTETS, **headers},
+    )  # fmt: skip
+
+
+def test_a_small_blob_is_created_and_uploaded_in_one_request(api: Api):
+    kiosk = api.enroll()
+    data, sha = photo_bytes(15_000)
+
+    answer = create_with(api, kiosk, sha, len(data), data)
+
+    assert answer.status_code == 201, answer.text
+    assert answer.headers["upload-offset"] == str(len(data))
+    assert blob_path(api.settings.blob_dir, sha).read_bytes() == data
+    assert offset_of(api, kiosk, answer.headers["location"]) == len(data)
+    assert list(api.settings.upload_dir.glob("*")) == []  # no partial file, no lock left
+
+
+def test_a_creation_carrying_the_first_chunk_is_continued_by_patch(api: Api):
+    kiosk = api.enroll()
+    data, sha = photo_bytes(300_000)
+    digest = base64.b64encode(hashlib.sha256(data[:100_000]).digest()).decode()
+
+    first = create_with(api, kiosk, sha, len(data), data[:100_000],
+                        **{"Upload-Checksum": f"sha256 {digest}"})  # fmt: skip
+    url = first.headers["location"]
+    rest = patch(api, kiosk, url, 100_000, data[100_000:])
+
+    assert first.status_code == 201 and first.headers["upload-offset"] == "100000"
+    assert rest.status_code == 204 and rest.headers["upload-offset"] == str(len(data))
+    assert blob_path(api.settings.blob_dir, sha).read_bytes() == data
+
+
+def test_a_wrong_hash_in_a_creation_with_upload_is_refused_and_nothing_is_kept(api: Api):
+    kiosk = api.enroll()
+    data, _ = photo_bytes(5000)
+    claimed = hashlib.sha256(b"something else").hexdigest()
+
+    answer = create_with(api, kiosk, claimed, len(data), data)
+
+    assert answer.status_code == 460
+    assert answer.json()["detail"]["code"] == "hash_mismatch"
+    assert "location" not in answer.headers
+    assert not blob_path(api.settings.blob_dir, claimed).exists()
+    assert list(api.settings.upload_dir.glob("*")) == []
+    # nor can it be found again to resume
+    again = api.client.post("/v1/uploads/", headers={
+        **TUS, **kiosk.headers, "Upload-Length": str(len(data)),
+        "Upload-Metadata": meta(claimed) + ",resume"})  # fmt: skip
+    assert again.status_code == 201 and again.headers["upload-offset"] == "0"
+
+
+def test_a_creation_with_upload_keeps_the_limits_and_the_checksum(api: Api):
+    kiosk = api.enroll()
+    data, sha = photo_bytes(4000)
+    bad = base64.b64encode(hashlib.sha1(b"nope").digest()).decode()
+    limit = api.settings.tus_max_size
+
+    past_end = create_with(api, kiosk, sha, 1000, data)
+    too_big = create_with(api, kiosk, sha, limit + 1, data)
+    wrong_sum = create_with(api, kiosk, sha, len(data), data, **{"Upload-Checksum": f"sha1 {bad}"})
+    wrong_type = create_with(api, kiosk, sha, len(data), data, **{"Content-Type": "image/jpeg"})
+
+    assert past_end.status_code == 413 and too_big.status_code == 413
+    assert wrong_sum.status_code == 460
+    assert wrong_sum.json()["detail"]["code"] == "checksum_mismatch"
+    assert wrong_type.status_code == 415
+    assert not blob_path(api.settings.blob_dir, sha).exists()
+    assert list(api.settings.upload_dir.glob("*.part")) == []
 
 
 def test_creating_an_upload_of_a_blob_the_server_has_completes_at_once(api: Api):
@@ -277,6 +355,48 @@ def test_an_upload_cut_at_a_random_offset_resumes_sending_only_the_rest(
     assert resumed.status_code == 204 and int(resumed.headers["upload-offset"]) == len(data)
     assert len(data) - held == len(data) - cut  # only the remainder went again
     assert blob_path(api.settings.blob_dir, sha).read_bytes() == data
+
+
+def _cut_create(live: LiveApp, kiosk: Device, sha: str, data: bytes, cut: int) -> None:
+    """A creation-with-upload POST announcing all of ``data``, dropped after ``cut`` bytes."""
+    head = (
+        f"POST /v1/uploads/ HTTP/1.1\r\nHost: 127.0.0.1:{live.port}\r\n"
+        f"Authorization: Bearer {kiosk.token}\r\nTus-Resumable: 1.0.0\r\n"
+        f"Upload-Length: {len(data)}\r\nUpload-Metadata: {meta(sha)}\r\n"
+        f"Content-Type: {OCTETS}\r\nContent-Length: {len(data)}\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", live.port)) as sock:
+        sock.sendall(head + data[:cut])
+        time.sleep(0.2)
+
+
+def test_a_creation_with_upload_cut_part_way_resumes_from_the_servers_offset(
+    live: LiveApp, api: Api
+):
+    kiosk = api.enroll()
+    data, sha = photo_bytes(400_000, seed=4)
+    cut = 250_000
+    headers = {**TUS, **kiosk.headers, "Upload-Length": str(len(data))}
+
+    _cut_create(live, kiosk, sha, data, cut)  # the answer, with the URL, never comes
+    deadline = time.monotonic() + 10
+    while True:  # ask for it by hash until the server has noticed the cut
+        found = requests.post(f"{live.url}/v1/uploads/", timeout=10, headers={
+            **headers, "Upload-Metadata": meta(sha, kind="full") + ",resume"})  # fmt: skip
+        held = int(found.headers["upload-offset"])
+        if held >= cut or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    url = live.url + found.headers["location"]
+    rest = requests.patch(url, data=data[held:], timeout=10, headers={
+        **TUS, **kiosk.headers, "Upload-Offset": str(held), "Content-Type": OCTETS})  # fmt: skip
+    fresh = requests.post(f"{live.url}/v1/uploads/", timeout=10,
+                          headers={**headers, "Upload-Metadata": meta(sha)})  # fmt: skip
+
+    assert found.status_code == 201 and held == cut  # every byte that arrived was kept
+    assert rest.status_code == 204 and int(rest.headers["upload-offset"]) == len(data)
+    assert blob_path(api.settings.blob_dir, sha).read_bytes() == data
+    assert fresh.headers["upload-offset"] == str(len(data))  # held now: complete at once
 
 
 def test_a_published_tus_client_uploads_with_the_device_token(live: LiveApp, api: Api):
