@@ -1,5 +1,8 @@
 """HTTP client for the central server: one ``requests.Session``, fit for satellite links.
 
+A ``requests.Session`` is not safe to share across threads: a thread of its own gets a
+``clone()`` (same server, token and traffic counters; its own session and connection).
+
 Timeouts allow 1.5 s round trips and slow uploads; TLS verification stays on (a CA
 bundle for the central server can be configured); bodies are gzip-compressed. Failures
 come out as distinct errors the UI can explain: offline, token revoked, server error,
@@ -12,9 +15,10 @@ import base64
 import gzip
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 import requests
@@ -27,6 +31,7 @@ log = logging.getLogger(__name__)
 # large batch can take a while to arrive at 256 kbps.
 DEFAULT_TIMEOUT = (15.0, 90.0)
 TUS_VERSION = "1.0.0"
+OFFSET_STREAM = "application/offset+octet-stream"
 
 
 class SyncError(Exception):
@@ -74,11 +79,20 @@ class Enrollment:
 
 @dataclass
 class Traffic:
-    """Bytes on the wire (bodies as sent/received, compressed) and requests made."""
+    """Bytes on the wire (bodies as sent/received, compressed) and requests made.
+
+    Shared by a client and its clones, so it is counted under a lock (``add``)."""
 
     requests: int = 0
     bytes_up: int = 0
     bytes_down: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, requests: int = 0, up: int = 0, down: int = 0) -> None:
+        with self._lock:
+            self.requests += requests
+            self.bytes_up += up
+            self.bytes_down += down
 
 
 class ServerClient:
@@ -99,8 +113,22 @@ class ServerClient:
         self.session.headers["Accept-Encoding"] = "gzip"
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
+        self._clones: list[ServerClient] = []
+
+    def clone(self) -> ServerClient:
+        """Another client for another thread: same server, headers (token) and traffic
+        counters, its own session. Closed with this one."""
+        other = ServerClient(self.base_url, verify=self.session.verify, timeout=self.timeout)
+        other.session.headers.clear()
+        other.session.headers.update(self.session.headers)
+        other.traffic = self.traffic
+        self._clones.append(other)
+        return other
 
     def close(self) -> None:
+        for other in self._clones:
+            other.close()
+        self._clones.clear()
         self.session.close()
 
     # -- plumbing ---------------------------------------------------------------------
@@ -118,11 +146,12 @@ class ServerClient:
             raise OfflineError(str(exc)) from exc
         except requests.exceptions.ChunkedEncodingError as exc:
             raise OfflineError(str(exc)) from exc
-        self.traffic.requests += 1
-        if isinstance(body, bytes | bytearray):
-            self.traffic.bytes_up += len(body)
         raw_len = response.raw.tell() if response.raw is not None else 0
-        self.traffic.bytes_down += raw_len or len(content)
+        self.traffic.add(
+            requests=1,
+            up=len(body) if isinstance(body, bytes | bytearray) else 0,
+            down=raw_len or len(content),
+        )
         self._raise_for(response)
         return response
 
@@ -179,27 +208,51 @@ class ServerClient:
     def download_blob(self, sha256: str) -> bytes:
         return self._request("GET", f"/v1/blobs/{sha256}").content
 
-    # -- tus 1.0 uploads (core + creation) -------------------------------------------------
+    # -- tus 1.0 uploads (core + creation + creation-with-upload) ------------------------
 
-    def create_upload(self, sha256: str, length: int, kind: str) -> str:
-        meta = ",".join(
-            f"{k} {base64.b64encode(v.encode()).decode()}"
-            for k, v in (("sha256", sha256), ("kind", kind))
-        )
-        response = self._request(
-            "POST",
-            "/v1/uploads/",
-            headers={"Tus-Resumable": TUS_VERSION, "Upload-Length": str(length),
-                     "Upload-Metadata": meta},
-        )  # fmt: skip
-        location = response.headers["Location"]
+    def tus_extensions(self) -> frozenset[str]:
+        """The tus extensions the server advertises (``OPTIONS``)."""
+        response = self._request("OPTIONS", "/v1/uploads/", headers={"Tus-Resumable": TUS_VERSION})
+        names = response.headers.get("Tus-Extension", "").split(",")
+        return frozenset(n.strip() for n in names if n.strip())
+
+    def create_upload(
+        self,
+        sha256: str,
+        length: int,
+        kind: str,
+        *,
+        source: BinaryIO | None = None,
+        size: int = 0,
+        on_progress: Callable[[int], None] | None = None,
+        resume: bool = False,
+    ) -> tuple[str, int]:
+        """Create an upload; returns its URL and the bytes the server holds.
+
+        With ``source``, its first ``size`` bytes go in the same request (tus
+        creation-with-upload: the server must advertise it). ``resume`` asks for this
+        device's unfinished upload of the blob instead, when a creation that carried
+        bytes was cut before its answer came (see kiosk_server/api/uploads.py)."""
+        items = [("sha256", sha256), ("kind", kind)]
+        meta = ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in items)
+        headers = {"Tus-Resumable": TUS_VERSION, "Upload-Length": str(length),
+                   "Upload-Metadata": meta + (",resume" if resume else "")}  # fmt: skip
+        body: _SizedBody | None = None
+        if source is not None:
+            body = _SizedBody(source, size, self.traffic, 0, on_progress)
+            headers["Content-Type"] = OFFSET_STREAM
+            headers["Content-Length"] = str(size)
+        response = self._request("POST", "/v1/uploads/", data=body, headers=headers)
+        location = _header(response, "Location")
         if location.startswith("/"):
             location = f"{self.base_url}{location}"
-        return location
+        if body is None and "Upload-Offset" not in response.headers:
+            return location, 0  # plain tus creation need not say: nothing held yet
+        return location, _offset(response)
 
     def upload_offset(self, url: str) -> int:
         response = self._request("HEAD", url, headers={"Tus-Resumable": TUS_VERSION})
-        return int(response.headers["Upload-Offset"])
+        return _offset(response)
 
     def patch_upload(
         self,
@@ -216,11 +269,26 @@ class ServerClient:
         headers = {
             "Tus-Resumable": TUS_VERSION,
             "Upload-Offset": str(offset),
-            "Content-Type": "application/offset+octet-stream",
+            "Content-Type": OFFSET_STREAM,
             "Content-Length": str(length),
         }
         response = self._request("PATCH", url, data=body, headers=headers)
-        return int(response.headers["Upload-Offset"])
+        return _offset(response)
+
+
+def _header(response: requests.Response, name: str) -> str:
+    value = response.headers.get(name)
+    if value is None:
+        # Only a cut answer lacks it (the link dropped the rest of the headers).
+        raise OfflineError(f"the answer came without {name}")
+    return value
+
+
+def _offset(response: requests.Response) -> int:
+    value = _header(response, "Upload-Offset")
+    if not value.isdigit():
+        raise OfflineError(f"the answer came with Upload-Offset {value[:20]!r}")
+    return int(value)
 
 
 class _SizedBody:
@@ -250,7 +318,7 @@ class _SizedBody:
         size = self._left if size is None or size < 0 else min(size, self._left)
         chunk = self._source.read(min(size, 64 * 1024))
         self._left -= len(chunk)
-        self._traffic.bytes_up += len(chunk)
+        self._traffic.add(up=len(chunk))
         if chunk and self._on_progress is not None:
             self._on_progress(self._offset + self._length - self._left)
         return chunk

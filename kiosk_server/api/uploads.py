@@ -259,8 +259,7 @@ async def tus_create(request: Request, ctx: Context, device: CurrentDevice) -> R
     if not with_body:
         return _created(row["id"], _offset(ctx, row))
     if row["completed_at"]:
-        async for _chunk in request.stream():
-            pass  # the server holds the blob: the body is not needed
+        await _drain(request)  # the server holds the blob: the body is not needed
         return _created(row["id"], length)
     part = _partial(ctx, row["id"])
     try:
@@ -426,8 +425,7 @@ async def tus_patch(
     with _locked(part):
         current = _offset(ctx, row)
         if row["completed_at"]:
-            async for _chunk in request.stream():
-                pass  # the server holds the blob: the body is not needed
+            await _drain(request)  # the server holds the blob: the body is not needed
             return _patched(length)
         if claimed != current:
             raise _tus_fail(409, "offset_mismatch", f"server holds {current} bytes, not {claimed}")
@@ -440,6 +438,12 @@ async def tus_patch(
         await run_in_threadpool(_complete, ctx, row, part, device)
     part.with_suffix(".lock").unlink(missing_ok=True)
     return _patched(received)
+
+
+async def _drain(request: Request) -> None:
+    with contextlib.suppress(ClientDisconnect):
+        async for _chunk in request.stream():
+            pass
 
 
 def _patched(offset: int) -> Response:

@@ -416,3 +416,29 @@ def test_a_published_tus_client_uploads_with_the_device_token(live: LiveApp, api
     got = requests.get(f"{live.url}/v1/blobs/{sha}", headers=kiosk.headers, timeout=10)
     assert got.status_code == 200 and got.content == data
     os.remove(path)
+
+
+def test_a_kiosk_falls_back_to_post_then_patch_when_the_server_does_not_take_bytes_in_post(
+    live: LiveApp, api: Api, tmp_path, monkeypatch
+):
+    from kiosk_app.media.blobs import BlobStore
+    from kiosk_app.store.store import Store
+    from kiosk_app.sync.client import ServerClient
+    from kiosk_app.sync.uploads import Uploader
+    from kiosk_server.api import uploads as server_uploads
+
+    # Given a server that speaks tus creation but does not advertise creation-with-upload
+    monkeypatch.setattr(server_uploads, "TUS_EXTENSIONS", "creation,checksum,termination")
+    kiosk = api.enroll()
+    data, sha = photo_bytes(20_000, seed=11)
+    blobs = BlobStore(tmp_path / "blobs")
+    blobs.put(data)
+    store = Store.open(tmp_path / "kiosk.db")
+    client = ServerClient(live.url, kiosk.token)
+    # When the kiosk uploads a photo
+    Uploader(lambda fn, *a: fn(store, *a), client, blobs).upload(sha, "thumb")
+    # Then it asked (OPTIONS), created (POST) and sent the bytes (PATCH)
+    assert client.traffic.requests == 3
+    assert blob_path(api.settings.blob_dir, sha).read_bytes() == data
+    client.close()
+    store.close()
