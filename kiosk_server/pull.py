@@ -22,7 +22,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Table, Text, cast, literal_column, null, or_, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    Engine,
+    Integer,
+    Text,
+    bindparam,
+    cast,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 
 from kiosk_app.domain.hlc import Stamp
 from kiosk_app.domain.records import ENTITIES, STOCK_FIELD
@@ -35,11 +47,6 @@ class Pulled:
     changes: list[dict[str, Any]]
     cursor: int
     more: bool
-
-
-def _in_region(table: Table, column: str, scope: str) -> Any:
-    col = table.c[column]
-    return or_(col == scope, col.like(scope + ".%"))
 
 
 def _row_change(entity: str, row: Mapping[str, Any]) -> dict[str, Any]:
@@ -68,46 +75,12 @@ def _region_change(row: Mapping[str, Any]) -> dict[str, Any]:
 
 def only_from(entity: str, row: Mapping[str, Any], node: str | None) -> bool:
     """Every field stamp (and, for a product, every stock move) came from ``node``."""
-    if not node:
-        return False
+    if not node or node not in row["clocks"]:
+        return False  # no stamp from node (the quick test: most rows are others')
     stamps = list(json.loads(row["clocks"]).values())
     if not stamps or any(Stamp.parse(s).node != node for s in stamps):
         return False
     return entity != "product" or set(json.loads(row["stock_nodes"])) <= {node}
-
-
-def _branches(cursor: int, scope: str, limit: int) -> list[Any]:
-    """One limited SELECT per table, all with the same columns (absent ones NULL)."""
-    high = select(counter.c.value).where(counter.c.name == "seq").scalar_subquery()
-    out = []
-    for entity, table in (("region", region), *RECORD_TABLES.items()):
-        if entity == "region":
-            where = or_(_in_region(region, "code", scope), region.c.code.in_(ancestors(scope)))
-            id_col = region.c.code
-        else:
-            where = _in_region(table, "scope_code", scope)
-            id_col = table.c.id
-        columns = [
-            table.c.seq.label("seq"),
-            literal_column(f"'{entity}'", Text).label("kind"),
-            id_col.label("row_id"),
-            *(table.c[name].label(name) if name in table.c else _null(name) for name in _COLUMNS),
-        ]
-        query = (
-            select(*columns)
-            .where(table.c.seq > cursor, table.c.seq <= high, where)
-            .order_by(table.c.seq)
-            .limit(limit + 1)
-        )
-        out.append(select(query.subquery()))
-    mark = [
-        high.label("seq"),
-        literal_column("'counter'", Text).label("kind"),
-        cast(null(), Text).label("row_id"),
-        *(_null(name) for name in _COLUMNS),
-    ]
-    out.append(select(*mark))
-    return out
 
 
 # Every column any branch carries besides seq, kind and row_id.
@@ -133,6 +106,53 @@ def _null(name: str) -> Any:
     raise KeyError(name)
 
 
+def _statement() -> Any:
+    """The pull: one limited SELECT per table, all with the same columns (absent ones
+    NULL), and the high-water mark, in one UNION ALL. Built once; values are bound."""
+    high = select(counter.c.value).where(counter.c.name == "seq").scalar_subquery()
+    cursor = bindparam("cursor", type_=BigInteger)
+    limit = bindparam("limit", type_=Integer)
+    scope = bindparam("scope", type_=Text)
+    scope_like = bindparam("scope_like", type_=Text)
+    branches = []
+    for entity, table in (("region", region), *RECORD_TABLES.items()):
+        if entity == "region":
+            code = region.c.code
+            where = or_(
+                code == scope,
+                code.like(scope_like),
+                code.in_(bindparam("ancestors", expanding=True)),
+            )
+            id_col = region.c.code
+        else:
+            where = or_(table.c.scope_code == scope, table.c.scope_code.like(scope_like))
+            id_col = table.c.id
+        columns = [
+            table.c.seq.label("seq"),
+            literal_column(f"'{entity}'", Text).label("kind"),
+            id_col.label("row_id"),
+            *(table.c[name].label(name) if name in table.c else _null(name) for name in _COLUMNS),
+        ]
+        query = (
+            select(*columns)
+            .where(table.c.seq > cursor, table.c.seq <= high, where)
+            .order_by(table.c.seq)
+            .limit(limit)
+        )
+        branches.append(select(query.subquery()))
+    mark = [
+        high.label("seq"),
+        literal_column("'counter'", Text).label("kind"),
+        cast(null(), Text).label("row_id"),
+        *(_null(name) for name in _COLUMNS),
+    ]
+    branches.append(select(*mark))
+    return union_all(*branches)
+
+
+_STATEMENT = _statement()
+
+
 def pull(engine: Engine, scope: str, cursor: int, limit: int, node: str | None) -> Pulled:
     """Up to ``limit`` changes after ``cursor`` in region ``scope``."""
     candidates: list[tuple[int, str, dict[str, Any]]] = []
@@ -140,7 +160,9 @@ def pull(engine: Engine, scope: str, cursor: int, limit: int, node: str | None) 
     with engine.connect() as raw_conn:
         conn = read_only(raw_conn)
         with conn.begin():
-            for row in conn.execute(union_all(*_branches(cursor, scope, limit))):
+            params = {"cursor": cursor, "limit": limit + 1, "scope": scope,
+                      "scope_like": scope + ".%", "ancestors": list(ancestors(scope))}  # fmt: skip
+            for row in conn.execute(_STATEMENT, params):
                 if row.kind == "counter":
                     high = int(row.seq)
                 else:
