@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -408,14 +409,15 @@ def _prefetch(b: _Batch, raw_mutations: list[Any]) -> None:
         b.rows.load(entity, wanted, share=True)
 
 
+# In JSON text, a NUL is the escape \u0000 after an even number of backslashes (an odd
+# number is a literal backslash followed by the text "u0000").
+_JSON_NUL_RE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+
+
 def _has_nul(value: object) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
+    """A NUL character anywhere in a mutation, keys included (PostgreSQL refuses them in
+    text): one JSON encode and one regex search, at C speed."""
+    return _JSON_NUL_RE.search(json.dumps(value)) is not None
 
 
 def _push_once(

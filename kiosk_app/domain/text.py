@@ -8,6 +8,10 @@ import unicodedata
 from kiosk_app.domain.errors import FieldError, ValidationError
 
 _WHOLE_NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+|[0-9]{1,3}(?:\.[0-9]{3})+)")
+# Unicode's control characters (category Cc) are exactly U+0000-U+001F and U+007F-U+009F;
+# a regex finds them at C speed (the server checks thousands of values per sync).
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_MULTILINE_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _grouped(n: int) -> str:
@@ -50,8 +54,7 @@ def clean_text(
     text = unicodedata.normalize("NFC", value.strip())
     if multiline:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    allowed = {"\n", "\t"} if multiline else set()
-    if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text):
+    if (_CONTROL_MULTILINE_RE if multiline else _CONTROL_RE).search(text):
         if multiline:
             message_id = f"{label_id} berisi tanda yang tidak bisa dibaca. Ketik ulang."
         else:

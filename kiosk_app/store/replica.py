@@ -76,12 +76,12 @@ def prepare_push(store: Store, limit: int, max_bytes: int | None = None) -> Push
     if max_bytes is not None:
         size = 0
         for n, entry in enumerate(entries):
-            size += len(json.dumps(entry.fields, ensure_ascii=False).encode()) + WIRE_OVERHEAD
+            size += entry.size + WIRE_OVERHEAD
             if size > max_bytes and n > 0:
                 entries, more = entries[:n], True
                 break
-    if entries:
-        outbox.mark_attempt(store.db, (e.id for e in entries))
+    if entries:  # the oldest entries in order: a range of seq
+        outbox.mark_attempt_range(store.db, entries[0].seq, entries[-1].seq)
     return PushBatch(cursor(store), entries, unconfirmed_blobs(store), store.node_id, more)
 
 

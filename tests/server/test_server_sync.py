@@ -403,3 +403,18 @@ def test_every_response_carries_a_request_id(api: Api):
 
     assert given.headers["x-request-id"] == "abc-123"
     assert len(made.headers["x-request-id"]) == 32
+
+
+def test_a_nul_character_is_refused_but_the_typed_text_backslash_u0000_is_not(api: Api):
+    kiosk = api.enroll()
+    m, p, q = uuid7(), uuid7(), uuid7()
+    answer = api.sync(kiosk, [
+        kiosk.mutation("merchant", m, **merchant_fields()),
+        kiosk.mutation("product", p, **product_fields(m, name="Kopi \x00 Robusta")),
+        kiosk.mutation("product", q, **product_fields(m, name="Kopi \\u0000 Robusta")),
+    ])  # fmt: skip
+
+    assert [r["code"] for r in answer["rejected"]] == [REJECT_INVALID]
+    assert answer["rejected"][0]["id"] != q
+    names = [c["fields"]["name"] for c in api.pull_all(api.enroll()) if c["row_id"] == q]
+    assert names == ["Kopi \\u0000 Robusta"]

@@ -152,3 +152,19 @@ def test_clock_and_node_survive_reopen(tmp_path, merchant_fields):
     assert second.node_id == node
     assert Stamp.parse(stamp) > Stamp.parse(last)
     second.close()
+
+
+def test_preparing_a_push_counts_an_attempt_on_exactly_the_batch(store: Store, merchant_fields):
+    from kiosk_app.store import replica
+
+    for n in range(5):
+        store.create("merchant", {**merchant_fields, "business_name": f"Toko {n}"})
+
+    first = replica.prepare_push(store, 3)
+    replica.prepare_push(store, 3)  # a retry of the same oldest entries
+    rows = store.db.execute("SELECT id, attempts FROM outbox ORDER BY seq").fetchall()
+
+    assert [e.id for e in first.mutations] == [r[0] for r in rows[:3]]
+    assert [r[1] for r in rows] == [2, 2, 2, 0, 0]
+    assert all(e.size == len(json.dumps(e.fields, ensure_ascii=False).encode())
+               for e in first.mutations)  # fmt: skip
