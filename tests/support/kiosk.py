@@ -37,10 +37,14 @@ class Kiosk:
             device = type(device)(server_url, device.device_id, device.token, device.region)
         return SyncEngine(lambda fn, *a: fn(self.store, *a), device.client(), self.blobs)
 
-    def sync(self, server_url: str | None = None) -> SyncResult:
+    def engine_for(self, server_url: str | None = None) -> SyncEngine:
+        """The kiosk's one engine (one kept-alive connection) for ``server_url``."""
         if server_url not in self._engines:
             self._engines[server_url] = self.engine(server_url)
-        return self._engines[server_url].sync_once()
+        return self._engines[server_url]
+
+    def sync(self, server_url: str | None = None) -> SyncResult:
+        return self.engine_for(server_url).sync_once()
 
     def export(self) -> dict[str, list[dict[str, Any]]]:
         out: dict[str, list[dict[str, Any]]] = {}
