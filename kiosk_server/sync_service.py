@@ -16,7 +16,8 @@ Statements are what a push costs (bench/bench_server_sync.py, bench/bench_sync.p
 outcomes of earlier sends are read in one query, the rows the batch names (and their
 parents) in one query per table and 500 ids, and the mutations then run against that
 working copy (``_Rows``); at the end the new rows go in one multi-row insert per table,
-changed rows in one executemany per table, outcomes and conflicts in one each. A mutation
+changed rows in one executemany per table, outcomes and conflicts in one each, and last
+of all the counter's update and one executemany per table of sequence numbers. A mutation
 needs no savepoint because every check that can reject it runs before its first write
 (``_Batch.write`` enforces that). A 4,000-mutation push went from 3.0 s to 0.4 s on SQLite.
 """
@@ -353,7 +354,10 @@ def apply_mutation(b: _Batch, m: Mutation) -> None:
 
 def _number(b: _Batch) -> None:
     """Give every touched row the next sequence numbers, holding the counter's row lock
-    until commit: no other writer can number rows (or commit numbered rows) meanwhile."""
+    until commit: no other writer can number rows (or commit numbered rows) meanwhile.
+
+    The last thing a push does, after its rows are written: every push waits for this
+    lock, so it is held for two statements and the commit, nothing more."""
     if not b.touched:
         return
     conn = b.rows.conn
@@ -365,13 +369,10 @@ def _number(b: _Batch) -> None:
         .returning(counter.c.value)
     ).scalar_one()
     first = int(last) - len(items) + 1
-    elsewhere: dict[str, list[dict[str, Any]]] = {}
+    numbered: dict[str, list[dict[str, Any]]] = {}
     for offset, (entity, row_id) in enumerate(items):
-        if b.rows.rows[entity].get(row_id) is not None:
-            b.rows.update(entity, row_id, {"seq": first + offset})  # written by flush
-        else:  # a rescoped child the batch never read
-            elsewhere.setdefault(entity, []).append({"row": row_id, "number": first + offset})
-    for entity, params in elsewhere.items():
+        numbered.setdefault(entity, []).append({"row": row_id, "number": first + offset})
+    for entity, params in numbered.items():  # one executemany (pipelined) per table
         table = RECORD_TABLES[entity]
         conn.execute(
             update(table).where(table.c.id == bindparam("row")).values(seq=bindparam("number")),
@@ -433,12 +434,12 @@ def _push_once(
         _prefetch(b, raw_mutations)
         for raw in raw_mutations:
             _push_one(b, raw)
-        _number(b)
         b.rows.flush()
         if b.conflicts:
             conn.execute(insert(conflict), b.conflicts)
         if b.outcomes:
             conn.execute(insert(applied_mutation), b.outcomes)
+        _number(b)
     return b.result
 
 
