@@ -43,6 +43,12 @@ class Kiosk:
             self._engines[server_url] = self.engine(server_url)
         return self._engines[server_url]
 
+    def forget(self, server_url: str | None = None) -> None:
+        """Drop the engine (and its open connections) for ``server_url``."""
+        engine = self._engines.pop(server_url, None)
+        if engine is not None:
+            engine.client.close()
+
     def sync(self, server_url: str | None = None) -> SyncResult:
         return self.engine_for(server_url).sync_once()
 
