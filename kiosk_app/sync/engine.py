@@ -2,7 +2,9 @@
 
 Each step reads what to send on the store's owner thread, talks to the server on the
 calling (network) thread, and applies the answer back on the owner thread in one
-transaction. Records go first, then thumbnails, then full images. Nothing here imports Qt.
+transaction. Records go first, then thumbnails, then full images; photos go up on two
+upload threads of their own (``sync.uploads``), so one upload's answer round trip
+overlaps the other's bytes. Nothing here imports Qt.
 
 Batch size adapts to the measured link, and is kept in the store across syncs: it starts
 at the protocol's maximum (a typical backlog in one request: on a satellite link each
