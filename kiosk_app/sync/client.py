@@ -17,7 +17,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -93,6 +93,45 @@ class Traffic:
             self.requests += requests
             self.bytes_up += up
             self.bytes_down += down
+
+
+# Changes per part of a streamed sync answer (``ServerClient.sync_parts``): enough that a
+# part's transaction costs little per change, few enough to apply while more arrives.
+PART_CHANGES = 500
+LINE_LAYOUT_HEAD_END = b'"changes":['
+
+
+def _answer_parts(lines: Iterator[bytes], chunk: int) -> Iterator[dict[str, Any]]:
+    """Parts of an answer from its lines (see ``kiosk_server.api.sync.answer_lines``)."""
+    first = next(lines, b"")
+    if not first.endswith(LINE_LAYOUT_HEAD_END):  # one line, or a layout we do not know
+        whole: dict[str, Any] = json.loads(b"\n".join([first, *lines]))
+        yield whole
+        return
+    head: dict[str, Any] = json.loads(first + b"]}")
+    later = {  # what parts after the first say of the push: nothing more
+        "protocol": head.get("protocol"),
+        "accepted": [],
+        "accepted_count": 0,
+        "rejected": [],
+        "conflicts": [],
+        "missing_blobs": head.get("missing_blobs", []),
+        "latest_app_version": head.get("latest_app_version"),
+    }
+    if "accepted" not in head:
+        del later["accepted"]
+    current: dict[str, Any] = head
+    changes: list[dict[str, Any]] = []
+    for line in lines:
+        if line.startswith(b"]"):
+            tail = json.loads(b'{"changes":[' + line)
+            yield {**current, "changes": changes, "cursor": tail["cursor"], "more": tail["more"]}
+            return
+        changes.append(json.loads(line.rstrip(b",")))
+        if len(changes) >= chunk:
+            yield {**current, "changes": changes, "cursor": changes[-1]["seq"], "more": True}
+            current, changes = later, []
+    raise ValueError("the answer ended before its last line")
 
 
 class ServerClient:
@@ -204,6 +243,47 @@ class ServerClient:
     def sync(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = self._post_json("/v1/sync", payload)
         return result
+
+    def sync_parts(
+        self, payload: Mapping[str, Any], chunk: int = PART_CHANGES
+    ) -> Generator[dict[str, Any], None, None]:
+        """``sync``, its answer handed over in parts while it downloads.
+
+        Each part is a whole answer to apply on its own (the first carries the push's
+        outcomes; every part but the last has ``more`` and, as ``cursor``, the ``seq`` of
+        its last change), so the kiosk applies ``chunk`` changes at a time while the rest
+        is still on the link. An answer not laid out in lines comes as one part."""
+        raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        body = gzip.compress(raw, compresslevel=6, mtime=0)
+        headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+        url = f"{self.base_url}/v1/sync"
+        try:
+            response = self.session.post(
+                url, data=body, headers=headers, timeout=self.timeout, stream=True
+            )
+        except requests.exceptions.SSLError:
+            raise
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise OfflineError(str(exc)) from exc
+        try:
+            if response.status_code >= 400:
+                self._count(body, response, response.content)
+                self._raise_for(response)
+            yield from _answer_parts(response.iter_lines(chunk_size=16384), chunk)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise OfflineError(str(exc)) from exc
+        except requests.exceptions.ChunkedEncodingError as exc:
+            raise OfflineError(str(exc)) from exc
+        except ValueError as exc:  # a line cut short: the answer did not arrive whole
+            raise OfflineError(f"answer cut short: {exc}") from exc
+        finally:
+            if response.status_code < 400:
+                self._count(body, response, b"")
+            response.close()
+
+    def _count(self, body: bytes, response: requests.Response, content: bytes) -> None:
+        raw_len = response.raw.tell() if response.raw is not None else 0
+        self.traffic.add(requests=1, up=len(body), down=raw_len or len(content))
 
     def download_blob(self, sha256: str) -> bytes:
         return self._request("GET", f"/v1/blobs/{sha256}").content

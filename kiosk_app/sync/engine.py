@@ -15,11 +15,12 @@ capped in bytes, so long product descriptions make fewer mutations per request.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TypeVar
 
 import requests
@@ -170,12 +171,30 @@ class SyncEngine:
             }
             started = time.monotonic()
             up, down = self.client.traffic.bytes_up, self.client.traffic.bytes_down
+            first, more = True, False
             try:
-                response = self.client.sync(payload)
+                # The answer comes in parts, each applied in its own transaction while
+                # the rest downloads; a part's cursor covers exactly what it carried, so
+                # a cut or a crash between parts keeps what arrived and loses nothing.
+                with contextlib.closing(self.client.sync_parts(payload)) as parts:
+                    for part in parts:
+                        sent = batch if first else replace(batch, mutations=[], blobs=[])
+                        try:
+                            report = self.run(replica.apply_response, sent, part)
+                        except replica.ResponseMismatchError as exc:
+                            raise ServerError(f"answer does not match the request: {exc}") from exc
+                        first, more = False, bool(part.get("more"))
+                        result.sent += report.accepted
+                        result.rejected += report.rejected
+                        result.received += report.changes
+                        result.conflicts += report.conflicts
+                        missing = report.missing_blobs
             except SyncError as exc:
                 # Shrink so the next try has a better chance on a failing link.
                 self._shrink_after(exc, len(batch.mutations))
                 raise
+            if first:
+                raise ServerError("the server's answer was empty")
             self._adapt(
                 len(batch.mutations),
                 limit,
@@ -183,17 +202,8 @@ class SyncEngine:
                 self.client.traffic.bytes_up - up,
                 self.client.traffic.bytes_down - down,
             )
-            try:
-                report = self.run(replica.apply_response, batch, response)
-            except replica.ResponseMismatchError as exc:
-                raise ServerError(f"answer does not match the request: {exc}") from exc
-            result.sent += report.accepted
-            result.rejected += report.rejected
-            result.received += report.changes
-            result.conflicts += report.conflicts
-            missing = report.missing_blobs
             self.on_progress("records", result.sent, result.sent + len(batch.mutations))
-            if not response.get("more") and not batch.more:
+            if not more and not batch.more:
                 return missing
 
     # -- the whole thing -----------------------------------------------------------------

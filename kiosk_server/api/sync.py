@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
+from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
@@ -170,7 +173,7 @@ def _exchange(
     openapi_extra=json_body(SyncRequest),
     responses=responses(400, 401, 413, 415, 422, 426),
 )
-async def sync(request: Request, ctx: Context, device: CurrentDevice) -> Response:
+async def sync(request: Request, ctx: Context, device: CurrentDevice) -> StreamingResponse:
     """Push mutations, then pull changes after ``cursor`` in the device's region.
 
     The body may be gzip-compressed (``Content-Encoding: gzip``); so is the answer when
@@ -199,21 +202,42 @@ async def sync(request: Request, ctx: Context, device: CurrentDevice) -> Respons
     pushed, pulled, missing = await run_in_threadpool(
         _exchange, ctx, scope, raw, body.cursor, limit, body.node, body.blobs
     )
-    answer: dict[str, Any] = {"protocol": body.protocol}
+    head: dict[str, Any] = {"protocol": body.protocol}
     if body.protocol < COUNTED_ACCEPTS_VERSION:
-        answer["accepted"] = pushed.accepted
-    answer.update(
+        head["accepted"] = pushed.accepted
+    head.update(
         accepted_count=len(pushed.accepted),
         rejected=pushed.rejected,
         conflicts=pushed.conflicts,
-        changes=pulled.changes,
-        cursor=pulled.cursor,
-        more=pulled.more,
         missing_blobs=missing,
         latest_app_version=ctx.settings.latest_app_version,
     )
-    # Encoded here rather than through the response model: thousands of changes would
-    # each be built into a model and validated again (~50 ms per 2,000-row page). The
-    # shapes are SyncResponse's (tests/server/test_server_openapi.py checks them).
-    content = json.dumps(answer, ensure_ascii=False, separators=(",", ":"))
-    return Response(content.encode(), media_type="application/json")
+    tail = {"cursor": pulled.cursor, "more": pulled.more}
+    return StreamingResponse(
+        answer_lines(head, pulled.changes, tail), media_type="application/json"
+    )
+
+
+ANSWER_CHUNK = 256  # changes encoded per piece handed to the network
+
+
+def answer_lines(
+    head: dict[str, Any], changes: list[dict[str, Any]], tail: dict[str, Any]
+) -> Iterator[bytes]:
+    """The answer as one JSON object laid out in lines (``LINE_LAYOUT`` in the protocol):
+    the head and ``"changes":[`` on the first line, one change per line, then the tail
+    (``],"cursor":…,"more":…}``). Any JSON client reads it whole; the kiosk applies
+    changes as their lines arrive, and the server encodes while the first bytes travel.
+
+    Encoded here rather than through the response model: thousands of changes would each
+    be built into a model and validated again (~50 ms per 2,000-row page). The shapes are
+    SyncResponse's (tests/server/test_server_openapi.py checks them)."""
+    dumps = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+    yield (dumps(head)[:-1] + ',"changes":[\n').encode()
+    last = len(changes) - 1
+    for start in range(0, len(changes), ANSWER_CHUNK):
+        piece = changes[start : start + ANSWER_CHUNK]
+        yield "".join(
+            dumps(c) + ("\n" if start + n == last else ",\n") for n, c in enumerate(piece)
+        ).encode()
+    yield ("]," + dumps(tail)[1:]).encode()

@@ -1,0 +1,146 @@
+"""A sync answer applied in parts while it downloads (``ServerClient.sync_parts``).
+
+The server lays its answer out in lines (``kiosk_server.api.sync.answer_lines``); the kiosk
+applies every 500 changes in their own transaction, with the ``seq`` of the last as its
+cursor. A cut between parts keeps what arrived whole, and the next sync goes on from there:
+nothing lost, nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from kiosk_app.store import replica
+from kiosk_app.sync.client import _answer_parts
+from kiosk_server.api.sync import answer_lines
+from tests.support import VILLAGE
+
+
+def lines_of(head: dict, changes: list[dict], tail: dict) -> Iterator[bytes]:
+    """What ``requests.iter_lines`` gives the kiosk for a laid-out answer."""
+    return iter(b"".join(answer_lines(head, changes, tail)).split(b"\n"))
+
+
+def change(seq: int) -> dict:
+    return {"seq": seq, "entity": "region", "row_id": f"35.{seq:02d}", "fields": {"name": "x"},
+            "hlc": {}}  # fmt: skip
+
+
+HEAD = {"protocol": 2, "accepted_count": 3, "rejected": [], "conflicts": [],
+        "missing_blobs": ["a" * 64], "latest_app_version": None}  # fmt: skip
+
+
+def test_the_laid_out_answer_is_one_json_object_any_client_can_read():
+    changes = [change(n) for n in (3, 5, 8)]
+    text = b"".join(answer_lines(HEAD, changes, {"cursor": 9, "more": False}))
+
+    assert json.loads(text) == {**HEAD, "changes": changes, "cursor": 9, "more": False}
+    assert len(text.splitlines()) == 2 + len(changes)
+
+
+def test_parts_carry_the_push_once_and_a_cursor_that_covers_exactly_what_they_hold():
+    changes = [change(n) for n in (3, 5, 8, 11, 12)]
+    parts = list(_answer_parts(lines_of(HEAD, changes, {"cursor": 20, "more": True}), 2))
+
+    assert [[c["seq"] for c in p["changes"]] for p in parts] == [[3, 5], [8, 11], [12]]
+    assert [(p["cursor"], p["more"]) for p in parts] == [(5, True), (11, True), (20, True)]
+    assert parts[0]["accepted_count"] == 3
+    assert [p["accepted_count"] for p in parts[1:]] == [0, 0]
+    assert all(p["missing_blobs"] == HEAD["missing_blobs"] for p in parts)
+
+
+def test_an_empty_page_is_one_part_and_a_one_line_answer_too():
+    empty = list(_answer_parts(lines_of(HEAD, [], {"cursor": 4, "more": False}), 2))
+    whole = {**HEAD, "changes": [change(1)], "cursor": 1, "more": False}
+    old_server = list(_answer_parts(iter([json.dumps(whole).encode()]), 2))
+
+    assert empty == [{**HEAD, "changes": [], "cursor": 4, "more": False}]
+    assert old_server == [whole]
+
+
+def test_an_answer_cut_short_yields_its_whole_parts_then_fails():
+    lines = list(lines_of(HEAD, [change(n) for n in range(1, 6)], {"cursor": 9, "more": False}))
+    cut = iter([*lines[:4], lines[4][:7]])  # head, three changes, half of the fourth
+
+    parts = _answer_parts(cut, 2)
+    assert [c["seq"] for c in next(parts)["changes"]] == [1, 2]
+    with pytest.raises(ValueError):
+        next(parts)
+
+
+class TailCutProxy:
+    """Forwards one HTTP exchange, then all of the answer but its last ``keep_back``
+    bytes, then resets: the kiosk gets most of a streamed answer and a dead connection."""
+
+    def __init__(self, target_port: int, keep_back: int) -> None:
+        self.target_port = target_port
+        self.keep_back = keep_back
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _serve(self) -> None:
+        client, _ = self.listener.accept()
+        with client, socket.create_connection(("127.0.0.1", self.target_port)) as server:
+            request = b""
+            while b"\r\n\r\n" not in request:
+                request += client.recv(65536)
+            head, _, body = request.partition(b"\r\n\r\n")
+            length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                          if line.lower().startswith(b"content-length:"))  # fmt: skip
+            while len(body) < length:
+                body += client.recv(65536)
+            server.sendall(head + b"\r\n\r\n" + body)
+            answer = b""
+            while not answer.endswith(b"0\r\n\r\n"):
+                answer += server.recv(65536)
+            client.sendall(answer[: -self.keep_back])
+            linger = struct.pack("ii", 1, 0)  # close with RST: a dead link, not an end
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+
+    def close(self) -> None:
+        self.listener.close()
+        self.thread.join(5)
+
+
+def test_a_cut_between_parts_keeps_what_arrived_and_the_next_sync_finishes(make_kiosk, server):
+    # Given 1,200 products on the server and a fresh kiosk that holds the region list
+    a, b = make_kiosk("a"), make_kiosk("b")
+    assert a.sync().ok and b.sync().ok
+    shop = {"business_name": "Toko Bu Ani", "owner_name": "Ani", "phone": "081234567890",
+            "village_code": VILLAGE}  # fmt: skip
+    merchant = a.store.create("merchant", shop)
+    for n in range(1200):
+        a.store.create("product", {"merchant_id": merchant, "name": f"Keripik {n}",
+                                   "description": "Keripik singkong pedas manis " * 4,
+                                   "price": 5000 + n, "unit": "bungkus"})  # fmt: skip
+    assert a.sync().ok
+    before = replica.cursor(b.store)
+
+    # When its pull is cut just before the end of the answer
+    proxy = TailCutProxy(server.port, keep_back=64)
+    try:
+        cut = b.sync(proxy.url)
+    finally:
+        proxy.close()
+
+    # Then the parts that arrived whole are kept, with a cursor that covers them only
+    held = b.store.db.execute("SELECT count(*) FROM product").fetchone()[0]
+    assert not cut.ok and "Offline" in (cut.error or "")
+    assert 500 <= held < 1200
+    assert before < replica.cursor(b.store)
+    # And the next sync brings exactly the rest
+    assert b.sync().ok
+    assert b.export() == a.export()
+    assert b.store.db.execute("SELECT count(*) FROM product").fetchone()[0] == 1200
