@@ -17,11 +17,13 @@ import json
 import logging
 import threading
 import time
+import zlib
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 import requests
+import urllib3
 
 from kiosk_app import __version__
 from kiosk_app.sync.protocol import ERR_PROTOCOL_TOO_OLD, ERR_TOKEN_REVOKED
@@ -99,6 +101,23 @@ class Traffic:
 # part's transaction costs little per change, few enough to apply while more arrives.
 PART_CHANGES = 500
 LINE_LAYOUT_HEAD_END = b'"changes":['
+
+
+def _lines(response: requests.Response, received: list[int]) -> Iterator[bytes]:
+    """The body's lines as they arrive, gunzipped here so that ``received[0]`` counts
+    the bytes on the wire (urllib3 does not count a chunked body it decodes)."""
+    gzipped = response.headers.get("Content-Encoding", "").lower() == "gzip"
+    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzipped else None
+    pending = b""
+    for raw in response.raw.stream(16384, decode_content=False):
+        received[0] += len(raw)
+        pending += inflate.decompress(raw) if inflate is not None else raw
+        *complete, pending = pending.split(b"\n")
+        yield from complete
+    if inflate is not None:
+        pending += inflate.flush()
+    if pending:
+        yield pending
 
 
 def _answer_parts(lines: Iterator[bytes], chunk: int) -> Iterator[dict[str, Any]]:
@@ -257,6 +276,7 @@ class ServerClient:
         body = gzip.compress(raw, compresslevel=6, mtime=0)
         headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
         url = f"{self.base_url}/v1/sync"
+        received = [0]  # body bytes as they came over the wire (compressed)
         try:
             response = self.session.post(
                 url, data=body, headers=headers, timeout=self.timeout, stream=True
@@ -269,16 +289,16 @@ class ServerClient:
             if response.status_code >= 400:
                 self._count(body, response, response.content)
                 self._raise_for(response)
-            yield from _answer_parts(response.iter_lines(chunk_size=16384), chunk)
-        except (requests.ConnectionError, requests.Timeout) as exc:
+            yield from _answer_parts(_lines(response, received), chunk)
+        except (requests.ConnectionError, requests.Timeout, urllib3.exceptions.HTTPError) as exc:
             raise OfflineError(str(exc)) from exc
         except requests.exceptions.ChunkedEncodingError as exc:
             raise OfflineError(str(exc)) from exc
-        except ValueError as exc:  # a line cut short: the answer did not arrive whole
+        except (ValueError, zlib.error) as exc:  # the answer did not arrive whole
             raise OfflineError(f"answer cut short: {exc}") from exc
         finally:
             if response.status_code < 400:
-                self._count(body, response, b"")
+                self.traffic.add(requests=1, up=len(body), down=received[0])
             response.close()
 
     def _count(self, body: bytes, response: requests.Response, content: bytes) -> None:
