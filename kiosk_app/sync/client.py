@@ -204,12 +204,7 @@ class ServerClient:
             raise OfflineError(str(exc)) from exc
         except requests.exceptions.ChunkedEncodingError as exc:
             raise OfflineError(str(exc)) from exc
-        raw_len = response.raw.tell() if response.raw is not None else 0
-        self.traffic.add(
-            requests=1,
-            up=len(body) if isinstance(body, bytes | bytearray) else 0,
-            down=raw_len or len(content),
-        )
+        self._count(body, response, content)
         self._raise_for(response)
         return response
 
@@ -301,9 +296,12 @@ class ServerClient:
                 self.traffic.add(requests=1, up=len(body), down=received[0])
             response.close()
 
-    def _count(self, body: bytes, response: requests.Response, content: bytes) -> None:
+    def _count(self, body: object, response: requests.Response, content: bytes) -> None:
+        """One request's traffic: the body sent (when it is bytes), the answer as it came
+        over the wire (compressed) when urllib3 counted it, else as read."""
         raw_len = response.raw.tell() if response.raw is not None else 0
-        self.traffic.add(requests=1, up=len(body), down=raw_len or len(content))
+        up = len(body) if isinstance(body, bytes | bytearray) else 0
+        self.traffic.add(requests=1, up=up, down=raw_len or len(content))
 
     def download_blob(self, sha256: str) -> bytes:
         return self._request("GET", f"/v1/blobs/{sha256}").content
