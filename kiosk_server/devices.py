@@ -17,7 +17,7 @@ from sqlalchemy import Engine, insert, select, update
 from kiosk_app.domain.errors import ValidationError
 from kiosk_app.domain.ids import uuid7
 from kiosk_app.domain.regions import validate_region_code
-from kiosk_server.db import device, enroll_code, region
+from kiosk_server.db import device, enroll_code, read_only, region
 
 # No 0/O, 1/I/L, 5/S, 2/Z: easy to read aloud and type.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRTUVWXY346789"
@@ -134,8 +134,12 @@ def enroll(
 
 
 def device_for_token(engine: Engine, token: str) -> dict[str, Any] | None:
-    with engine.connect() as conn:
-        row = conn.execute(select(device).where(device.c.token_hash == sha256_hex(token))).first()
+    # A read transaction that commits: ending it with a rollback (what closing an open
+    # one does) makes psycopg forget the connection's prepared statements.
+    with engine.connect() as raw, read_only(raw).begin() as tx:
+        row = tx.connection.execute(
+            select(device).where(device.c.token_hash == sha256_hex(token))
+        ).first()
     return None if row is None else dict(row._mapping)
 
 

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Engine,
     Integer,
     Text,
+    any_,
     bindparam,
     cast,
     literal_column,
@@ -35,11 +36,12 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from kiosk_app.domain.hlc import Stamp
 from kiosk_app.domain.records import ENTITIES, STOCK_FIELD
 from kiosk_app.domain.regions import ancestors
-from kiosk_server.db import RECORD_TABLES, counter, read_only, region
+from kiosk_server.db import RECORD_TABLES, counter, is_postgres, read_only, region
 
 
 @dataclass(frozen=True)
@@ -106,9 +108,11 @@ def _null(name: str) -> Any:
     raise KeyError(name)
 
 
-def _statement() -> Any:
+def _statement(postgres: bool) -> Any:
     """The pull: one limited SELECT per table, all with the same columns (absent ones
-    NULL), and the high-water mark, in one UNION ALL. Built once; values are bound."""
+    NULL), and the high-water mark, in one UNION ALL. Built once per database kind;
+    values are bound (on PostgreSQL the ancestors as one array, so the text never
+    changes and the statement is prepared once per connection)."""
     high = select(counter.c.value).where(counter.c.name == "seq").scalar_subquery()
     cursor = bindparam("cursor", type_=BigInteger)
     limit = bindparam("limit", type_=Integer)
@@ -121,7 +125,9 @@ def _statement() -> Any:
             where = or_(
                 code == scope,
                 code.like(scope_like),
-                code.in_(bindparam("ancestors", expanding=True)),
+                code == any_(bindparam("ancestors", type_=ARRAY(Text)))
+                if postgres
+                else code.in_(bindparam("ancestors", expanding=True)),
             )
             id_col = region.c.code
         else:
@@ -150,7 +156,7 @@ def _statement() -> Any:
     return union_all(*branches)
 
 
-_STATEMENT = _statement()
+_STATEMENTS = {postgres: _statement(postgres) for postgres in (False, True)}
 
 
 def pull(engine: Engine, scope: str, cursor: int, limit: int, node: str | None) -> Pulled:
@@ -162,7 +168,8 @@ def pull(engine: Engine, scope: str, cursor: int, limit: int, node: str | None) 
         with conn.begin():
             params = {"cursor": cursor, "limit": limit + 1, "scope": scope,
                       "scope_like": scope + ".%", "ancestors": list(ancestors(scope))}  # fmt: skip
-            for row in conn.execute(_STATEMENT, params):
+            statement = _STATEMENTS[is_postgres(conn)]
+            for row in conn.execute(statement, params):
                 if row.kind == "counter":
                     high = int(row.seq)
                 else:

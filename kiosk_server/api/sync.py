@@ -149,8 +149,8 @@ class SyncResponse(BaseModel):
 def _missing(ctx: Any, shas: list[str]) -> list[str]:
     if not shas:
         return []  # most syncs: no connection checkout, no round trip
-    with ctx.engine.connect() as conn:
-        return blobstore.missing(read_only(conn), shas)
+    with ctx.engine.connect() as conn, read_only(conn).begin():  # commits: see devices
+        return blobstore.missing(conn, shas)
 
 
 def _exchange(
