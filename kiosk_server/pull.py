@@ -27,16 +27,15 @@ from sqlalchemy import (
     Engine,
     Integer,
     Text,
-    any_,
     bindparam,
     cast,
     literal_column,
     null,
     or_,
     select,
+    text,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 
 from kiosk_app.domain.hlc import Stamp
 from kiosk_app.domain.records import ENTITIES, STOCK_FIELD
@@ -108,11 +107,9 @@ def _null(name: str) -> Any:
     raise KeyError(name)
 
 
-def _statement(postgres: bool) -> Any:
-    """The pull: one limited SELECT per table, all with the same columns (absent ones
-    NULL), and the high-water mark, in one UNION ALL. Built once per database kind;
-    values are bound (on PostgreSQL the ancestors as one array, so the text never
-    changes and the statement is prepared once per connection)."""
+def _statement() -> Any:
+    """SQLite's pull: one limited SELECT per table, all with the same columns (absent
+    ones NULL), and the high-water mark, in one UNION ALL. Built once; values are bound."""
     high = select(counter.c.value).where(counter.c.name == "seq").scalar_subquery()
     cursor = bindparam("cursor", type_=BigInteger)
     limit = bindparam("limit", type_=Integer)
@@ -125,9 +122,7 @@ def _statement(postgres: bool) -> Any:
             where = or_(
                 code == scope,
                 code.like(scope_like),
-                code == any_(bindparam("ancestors", type_=ARRAY(Text)))
-                if postgres
-                else code.in_(bindparam("ancestors", expanding=True)),
+                code.in_(bindparam("ancestors", expanding=True)),
             )
             id_col = region.c.code
         else:
@@ -156,7 +151,28 @@ def _statement(postgres: bool) -> Any:
     return union_all(*branches)
 
 
-_STATEMENTS = {postgres: _statement(postgres) for postgres in (False, True)}
+def _postgres_statement() -> Any:
+    """The same pull on PostgreSQL with each row as one JSON text (``row_to_json``):
+    four columns instead of thirty, so the driver decodes little, and the statement is
+    short enough for psycopg to cache its parsed form (it re-parses one over 4 KiB on
+    every execution: 0.3 ms of the server's time per sync)."""
+    high = "(SELECT value FROM counter WHERE name = 'seq')"
+    branches = [
+        "(SELECT seq, 'region' AS kind, row_to_json(t)::text AS row FROM region AS t "
+        f"WHERE seq > :cursor AND seq <= {high} AND (code = :scope OR code LIKE :scope_like "
+        "OR code = ANY(CAST(:ancestors AS text[]))) ORDER BY seq LIMIT :limit)"
+    ]
+    branches += [
+        f"(SELECT seq, '{entity}', row_to_json(t)::text FROM {entity} AS t "
+        f"WHERE seq > :cursor AND seq <= {high} AND (scope_code = :scope "
+        "OR scope_code LIKE :scope_like) ORDER BY seq LIMIT :limit)"
+        for entity in RECORD_TABLES
+    ]
+    branches.append(f"(SELECT {high}, 'counter', NULL)")
+    return text(" UNION ALL ".join(branches))
+
+
+_STATEMENTS = {False: _statement(), True: _postgres_statement()}
 
 
 def pull(engine: Engine, scope: str, cursor: int, limit: int, node: str | None) -> Pulled:
@@ -168,10 +184,12 @@ def pull(engine: Engine, scope: str, cursor: int, limit: int, node: str | None) 
         with conn.begin():
             params = {"cursor": cursor, "limit": limit + 1, "scope": scope,
                       "scope_like": scope + ".%", "ancestors": list(ancestors(scope))}  # fmt: skip
-            statement = _STATEMENTS[is_postgres(conn)]
-            for row in conn.execute(statement, params):
+            postgres = is_postgres(conn)
+            for row in conn.execute(_STATEMENTS[postgres], params):
                 if row.kind == "counter":
                     high = int(row.seq)
+                elif postgres:
+                    candidates.append((int(row.seq), row.kind, json.loads(row.row)))
                 else:
                     candidates.append(
                         (

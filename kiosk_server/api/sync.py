@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -22,7 +23,7 @@ from kiosk_app.sync.protocol import (
     check_protocol_version,
 )
 from kiosk_server import blobstore, pull, sync_service
-from kiosk_server.api.deps import Context, CurrentDevice
+from kiosk_server.api.deps import Context, CurrentToken, DeviceToken
 from kiosk_server.api.errors import error, read_json, responses
 from kiosk_server.api.openapi import json_body
 from kiosk_server.db import read_only
@@ -154,33 +155,12 @@ def _missing(ctx: Any, shas: list[str]) -> list[str]:
 
 
 def _exchange(
-    ctx: Any,
-    scope: sync_service.DeviceScope,
-    raw: list[dict[str, Any]],
-    cursor: int,
-    limit: int,
-    node: str | None,
-    blobs: list[str],
-) -> tuple[sync_service.PushResult, pull.Pulled, list[str]]:
-    pushed = sync_service.push(ctx.engine, scope, raw, time.time_ns() // 1_000_000)
-    pulled = pull.pull(ctx.engine, scope.region, cursor, limit, node)
-    return pushed, pulled, _missing(ctx, [*blobs, *pushed.photo_blobs])
-
-
-@router.post(
-    "/sync",
-    response_model=SyncResponse,
-    openapi_extra=json_body(SyncRequest),
-    responses=responses(400, 401, 413, 415, 422, 426),
-)
-async def sync(request: Request, ctx: Context, device: CurrentDevice) -> StreamingResponse:
-    """Push mutations, then pull changes after ``cursor`` in the device's region.
-
-    The body may be gzip-compressed (``Content-Encoding: gzip``); so is the answer when
-    the client accepts it. A bad mutation is rejected alone, the rest of the batch applies.
-    Protocol 2 answers ``accepted_count``; protocol 1 also lists the ``accepted`` ids.
-    """
-    payload = await read_json(request, ctx.settings.max_sync_body)
+    ctx: Any, token: DeviceToken, payload: Any
+) -> tuple[_SyncRequestWire, sync_service.PushResult, pull.Pulled, list[str]]:
+    """Everything of a sync that blocks, on one worker thread (each hop to one costs a
+    context switch and a wait for the GIL on a busy server): the token's check first,
+    then the body's, then push, pull and the photos the server lacks."""
+    device = token.authenticate(ctx)
     if not isinstance(payload, dict):
         raise error(422, "invalid", "body must be a JSON object")
     try:
@@ -194,14 +174,28 @@ async def sync(request: Request, ctx: Context, device: CurrentDevice) -> Streami
     if (problem := _shape_error(body.mutations)) is not None:
         raise error(422, "invalid", problem)
     scope = sync_service.DeviceScope(str(device["id"]), str(device["region"]))
-    raw = body.mutations
     wanted = body.limit if body.limit is not None else DEFAULT_LIMIT
     limit = min(wanted, ctx.settings.page_size)
-    # One hop to a worker thread for the whole exchange: each hop costs a context switch
-    # and a wait for the GIL on a busy server.
-    pushed, pulled, missing = await run_in_threadpool(
-        _exchange, ctx, scope, raw, body.cursor, limit, body.node, body.blobs
-    )
+    pushed = sync_service.push(ctx.engine, scope, body.mutations, time.time_ns() // 1_000_000)
+    pulled = pull.pull(ctx.engine, scope.region, body.cursor, limit, body.node)
+    return body, pushed, pulled, _missing(ctx, [*body.blobs, *pushed.photo_blobs])
+
+
+@router.post(
+    "/sync",
+    response_model=SyncResponse,
+    openapi_extra=json_body(SyncRequest),
+    responses=responses(400, 401, 413, 415, 422, 426),
+)
+async def sync(request: Request, ctx: Context, token: CurrentToken) -> StreamingResponse:
+    """Push mutations, then pull changes after ``cursor`` in the device's region.
+
+    The body may be gzip-compressed (``Content-Encoding: gzip``); so is the answer when
+    the client accepts it. A bad mutation is rejected alone, the rest of the batch applies.
+    Protocol 2 answers ``accepted_count``; protocol 1 also lists the ``accepted`` ids.
+    """
+    payload = await read_json(request, ctx.settings.max_sync_body)
+    body, pushed, pulled, missing = await run_in_threadpool(_exchange, ctx, token, payload)
     head: dict[str, Any] = {"protocol": body.protocol}
     if body.protocol < COUNTED_ACCEPTS_VERSION:
         head["accepted"] = pushed.accepted
@@ -214,8 +208,17 @@ async def sync(request: Request, ctx: Context, device: CurrentDevice) -> Streami
     )
     tail = {"cursor": pulled.cursor, "more": pulled.more}
     return StreamingResponse(
-        answer_lines(head, pulled.changes, tail), media_type="application/json"
+        _on_the_loop(answer_lines(head, pulled.changes, tail)), media_type="application/json"
     )
+
+
+async def _on_the_loop(pieces: Iterator[bytes]) -> AsyncIterator[bytes]:
+    """Encode the answer's pieces on the event loop, yielding to it between pieces:
+    Starlette would take every piece of a plain iterator from a worker thread, a thread
+    hop per piece (most of an idle sync's time on a busy server)."""
+    for piece in pieces:
+        yield piece
+        await asyncio.sleep(0)
 
 
 ANSWER_CHUNK = 256  # changes encoded per piece handed to the network
