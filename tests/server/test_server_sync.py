@@ -17,7 +17,7 @@ from kiosk_app.sync.protocol import (
     REJECT_OUT_OF_SCOPE,
     REJECT_UNKNOWN_PARENT,
 )
-from kiosk_server.db import conflict, counter
+from kiosk_server.db import conflict, counter, merchant, product
 from tests.server.helpers import (
     NEAR_VILLAGE,
     OTHER_VILLAGE,
@@ -418,3 +418,33 @@ def test_a_nul_character_is_refused_but_the_typed_text_backslash_u0000_is_not(ap
     assert answer["rejected"][0]["id"] != q
     names = [c["fields"]["name"] for c in api.pull_all(api.enroll()) if c["row_id"] == q]
     assert names == ["Kopi \\u0000 Robusta"]
+
+
+def test_a_push_numbers_each_row_it_touched_once_with_the_counter_s_next_numbers(api: Api):
+    # PostgreSQL writes a push in one statement (rows, numbers, outcomes); SQLite in
+    # several. Either way: one number per row touched, all above what was there before.
+    kiosk = api.enroll()
+    m, old = uuid7(), uuid7()
+    api.sync(kiosk, [kiosk.mutation("merchant", m, **merchant_fields()),
+                     kiosk.mutation("product", old, **product_fields(m))])  # fmt: skip
+    with api.engine.connect() as conn:
+        before = conn.execute(select(counter.c.value)).scalar_one()
+    new = [uuid7() for _ in range(3)]
+    answer = api.sync(kiosk, [
+        *(kiosk.mutation("product", p, **product_fields(m, name=f"Kopi {n}"))
+          for n, p in enumerate(new)),
+        kiosk.mutation("product", old, price=40000),
+        kiosk.mutation("product", old, op="stock", stock=4),
+        kiosk.mutation("merchant", m, address="Dusun Krajan"),
+    ])  # fmt: skip
+    assert answer["rejected"] == [] and len(answer["accepted"]) == 6
+
+    with api.engine.connect() as conn:
+        after = conn.execute(select(counter.c.value)).scalar_one()
+        seqs = dict(conn.execute(select(product.c.id, product.c.seq)).all())
+        seqs[m] = conn.execute(select(merchant.c.seq).where(merchant.c.id == m)).scalar_one()
+    assert after - before == 5  # three new products, one edited twice, the merchant
+    assert sorted(seqs[i] for i in [*new, old, m]) == list(range(before + 1, after + 1))
+    pulled = records(api.pull_all(api.enroll()), "product")
+    assert pulled[old]["fields"]["price"] == 40000 and pulled[old]["fields"]["stock"] == 4
+    assert {pulled[p]["fields"]["name"] for p in new} == {"Kopi 0", "Kopi 1", "Kopi 2"}
