@@ -210,8 +210,14 @@ def one_of(column: Any, values: list[str], *, postgres: bool) -> Any:
 
 
 def read_only(conn: Connection) -> Connection:
-    """Mark a connection's transactions as reads (SQLite: no write lock taken)."""
-    return conn.execution_options(**{READ_ONLY: True})
+    """Mark a connection's transactions as reads (SQLite: no write lock taken).
+
+    On PostgreSQL reads run in autocommit: under read committed every statement takes
+    its own snapshot anyway, and BEGIN and COMMIT would be two more round trips each."""
+    options: dict[str, Any] = {READ_ONLY: True}
+    if is_postgres(conn) and not conn.in_transaction():
+        options["isolation_level"] = "AUTOCOMMIT"
+    return conn.execution_options(**options)
 
 
 def migrate(engine: Engine) -> None:
