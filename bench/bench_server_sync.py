@@ -14,8 +14,12 @@ answers: throughput) and ``target`` (open loop paced at the target rate: latency
 load 10,000 kiosks syncing every 30 s would put on the server; a late request is timed
 from when it should have been sent). Target: 300 requests/s with p95 under 100 ms.
 
+``--push-share F`` models a fleet in which only a share F of the syncs carries new
+data (the rest are the idle pulls of kiosks with nothing pending); the target is judged
+on the default, F = 1: every sync pushes.
+
 Usage: .venv/bin/python bench/bench_server_sync.py [--devices N] [--workers W]
-       [--seconds S] [--rate R] [--idle]   (--idle: syncs that push nothing)
+       [--seconds S] [--rate R] [--idle] [--push-share F]   (--idle: F = 0)
 Writes bench/results/server_sync.json.
 """
 
@@ -148,9 +152,13 @@ def enroll(port: int, code: str, name: str, node: str) -> dict[str, Any]:
     return answer
 
 
-def sync_once(conn: http.client.HTTPConnection, kiosk: Kiosk, idle: bool) -> tuple[int, int, int]:
-    """One sync step (push + pull, then more pulls while ``more``): status, pushed, pulled."""
-    mutations = [] if idle else kiosk.batch(kiosk.rng.randint(5, 20))
+def sync_once(
+    conn: http.client.HTTPConnection, kiosk: Kiosk, push_share: float
+) -> tuple[int, int, int]:
+    """One sync step (push + pull, then more pulls while ``more``): status, pushed, pulled.
+    It pushes 5-20 mutations with probability ``push_share``, else nothing."""
+    pushes = push_share >= 1 or kiosk.rng.random() < push_share
+    mutations = kiosk.batch(kiosk.rng.randint(5, 20)) if pushes else []
     pulled = 0
     while True:
         body = gzip.compress(json.dumps({"protocol": PROTOCOL_VERSION, "cursor": kiosk.cursor,
@@ -169,7 +177,9 @@ def sync_once(conn: http.client.HTTPConnection, kiosk: Kiosk, idle: bool) -> tup
         mutations = []
 
 
-def run_phase(port: int, kiosks: list[Kiosk], seconds: float, rate: float, idle: bool) -> Recorder:
+def run_phase(
+    port: int, kiosks: list[Kiosk], seconds: float, rate: float, push_share: float
+) -> Recorder:
     """Closed loop (rate 0) or paced at ``rate`` requests/s over all kiosks."""
     recorder = Recorder()
     start = time.perf_counter() + 0.5
@@ -191,7 +201,7 @@ def run_phase(port: int, kiosks: list[Kiosk], seconds: float, rate: float, idle:
             if sent_at >= stop_at or (interval and now >= stop_at):
                 break
             try:
-                status, pushed, pulled = sync_once(conn, kiosk, idle)
+                status, pushed, pulled = sync_once(conn, kiosk, push_share)
             except (OSError, http.client.HTTPException):
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -277,10 +287,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--rate", type=float, default=TARGET_RPS, help="paced phase, req/s")
     parser.add_argument("--idle", action="store_true", help="syncs that push nothing")
+    parser.add_argument(
+        "--push-share", type=float, default=1.0, help="share of syncs that push (0-1)"
+    )
     parser.add_argument("--code", default=str(ROOT), help="folder holding the kiosk_server to run")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "server_sync.json"))
     args = parser.parse_args()
 
+    share = 0.0 if args.idle else min(1.0, max(0.0, args.push_share))
     load_before = os.getloadavg()
     work = Path(tempfile.mkdtemp(prefix="bench-server-"))
     with PgCluster(settings=dict(DURABLE)) as pg:
@@ -309,17 +323,24 @@ def main() -> None:
                   f"districts; server: {args.workers} uvicorn workers on PostgreSQL "
                   f"(fsync on); machine: {os.cpu_count()} cores, load before "
                   f"{load_before[0]:.2f}")  # fmt: skip
-            run_phase(port, kiosks, 5.0, 0.0, args.idle)  # warm-up: connections, caches
+            run_phase(port, kiosks, 5.0, 0.0, share)  # warm-up: connections, caches
             results = [
-                summary("max", run_phase(port, kiosks, args.seconds, 0.0, args.idle)),
-                summary("target", run_phase(port, kiosks, args.seconds, args.rate, args.idle)),
+                summary("max", run_phase(port, kiosks, args.seconds, 0.0, share)),
+                summary("target", run_phase(port, kiosks, args.seconds, args.rate, share)),
             ]  # fmt: skip
         finally:
             server.terminate()
             server.wait(30)
     shutil.rmtree(work, ignore_errors=True)
     report = {
-        "scenario": "idle syncs (nothing to push)" if args.idle else "push 5-20 mutations + pull",
+        "scenario": (
+            "idle syncs (nothing to push)"
+            if share == 0
+            else "every sync pushes 5-20 mutations + pull"
+            if share == 1
+            else f"{share:.0%} of syncs push 5-20 mutations, the rest only pull"
+        ),
+        "push_share": share,
         "devices": args.devices,
         "kiosks_per_district": KIOSKS_PER_DISTRICT,
         "server_workers": args.workers,
