@@ -97,15 +97,19 @@ class Traffic:
             self.bytes_down += down
 
 
-# Changes per part of a streamed sync answer (``ServerClient.sync_parts``): enough that a
-# part's transaction costs little per change, few enough to apply while more arrives.
+# Changes per part of a streamed sync answer (``ServerClient.sync_parts``): at most
+# ``PART_CHANGES``, enough that a part's transaction costs little per change, few enough
+# to apply while more arrives; a part also ends where a read from the network ends once
+# it holds ``PART_LEAST``, so the last part, applied after the last byte, is small.
 PART_CHANGES = 500
+PART_LEAST = 64
 LINE_LAYOUT_HEAD_END = b'"changes":['
 
 
-def _lines(response: requests.Response, received: list[int]) -> Iterator[bytes]:
-    """The body's lines as they arrive, gunzipped here so that ``received[0]`` counts
-    the bytes on the wire (urllib3 does not count a chunked body it decodes)."""
+def _line_batches(response: requests.Response, received: list[int]) -> Iterator[list[bytes]]:
+    """The body's complete lines, a batch per read from the network as it arrives,
+    gunzipped here so that ``received[0]`` counts the bytes on the wire (urllib3 does
+    not count a chunked body it decodes)."""
     gzipped = response.headers.get("Content-Encoding", "").lower() == "gzip"
     inflate = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzipped else None
     pending = b""
@@ -113,18 +117,25 @@ def _lines(response: requests.Response, received: list[int]) -> Iterator[bytes]:
         received[0] += len(raw)
         pending += inflate.decompress(raw) if inflate is not None else raw
         *complete, pending = pending.split(b"\n")
-        yield from complete
+        if complete:
+            yield complete
     if inflate is not None:
         pending += inflate.flush()
     if pending:
-        yield pending
+        yield [pending]
 
 
-def _answer_parts(lines: Iterator[bytes], chunk: int) -> Iterator[dict[str, Any]]:
-    """Parts of an answer from its lines (see ``kiosk_server.api.sync.answer_lines``)."""
-    first = next(lines, b"")
+def _answer_parts(
+    batches: Iterator[list[bytes]], chunk: int, least: int = PART_LEAST
+) -> Iterator[dict[str, Any]]:
+    """Parts of an answer from its lines (see ``kiosk_server.api.sync.answer_lines``):
+    a part ends at ``chunk`` changes, at the end of a batch holding ``least`` or more,
+    and at the tail line (the last part: the generator returns without reading on)."""
+    lines = _marked(batches)
+    first = next((line for line in lines if line is not None), b"")
     if not first.endswith(LINE_LAYOUT_HEAD_END):  # one line, or a layout we do not know
-        whole: dict[str, Any] = json.loads(b"\n".join([first, *lines]))
+        rest = [line for line in lines if line is not None]
+        whole: dict[str, Any] = json.loads(b"\n".join([first, *rest]))
         yield whole
         return
     head: dict[str, Any] = json.loads(first + b"]}")
@@ -142,15 +153,27 @@ def _answer_parts(lines: Iterator[bytes], chunk: int) -> Iterator[dict[str, Any]
     current: dict[str, Any] = head
     changes: list[dict[str, Any]] = []
     for line in lines:
-        if line.startswith(b"]"):
+        if line is None:  # a read from the network ended
+            if len(changes) < least:
+                continue
+        elif line.startswith(b"]"):
             tail = json.loads(b'{"changes":[' + line)
             yield {**current, "changes": changes, "cursor": tail["cursor"], "more": tail["more"]}
             return
-        changes.append(json.loads(line.rstrip(b",")))
-        if len(changes) >= chunk:
-            yield {**current, "changes": changes, "cursor": changes[-1]["seq"], "more": True}
-            current, changes = later, []
+        else:
+            changes.append(json.loads(line.rstrip(b",")))
+            if len(changes) < chunk:
+                continue
+        yield {**current, "changes": changes, "cursor": changes[-1]["seq"], "more": True}
+        current, changes = later, []
     raise ValueError("the answer ended before its last line")
+
+
+def _marked(batches: Iterator[list[bytes]]) -> Iterator[bytes | None]:
+    """The lines of ``batches``, with ``None`` where each batch ends."""
+    for batch in batches:
+        yield from batch
+        yield None
 
 
 class ServerClient:
@@ -284,7 +307,10 @@ class ServerClient:
             if response.status_code >= 400:
                 self._count(body, response, response.content)
                 self._raise_for(response)
-            yield from _answer_parts(_lines(response, received), chunk)
+            batches = _line_batches(response, received)
+            yield from _answer_parts(batches, chunk)
+            for _ in batches:  # the end of the stream, so the connection can serve again
+                pass
         except (requests.ConnectionError, requests.Timeout, urllib3.exceptions.HTTPError) as exc:
             raise OfflineError(str(exc)) from exc
         except requests.exceptions.ChunkedEncodingError as exc:

@@ -6,7 +6,7 @@ import asyncio
 import functools
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -221,26 +221,57 @@ async def _on_the_loop(pieces: Iterator[bytes]) -> AsyncIterator[bytes]:
         await asyncio.sleep(0)
 
 
-ANSWER_CHUNK = 256  # changes encoded per piece handed to the network
+ANSWER_CHUNK = 256  # changes encoded per piece handed to the network, at most
+FIRST_PIECE = 32  # the first piece (with the head): bytes on the link while more encode
+LAST_PIECES = (128, 64, 32)  # the end: what the kiosk applies after the last byte is small
+
+
+def _pieces(changes: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    """``changes`` in pieces growing from 32 to 256 and shrinking to 32 at the end: at
+    least one piece, empty if there are no changes.
+
+    The link is idle until the first compressed bytes leave; the kiosk applies a piece
+    while the next, half its size, is on the link, so what it applies after the last
+    byte arrives is only the last few changes."""
+    held = sum(LAST_PIECES)  # held back: they may be the end
+    size, piece = FIRST_PIECE, []
+    for change in changes:
+        piece.append(change)
+        if len(piece) == size + held:
+            yield piece[:size]
+            piece, size = piece[size:], min(2 * size, ANSWER_CHUNK)
+    ends = []
+    for n in reversed(LAST_PIECES):
+        if len(piece) > n:
+            ends.append(piece[-n:])
+            piece = piece[:-n]
+    if piece or not ends:
+        yield piece
+    yield from reversed(ends)
 
 
 def answer_lines(
-    head: dict[str, Any], changes: list[dict[str, Any]], tail: dict[str, Any]
+    head: dict[str, Any], changes: Iterable[dict[str, Any]], tail: dict[str, Any]
 ) -> Iterator[bytes]:
     """The answer as one JSON object laid out in lines (``LINE_LAYOUT`` in the protocol):
     the head and ``"changes":[`` on the first line, one change per line, then the tail
-    (``],"cursor":…,"more":…}``). Any JSON client reads it whole; the kiosk applies
+    (``],"cursor":…,"more":…}``, ended by a newline so the kiosk need not wait for the
+    end of the stream to read it). Any JSON client reads it whole; the kiosk applies
     changes as their lines arrive, and the server encodes while the first bytes travel.
 
     Encoded here rather than through the response model: thousands of changes would each
     be built into a model and validated again (~50 ms per 2,000-row page). The shapes are
-    SyncResponse's (tests/server/test_server_openapi.py checks them)."""
+    SyncResponse's (tests/server/test_server_openapi.py checks them). ``changes`` may be
+    lazy (``pull.Changes``): each piece is built as it is encoded. The head goes with the
+    first piece and the tail with the last, so neither is a lone packet on the link."""
     dumps = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
-    yield (dumps(head)[:-1] + ',"changes":[\n').encode()
-    last = len(changes) - 1
-    for start in range(0, len(changes), ANSWER_CHUNK):
-        piece = changes[start : start + ANSWER_CHUNK]
-        yield "".join(
-            dumps(c) + ("\n" if start + n == last else ",\n") for n, c in enumerate(piece)
-        ).encode()
-    yield ("]," + dumps(tail)[1:]).encode()
+    text = dumps(head)[:-1] + ',"changes":[\n'
+    pieces = _pieces(changes)
+    piece = next(pieces)
+    for later in pieces:
+        yield (text + "".join(dumps(c) + ",\n" for c in piece)).encode()
+        text, piece = "", later
+    lines = [dumps(c) for c in piece]
+    yield (
+        text + ",\n".join(lines) + ("\n" if lines else "") + "]," + dumps(tail)[1:] + "\n"
+    ).encode()

@@ -1,9 +1,10 @@
 """A sync answer applied in parts while it downloads (``ServerClient.sync_parts``).
 
 The server lays its answer out in lines (``kiosk_server.api.sync.answer_lines``); the kiosk
-applies every 500 changes in their own transaction, with the ``seq`` of the last as its
-cursor. A cut between parts keeps what arrived whole, and the next sync goes on from there:
-nothing lost, nothing twice.
+applies them in parts (at most 500 changes, ending where a read from the network ends once
+they are 64) in their own transaction, with the ``seq`` of the last as its cursor. A cut
+between parts keeps what arrived whole, and the next sync goes on from there: nothing
+lost, nothing twice.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from kiosk_server.api.sync import answer_lines
 from tests.support import VILLAGE
 
 
-def lines_of(head: dict, changes: list[dict], tail: dict) -> Iterator[bytes]:
-    """What ``requests.iter_lines`` gives the kiosk for a laid-out answer."""
-    return iter(b"".join(answer_lines(head, changes, tail)).split(b"\n"))
+def batches_of(head: dict, changes: list[dict], tail: dict) -> Iterator[list[bytes]]:
+    """What the kiosk reads of a laid-out answer that came in one read from the network."""
+    return iter([b"".join(answer_lines(head, changes, tail)).split(b"\n")[:-1]])
 
 
 def change(seq: int) -> dict:
@@ -32,8 +33,13 @@ def change(seq: int) -> dict:
             "hlc": {}}  # fmt: skip
 
 
+def line(seq: int, last: bool = False) -> bytes:
+    return json.dumps(change(seq)).encode() + (b"" if last else b",")
+
+
 HEAD = {"protocol": 2, "accepted_count": 3, "rejected": [], "conflicts": [],
         "missing_blobs": ["a" * 64], "latest_app_version": None}  # fmt: skip
+HEAD_LINE = json.dumps(HEAD, separators=(",", ":")).encode()[:-1] + b',"changes":['
 
 
 def test_the_laid_out_answer_is_one_json_object_any_client_can_read():
@@ -42,11 +48,29 @@ def test_the_laid_out_answer_is_one_json_object_any_client_can_read():
 
     assert json.loads(text) == {**HEAD, "changes": changes, "cursor": 9, "more": False}
     assert len(text.splitlines()) == 2 + len(changes)
+    assert text.endswith(b"}\n")  # the tail is a whole line: no need to wait for the end
+
+
+def test_the_head_goes_with_the_first_piece_and_the_tail_with_a_small_last_one():
+    # Given a page of 1,000 changes, handed over lazily as pull.Changes does
+    changes = [change(n) for n in range(1, 1001)]
+
+    # When the server lays them out
+    pieces = list(answer_lines(HEAD, iter(changes), {"cursor": 1000, "more": False}))
+
+    # Then the first bytes go out after a few changes, with the head; pieces grow to 256
+    # and shrink again, so the kiosk has little left to apply once the last byte is in
+    counts = [piece.count(b'"seq"') for piece in pieces]
+    assert pieces[0].startswith(HEAD_LINE) and counts[0] == 32
+    assert max(counts) == 256 and counts[-3:] == [128, 64, 32]
+    assert pieces[-1].endswith(b'],"cursor":1000,"more":false}\n')
+    assert sum(counts) == 1000
+    assert json.loads(b"".join(pieces))["changes"] == changes
 
 
 def test_parts_carry_the_push_once_and_a_cursor_that_covers_exactly_what_they_hold():
     changes = [change(n) for n in (3, 5, 8, 11, 12)]
-    parts = list(_answer_parts(lines_of(HEAD, changes, {"cursor": 20, "more": True}), 2))
+    parts = list(_answer_parts(batches_of(HEAD, changes, {"cursor": 20, "more": True}), 2))
 
     assert [[c["seq"] for c in p["changes"]] for p in parts] == [[3, 5], [8, 11], [12]]
     assert [(p["cursor"], p["more"]) for p in parts] == [(5, True), (11, True), (20, True)]
@@ -55,18 +79,44 @@ def test_parts_carry_the_push_once_and_a_cursor_that_covers_exactly_what_they_ho
     assert all(p["missing_blobs"] == HEAD["missing_blobs"] for p in parts)
 
 
+def test_a_part_ends_where_a_read_ends_once_it_holds_enough():
+    # Given an answer that came in three reads from the network
+    tail = b'],"cursor":9,"more":false}'
+    reads = [[HEAD_LINE, line(1), line(2), line(3)], [line(4), line(5)], [line(6, True), tail]]
+
+    # When the kiosk takes parts of at most 10 changes, ending a part after a read once
+    # it holds 2, or 4
+    by_two = list(_answer_parts(iter(reads), 10, least=2))
+    by_four = list(_answer_parts(iter(reads), 10, least=4))
+
+    # Then the last part holds only what the last read brought, when it can
+    assert [[c["seq"] for c in p["changes"]] for p in by_two] == [[1, 2, 3], [4, 5], [6]]
+    assert [p["cursor"] for p in by_two] == [3, 5, 9]
+    assert [[c["seq"] for c in p["changes"]] for p in by_four] == [[1, 2, 3, 4, 5], [6]]
+
+
+def test_the_last_part_comes_with_the_tail_line_before_the_stream_ends():
+    def reads() -> Iterator[list[bytes]]:
+        yield [HEAD_LINE, line(1, True), b'],"cursor":4,"more":false}']
+        raise AssertionError("read on past the tail line")
+
+    parts = list(_answer_parts(reads(), 10))
+
+    assert [(p["cursor"], len(p["changes"])) for p in parts] == [(4, 1)]
+
+
 def test_an_empty_page_is_one_part_and_a_one_line_answer_too():
-    empty = list(_answer_parts(lines_of(HEAD, [], {"cursor": 4, "more": False}), 2))
+    empty = list(_answer_parts(batches_of(HEAD, [], {"cursor": 4, "more": False}), 2))
     whole = {**HEAD, "changes": [change(1)], "cursor": 1, "more": False}
-    old_server = list(_answer_parts(iter([json.dumps(whole).encode()]), 2))
+    old_server = list(_answer_parts(iter([[json.dumps(whole).encode()]]), 2))
 
     assert empty == [{**HEAD, "changes": [], "cursor": 4, "more": False}]
     assert old_server == [whole]
 
 
 def test_an_answer_cut_short_yields_its_whole_parts_then_fails():
-    lines = list(lines_of(HEAD, [change(n) for n in range(1, 6)], {"cursor": 9, "more": False}))
-    cut = iter([*lines[:4], lines[4][:7]])  # head, three changes, half of the fourth
+    (lines,) = batches_of(HEAD, [change(n) for n in range(1, 6)], {"cursor": 9, "more": False})
+    cut = iter([lines[:4], [lines[4][:7]]])  # head, three changes; then half of the fourth
 
     parts = _answer_parts(cut, 2)
     assert [c["seq"] for c in next(parts)["changes"]] == [1, 2]
