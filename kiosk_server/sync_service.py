@@ -532,10 +532,27 @@ def _prefetch(b: _Batch, raw_mutations: list[Any]) -> None:
 _JSON_NUL_RE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 
 
-def _has_nul(value: object) -> bool:
-    """A NUL character anywhere in a mutation, keys included (PostgreSQL refuses them in
-    text): one JSON encode and one regex search, at C speed."""
-    return _JSON_NUL_RE.search(json.dumps(value)) is not None
+def _text_problem(value: object) -> str | None:
+    """Text no database stores, anywhere in a mutation, keys included: a NUL character
+    (PostgreSQL refuses it) or a lone surrogate (JSON's ``\\ud800`` escape decodes to
+    one; it has no UTF-8 form). One JSON encode, one UTF-8 encode and one regex search,
+    at C speed (control characters stay escaped without ``ensure_ascii``)."""
+    text = json.dumps(value, ensure_ascii=False)
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return (
+            "Teks berisi karakter yang tidak sah. "
+            "(Text must be valid Unicode: a lone surrogate is not.)"
+        )
+    if _JSON_NUL_RE.search(text) is not None:
+        return "text must not contain NUL characters"
+    return None
+
+
+def _printable(value: object) -> str:
+    """``value`` as text the answer can always encode (an id may be any string)."""
+    return str(value).encode(errors="replace").decode()
 
 
 def _push_once(
@@ -577,11 +594,12 @@ def _push_one(b: _Batch, raw: Any) -> None:
     result = b.result
     mutation_id = raw.get("id") if isinstance(raw, dict) else None
     try:
-        if _has_nul(raw):
-            raise ProtocolError(REJECT_INVALID, "text must not contain NUL characters")
+        if (problem := _text_problem(raw)) is not None:
+            raise ProtocolError(REJECT_INVALID, problem)
         m = parse_mutation(raw)
     except ProtocolError as exc:
-        result.rejected.append({"id": str(mutation_id), "code": exc.code, "message": str(exc)})
+        rejection = {"id": _printable(mutation_id), "code": exc.code, "message": str(exc)}
+        result.rejected.append(rejection)
         return
     seen = b.seen.get(m.id)
     if seen is not None:  # sent before: report the same outcome, change nothing

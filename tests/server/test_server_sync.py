@@ -420,6 +420,33 @@ def test_a_nul_character_is_refused_but_the_typed_text_backslash_u0000_is_not(ap
     assert names == ["Kopi \\u0000 Robusta"]
 
 
+def test_a_lone_surrogate_is_refused_with_a_message_and_the_rest_applies(api: Api):
+    # JSON's "\ud800" escape decodes to a code point UTF-8 cannot encode: no database
+    # takes it, and it once failed the whole request with a 500.
+    kiosk = api.enroll()
+    m, p, q = uuid7(), uuid7(), uuid7()
+    bad_id = kiosk.mutation("product", q, **product_fields(m))
+    bad_id["id"] = "\ud800"
+    body = {"protocol": PROTOCOL_VERSION, "cursor": 0, "mutations": [
+        kiosk.mutation("merchant", m, **merchant_fields()),
+        kiosk.mutation("product", p, **product_fields(m, name="Kopi \ud800 Robusta")),
+        bad_id,
+    ]}  # fmt: skip
+    raw = json.dumps(body).encode()  # ASCII: the escape travels as six characters
+    assert b"\\ud800" in raw
+
+    response = api.client.post("/v1/sync", content=raw, headers=kiosk.headers)
+
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["accepted_count"] == 1
+    assert [r["code"] for r in answer["rejected"]] == [REJECT_INVALID, REJECT_INVALID]
+    assert "Unicode" in answer["rejected"][0]["message"]
+    assert answer["rejected"][1]["id"] == "?"
+    pulled = api.pull_all(api.enroll())
+    assert [c["row_id"] for c in pulled if c["entity"] in ("merchant", "product")] == [m]
+
+
 def test_a_push_numbers_each_row_it_touched_once_with_the_counter_s_next_numbers(api: Api):
     # PostgreSQL writes a push in one statement (rows, numbers, outcomes); SQLite in
     # several. Either way: one number per row touched, all above what was there before.
