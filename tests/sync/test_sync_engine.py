@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from kiosk_app.store import outbox
 from tests.support import VILLAGE
 
 MANGGARAI_VILLAGE = "53.10.01.2001"
+
+
+def next_millisecond() -> None:
+    """Return once the wall clock has moved past the current millisecond, so a stamp
+    taken next is strictly later than one taken before (stamps order by wall ms first)."""
+    start = time.time_ns() // 1_000_000
+    while time.time_ns() // 1_000_000 <= start:
+        time.sleep(0.0002)
 
 
 def merchant(**over):
@@ -91,6 +101,9 @@ def test_concurrent_edit_of_one_field_converges_and_the_loser_is_kept(make_kiosk
     b.sync()
 
     a.store.update("merchant", m, {"business_name": "Kopi Bu Sri Asli"})
+    # B's edit must carry the later stamp: two edits in one millisecond tie on the wall
+    # clock and are settled by the (random) node ids, which failed this test 1 run in 4.
+    next_millisecond()
     b.store.update("merchant", m, {"business_name": "Warung Kopi Sri"})  # later stamp wins
     b.sync()
     a.sync()  # A's edit arrives second, with the older stamp: it loses
