@@ -203,7 +203,7 @@ def is_postgres(engine_or_conn: Engine | Connection) -> bool:
 def one_of(column: Any, values: list[str], *, postgres: bool) -> Any:
     """``column IN values``. On PostgreSQL as ``= ANY(array)``: the statement's text is the
     same whatever the number of values, so the driver prepares it once and PostgreSQL
-    stops parsing and planning it on every request (half a busy server's database time)."""
+    stops parsing it on every request."""
     if postgres:
         return column == any_(bindparam(None, value=list(values), type_=ARRAY(Text)))
     return column.in_(values)

@@ -134,8 +134,9 @@ def enroll(
 
 
 def device_for_token(engine: Engine, token: str) -> dict[str, Any] | None:
-    # A read transaction that commits: ending it with a rollback (what closing an open
-    # one does) makes psycopg forget the connection's prepared statements.
+    # A read (``read_only``): SQLite takes no write lock, PostgreSQL runs it in autocommit.
+    # Closing an open transaction would roll it back, and a rollback makes psycopg forget
+    # the connection's prepared statements.
     with engine.connect() as raw, read_only(raw).begin() as tx:
         row = tx.connection.execute(
             select(device).where(device.c.token_hash == sha256_hex(token))

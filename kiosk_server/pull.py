@@ -90,7 +90,7 @@ _FIELDS_AT = {
 
 class Changes:
     """A page of changes, each built from its row when iterated (see the module's
-    docstring); rows another kiosk's node alone wrote (echoes) are left out then."""
+    docstring); rows the asking kiosk's node alone wrote (echoes) are left out then."""
 
     def __init__(self, rows: list[Sequence[Any]], node: str | None) -> None:
         self._rows = rows
@@ -124,13 +124,18 @@ class Changes:
             }
 
 
+def _column(name: str) -> Any:
+    """The first table's column of that name (branches lacking it carry a NULL of its type)."""
+    for table in (region, *RECORD_TABLES.values()):
+        if name in table.c:
+            return table.c[name]
+    raise KeyError(name)
+
+
 def _null(name: str) -> Any:
     """A NULL of the column's type: PostgreSQL will not match an untyped NULL from a
     subquery (text) with a bigint column of another branch."""
-    for table in (region, *RECORD_TABLES.values()):
-        if name in table.c:
-            return cast(null(), table.c[name].type).label(name)
-    raise KeyError(name)
+    return cast(null(), _column(name).type).label(name)
 
 
 def _statement() -> Any:
@@ -183,11 +188,10 @@ def _postgres_statement() -> Any:
     9.6 KB, and psycopg parses a statement over 4 KB anew on every execution (0.3 ms of
     the server's time per sync); this one is under 3 KB, cached and prepared once."""
     high = "(SELECT value FROM counter WHERE name = 'seq')"
-    types: dict[str, str] = {}
-    for table in (region, *RECORD_TABLES.values()):
-        for column in table.c:
-            kind = "bigint" if isinstance(column.type, BigInteger) else "text"
-            types.setdefault(column.name, kind)
+    types = {
+        name: "bigint" if isinstance(_column(name).type, BigInteger) else "text"
+        for name in _COLUMNS
+    }
     branches = []
     for entity, table in (("region", region), *RECORD_TABLES.items()):
         values = ", ".join(name if name in table.c else f"NULL::{types[name]}" for name in _COLUMNS)

@@ -428,7 +428,9 @@ def _branch(kind: str, entity: str) -> str:
             f"{alias} AS (INSERT INTO {entity} ({names}, seq) SELECT {values}, c.base + r.seq "
             f"FROM c, {_rows_of(alias, entity)} RETURNING 1)"
         )
-    changed = "".join(f"{c.name} = r.{c.name}, " for c in columns if c.name != "id" and kind == "u")
+    # "u" writes the row's columns; "n" (moved with its parent) only its number.
+    kept = [c for c in columns if c.name != "id"] if kind == "u" else []
+    changed = "".join(f"{c.name} = r.{c.name}, " for c in kept)
     return (
         f"{alias} AS (UPDATE {entity} AS x SET {changed}seq = c.base + r.seq "
         f"FROM c, {_rows_of(alias, entity)} WHERE x.id = r.id RETURNING 1)"

@@ -150,7 +150,7 @@ class SyncResponse(BaseModel):
 def _missing(ctx: Any, shas: list[str]) -> list[str]:
     if not shas:
         return []  # most syncs: no connection checkout, no round trip
-    with ctx.engine.connect() as conn, read_only(conn).begin():  # commits: see devices
+    with ctx.engine.connect() as conn, read_only(conn).begin():  # see device_for_token
         return blobstore.missing(conn, shas)
 
 
