@@ -163,8 +163,13 @@ def cmd_status(args: argparse.Namespace, paths: KioskPaths) -> int:
 def cmd_enroll(args: argparse.Namespace, paths: KioskPaths) -> int:
     import platform
 
-    from kiosk_app.sync.device import enroll
+    from kiosk_app.sync.device import InsecureServerURL, check_server_url, enroll
 
+    try:
+        check_server_url(args.server)
+    except InsecureServerURL as exc:
+        print(f"{exc.message_id}\n({exc.message_en})", file=sys.stderr)
+        return 2
     store = _open(paths)
     try:
         name = args.name or platform.node() or "kios"
@@ -213,7 +218,7 @@ def cmd_sync(args: argparse.Namespace, paths: KioskPaths) -> int:
 
 def cmd_bundle_export(args: argparse.Namespace, paths: KioskPaths) -> int:
     from kiosk_app.media.blobs import BlobStore
-    from kiosk_app.sync.bundle import export_bundle
+    from kiosk_app.sync.bundle import BundleError, export_bundle
     from kiosk_app.sync.device import load_device
 
     store = _open(paths)
@@ -225,9 +230,11 @@ def cmd_bundle_export(args: argparse.Namespace, paths: KioskPaths) -> int:
                 file=sys.stderr,
             )
             return 1
-        counts = export_bundle(
-            store, BlobStore(paths.blobs), device.device_id, device.token, Path(args.path)
-        )
+        try:
+            counts = export_bundle(store, BlobStore(paths.blobs), device.device_id, Path(args.path))
+        except BundleError as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
     finally:
         store.close()
     print(

@@ -2,7 +2,15 @@
 
 A blob is written under a temporary name, fsynced, then renamed into place, so a crash
 never leaves a half-written file under a hash. The ``blob`` table lists what is stored.
-A device may read a blob it uploaded, or one that a photo in its region references.
+
+Knowing a hash is no reason to read its bytes. A device may read a blob it holds (it
+uploaded the bytes, or brought them on a signed bundle: ``blob_holder``) or one granted
+to a place inside its region (``blob_grant``). A place is granted a blob when a photo
+there refers to it and the photo's writer was entitled to the blob: it held it, it was
+granted in the writer's region already, or the server did not have it yet (the kiosk
+sends a photo's record before its bytes, and then uploads them). So a photo row naming
+another region's blob grants nothing, and to everything else the device asks
+("missing", a new upload) a blob it may not read looks like one the server lacks.
 """
 
 from __future__ import annotations
@@ -14,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, exists, insert, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 
-from kiosk_server.db import RECORD_TABLES, blob
+from kiosk_server.db import RECORD_TABLES, blob, blob_grant, blob_holder, is_postgres, one_of
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
@@ -28,22 +37,29 @@ def blob_path(root: Path, sha: str) -> Path:
     return root / sha[:2] / sha
 
 
+def _folder(target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+
 def put_file(root: Path, sha: str, source: Path) -> Path:
     """Move a verified file into the store under its hash (atomic rename)."""
     target = blob_path(root, sha)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    _folder(target)
+    if os.name == "posix":
+        os.chmod(source, 0o600)
     os.replace(source, target)
     return target
 
 
 def put_bytes(root: Path, sha: str, data: bytes) -> Path:
-    """Store verified bytes under their hash, crash-safely."""
+    """Store verified bytes under their hash, crash-safely (0600)."""
     target = blob_path(root, sha)
     if target.exists():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
+    _folder(target)
     tmp = target.with_name(f"{sha}.{os.getpid()}.tmp")
-    with tmp.open("wb") as out:
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
         out.write(data)
         out.flush()
         os.fsync(out.fileno())
@@ -59,32 +75,97 @@ def record(conn: Connection, sha: str, size: int, device_id: str | None, now: st
     return True
 
 
-def missing(conn: Connection, shas: Iterable[object]) -> list[str]:
-    """Which of ``shas`` (well-formed ones only) the server does not hold, sorted."""
-    wanted = sorted({s for s in shas if isinstance(s, str) and is_sha256(s)})
-    have: set[str] = set()
+def _in_region(column: Any, region: str) -> Any:
+    return or_(column == region, column.like(region + ".%"))
+
+
+def readable(conn: Connection, shas: Iterable[str], device: dict[str, Any]) -> set[str]:
+    """Those of ``shas`` the server stores and ``device`` may read (holder, or granted
+    to a place in its region)."""
+    wanted = sorted({s for s in shas if is_sha256(s)})
+    postgres = is_postgres(conn)
+    found: set[str] = set()
+    held = exists().where(
+        blob_holder.c.sha256 == blob.c.sha256, blob_holder.c.device_id == device["id"]
+    )
+    granted = exists().where(
+        blob_grant.c.sha256 == blob.c.sha256,
+        _in_region(blob_grant.c.scope_code, str(device["region"])),
+    )
     for start in range(0, len(wanted), 500):
         part = wanted[start : start + 500]
-        found = conn.execute(select(blob.c.sha256).where(blob.c.sha256.in_(part)))
-        have.update(r[0] for r in found)
+        query = select(blob.c.sha256).where(
+            one_of(blob.c.sha256, part, postgres=postgres), or_(held, granted)
+        )
+        found.update(str(r[0]) for r in conn.execute(query))
+    return found
+
+
+def stored(conn: Connection, shas: Iterable[str]) -> set[str]:
+    """Those of ``shas`` the server stores (whoever may read them)."""
+    wanted = sorted({s for s in shas if is_sha256(s)})
+    postgres = is_postgres(conn)
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        query = select(blob.c.sha256).where(
+            one_of(blob.c.sha256, wanted[start : start + 500], postgres=postgres)
+        )
+        found.update(str(r[0]) for r in conn.execute(query))
+    return found
+
+
+def missing(conn: Connection, shas: Iterable[object], device: dict[str, Any]) -> list[str]:
+    """Which of ``shas`` (well-formed ones only) ``device`` should upload, sorted: those
+    the server lacks, and those it holds but the device may not read (the device proves
+    it has them by uploading them; it learns nothing of other devices' blobs)."""
+    wanted = sorted({s for s in shas if isinstance(s, str) and is_sha256(s)})
+    if not wanted:
+        return []
+    have = readable(conn, wanted, device)
     return [s for s in wanted if s not in have]
 
 
 def size_if_readable(conn: Connection, sha: str, device: dict[str, Any]) -> int | None:
     """The blob's size when ``device`` may read it, else None (as if it did not exist)."""
-    row = conn.execute(select(blob.c.size, blob.c.uploaded_by).where(blob.c.sha256 == sha)).first()
-    if row is None:
+    if sha not in readable(conn, [sha], device):
         return None
-    if row.uploaded_by == device["id"]:
-        return int(row.size)
+    size = conn.execute(select(blob.c.size).where(blob.c.sha256 == sha)).scalar()
+    return None if size is None else int(size)
+
+
+def entitled(conn: Connection, shas: Iterable[str], device: dict[str, Any]) -> set[str]:
+    """Those of ``shas`` a photo written by ``device`` may show: every one it may read,
+    and every one the server does not hold yet (its bytes are to follow)."""
+    wanted = {s for s in shas if is_sha256(s)}
+    if not wanted:
+        return set()
+    return wanted - (stored(conn, wanted) - readable(conn, wanted, device))
+
+
+def _insert_ignore(conn: Connection, table: Any, rows: list[dict[str, str]]) -> None:
+    if not rows:
+        return
+    dialect = postgresql if is_postgres(conn) else sqlite
+    conn.execute(dialect.insert(table).on_conflict_do_nothing(), rows)
+
+
+def grant(conn: Connection, pairs: Iterable[tuple[str, str]]) -> None:
+    """Allow each (blob, place) pair: devices whose region holds the place may read it."""
+    rows = [{"sha256": sha, "scope_code": place} for sha, place in sorted(set(pairs))]
+    _insert_ignore(conn, blob_grant, rows)
+
+
+def hold(conn: Connection, sha: str, device: dict[str, Any]) -> None:
+    """``device`` proved it has ``sha``'s bytes: it may read it, and the places in its
+    region whose photos refer to it are granted it."""
+    _insert_ignore(conn, blob_holder, [{"sha256": sha, "device_id": str(device["id"])}])
     photos = RECORD_TABLES["photo"]
-    region = str(device["region"])
-    referenced = conn.execute(
-        select(
-            exists().where(
-                or_(photos.c.sha256 == sha, photos.c.thumb_sha256 == sha),
-                or_(photos.c.scope_code == region, photos.c.scope_code.like(region + ".%")),
-            )
+    places = conn.execute(
+        select(photos.c.scope_code)
+        .where(
+            or_(photos.c.sha256 == sha, photos.c.thumb_sha256 == sha),
+            _in_region(photos.c.scope_code, str(device["region"])),
         )
-    ).scalar()
-    return int(row.size) if referenced else None
+        .distinct()
+    )
+    grant(conn, [(sha, str(r[0])) for r in places])

@@ -1,100 +1,258 @@
-"""Import a kiosk's signed USB bundle: its mutations as if synced, its photos by hash.
+"""Import a kiosk's USB bundle: its mutations as if synced, its photos by hash.
 
-The bundle format is the kiosk's (``kiosk_app/sync/bundle.py``, format 1): a zip with
-``manifest.json`` (device id, mutations as sent over the network, blob hashes),
-``blobs/<sha256>`` and ``signature`` = HMAC-SHA256 of the manifest bytes keyed with the
-SHA-256 of the device token, which is exactly what the server stores. The server reads
-it here itself: it may import only the domain and the wire protocol of the app.
-A revoked or unknown device is refused; mutation ids make a second import a no-op.
+The format is the kiosk's (``kiosk_app/sync/bundle.py``, format 2): a zip sealed to this
+server's X25519 key (``protocol.unseal``), holding ``manifest.json``, an Ed25519
+``signature`` of the manifest by the key pair the device registered with this server,
+and ``blobs/<sha256>``. The server reads it here itself: it may import only the domain
+and the wire protocol of the app.
+
+Every check runs before anything is written, so a refused bundle changes nothing: the
+seal (a changed or cut file fails), the recipient (a bundle for another server), the
+device (known, not revoked, with a registered key), the signature (a bundle made from a
+copy of the database, which holds only public keys, fails), the bundle id (imported
+before: refused as a replay), every blob (listed names only, present, matching its
+hash, a JPEG). Then the blobs are stored (the device holds them), the mutations pushed
+(each mutation id applies once), and the bundle id recorded.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
-import hmac
 import json
+import tempfile
 import time
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.exc import IntegrityError
 
+from kiosk_app.domain.ids import is_uuid
+from kiosk_app.sync.protocol import (
+    SealError,
+    is_sealed,
+    key_fingerprint,
+    read_seal_header,
+    recipient_key,
+    unseal,
+)
 from kiosk_server import blobstore, sync_service
 from kiosk_server.config import Settings
-from kiosk_server.db import device
+from kiosk_server.db import device, imported_bundle
 from kiosk_server.devices import now_iso
+from kiosk_server.jpeg import NotJpeg, check_jpeg
+from kiosk_server.keys import ServerKeys
 
-BUNDLE_FORMAT = 1
+BUNDLE_FORMAT = 2
 MANIFEST = "manifest.json"
 SIGNATURE = "signature"
 MAX_MANIFEST = 64 * 1024 * 1024
+MAX_BLOB = 25 * 1024 * 1024
 
 
 class BundleImportError(ValueError):
-    pass
+    """A bundle refused; the message says why, in Bahasa Indonesia then English."""
 
 
-def _read(path: Path) -> tuple[dict[str, Any], bytes, str]:
+def _refuse(message_id: str, message_en: str) -> BundleImportError:
+    return BundleImportError(f"{message_id} ({message_en})")
+
+
+def _old_format(path: Path) -> BundleImportError:
+    return _refuse(
+        f"Bundel {path.name} dibuat oleh aplikasi kios versi lama (tanpa enkripsi) dan tidak "
+        "diterima lagi. Perbarui aplikasi kios, lalu buat (ekspor) bundel baru dari kios itu; "
+        "perubahannya masih menunggu di kios.",
+        "This bundle was made by an old kiosk app (format 1, not encrypted) and is no longer "
+        "accepted: update the kiosk app and export the bundle again; the changes are still "
+        "pending on the kiosk.",
+    )
+
+
+def _open(path: Path, keys: ServerKeys, work: Path) -> Path:
+    """The bundle's inner zip, unsealed into ``work``."""
     try:
-        with zipfile.ZipFile(path) as archive:
-            if archive.getinfo(MANIFEST).file_size > MAX_MANIFEST:
-                raise BundleImportError("bundle manifest is too large")
-            raw = archive.read(MANIFEST)
-            signature = archive.read(SIGNATURE).decode().strip()
-    except (zipfile.BadZipFile, KeyError, OSError, UnicodeDecodeError) as exc:
-        raise BundleImportError(f"not a readable bundle: {exc}") from exc
+        with path.open("rb") as source:
+            head = source.read(64)
+            if head.startswith(b"PK"):
+                raise _old_format(path)
+            if not is_sealed(head):
+                raise _refuse("Berkas ini bukan bundel Etalase Desa.", "Not a bundle file.")
+            source.seek(0)
+            header, preamble = read_seal_header(source)
+            if header.get("kind") != "bundle":
+                raise _refuse("Berkas ini bukan bundel Etalase Desa.", "Not a bundle file.")
+            try:
+                key = recipient_key(keys.bundle_private, header)
+            except SealError as exc:
+                raise _refuse(
+                    "Bundel ini dibuat untuk server lain, tidak bisa dibuka di sini.",
+                    f"This bundle is sealed to another server ({exc}).",
+                ) from exc
+            inner = work / "bundle.zip"
+            with inner.open("wb") as target:
+                unseal(source, target, key, header, preamble)
+    except SealError as exc:
+        raise _refuse(
+            "Bundel rusak atau sudah diubah; tidak ada yang diimpor. Buat bundel baru di kios.",
+            f"The bundle is damaged or was altered ({exc}); nothing was imported.",
+        ) from exc
+    except OSError as exc:
+        raise _refuse("Bundel tidak bisa dibaca.", f"Cannot read the bundle: {exc}") from exc
+    return inner
+
+
+def _manifest(archive: zipfile.ZipFile) -> tuple[dict[str, Any], bytes, bytes]:
     try:
+        if archive.getinfo(MANIFEST).file_size > MAX_MANIFEST:
+            raise _refuse("Isi bundel terlalu besar.", "The bundle's manifest is too large.")
+        raw = archive.read(MANIFEST)
+        signature = base64.b64decode(archive.read(SIGNATURE), validate=True)
         manifest = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise BundleImportError("bundle manifest is not JSON") from exc
+    except (KeyError, binascii.Error, ValueError, zipfile.BadZipFile) as exc:
+        raise _refuse(
+            "Isi bundel tidak lengkap atau rusak.", f"The bundle's contents are damaged: {exc}"
+        ) from exc
     if not isinstance(manifest, dict) or manifest.get("format") != BUNDLE_FORMAT:
-        raise BundleImportError("unknown bundle format")
+        raise _refuse("Format bundel tidak dikenal.", "Unknown bundle format.")
     if not isinstance(manifest.get("mutations"), list) or not isinstance(
         manifest.get("blobs"), list
     ):
-        raise BundleImportError("bundle manifest lacks mutations or blobs")
+        raise _refuse("Isi bundel tidak lengkap.", "The manifest lacks mutations or blobs.")
+    if not is_uuid(manifest.get("bundle_id")):
+        raise _refuse("Isi bundel tidak lengkap.", "The manifest lacks its bundle id.")
     return manifest, raw, signature
 
 
-def _signed_by(raw: bytes, signature: str, token_hash: str) -> bool:
-    expected = hmac.new(bytes.fromhex(token_hash), raw, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, signature)
-
-
-def import_bundle(engine: Engine, settings: Settings, path: Path) -> dict[str, Any]:
-    """Check the signature, store the blobs (each checked by its hash), apply mutations."""
-    manifest, raw, signature = _read(path)
+def _signer(engine: Engine, manifest: dict[str, Any]) -> dict[str, Any]:
     with engine.connect() as conn:
         row = conn.execute(
             select(device).where(device.c.id == str(manifest.get("device_id")))
         ).first()
     if row is None:
-        raise BundleImportError(f"unknown device {manifest.get('device_id')}")
+        raise _refuse(
+            "Bundel dari perangkat yang tidak dikenal server ini.",
+            f"Unknown device {manifest.get('device_id')}.",
+        )
     if row.revoked_at is not None:
-        raise BundleImportError(f"device {row.id} was revoked")
-    if not _signed_by(raw, signature, row.token_hash):
-        raise BundleImportError("bundle signature does not match its device: refused")
-    stored = 0
-    with zipfile.ZipFile(path) as archive:
-        for item in manifest["blobs"]:
-            sha = str(item.get("sha256")) if isinstance(item, dict) else ""
-            if not blobstore.is_sha256(sha):
-                raise BundleImportError(f"bad blob entry {item!r}")
-            try:
+        raise _refuse(
+            "Perangkat pembuat bundel ini sudah dicabut; bundel ditolak.",
+            f"Device {row.id} was revoked.",
+        )
+    if not row.bundle_key:
+        raise _refuse(
+            "Perangkat ini belum mendaftarkan kunci bundel: sinkronkan kios sekali lewat "
+            "internet, lalu buat bundel baru.",
+            f"Device {row.id} has no bundle key registered.",
+        )
+    return dict(row._mapping)
+
+
+def _verify(found: dict[str, Any], raw: bytes, signature: bytes) -> None:
+    try:
+        key = Ed25519PublicKey.from_public_bytes(base64.b64decode(found["bundle_key"]))
+        key.verify(signature, raw)
+    except (InvalidSignature, ValueError) as exc:
+        raise _refuse(
+            "Tanda tangan bundel tidak cocok dengan kiosnya: bundel palsu atau diubah, ditolak.",
+            "The bundle's signature does not match its device: forged or altered, refused.",
+        ) from exc
+
+
+def _checked_blobs(archive: zipfile.ZipFile, manifest: dict[str, Any]) -> list[str]:
+    """Every blob the manifest lists, present, matching its hash, a JPEG."""
+    shas: list[str] = []
+    for item in manifest["blobs"]:
+        sha = str(item.get("sha256")) if isinstance(item, dict) else ""
+        if not blobstore.is_sha256(sha):
+            raise _refuse("Isi bundel rusak.", f"Bad blob entry {item!r}.")
+        try:
+            info = archive.getinfo(f"blobs/{sha}")
+            if info.file_size > MAX_BLOB:
+                raise _refuse("Foto di bundel terlalu besar.", f"Blob {sha} is too large.")
+            data = archive.read(info)
+        except KeyError as exc:
+            raise _refuse("Foto di bundel hilang.", f"Blob {sha} is listed but missing.") from exc
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+            raise _refuse("Foto di bundel rusak.", f"Blob {sha} is damaged: {exc}.") from exc
+        if hashlib.sha256(data).hexdigest() != sha:
+            raise _refuse("Foto di bundel rusak.", f"Blob {sha} is damaged.")
+        try:
+            check_jpeg(data)
+        except NotJpeg as exc:
+            raise _refuse("Foto di bundel bukan JPEG.", f"Blob {sha}: {exc}.") from exc
+        shas.append(sha)
+    return shas
+
+
+def _refuse_replay(engine: Engine, bundle_id: str) -> None:
+    with engine.connect() as conn:
+        seen = conn.execute(
+            select(imported_bundle.c.imported_at).where(imported_bundle.c.id == bundle_id)
+        ).scalar()
+    if seen is not None:
+        raise _refuse(
+            f"Bundel ini sudah diimpor pada {seen}; tidak diimpor lagi.",
+            f"This bundle was already imported at {seen}: refused as a replay.",
+        )
+
+
+def import_bundle(
+    engine: Engine, settings: Settings, keys: ServerKeys, path: Path
+) -> dict[str, Any]:
+    """Check everything (module docstring), then store the blobs and apply the mutations."""
+    with tempfile.TemporaryDirectory(prefix="bundle-", dir=settings.upload_dir) as tmp:
+        inner = _open(path, keys, Path(tmp))
+        try:
+            archive = zipfile.ZipFile(inner)
+        except zipfile.BadZipFile as exc:
+            raise _refuse("Isi bundel rusak.", f"The bundle's contents are damaged: {exc}") from exc
+        with archive:
+            manifest, raw, signature = _manifest(archive)
+            found = _signer(engine, manifest)
+            _verify(found, raw, signature)
+            if manifest.get("server_key") != key_fingerprint(keys.bundle_public):
+                raise _refuse(
+                    "Bundel ini ditandatangani untuk server lain.",
+                    "The bundle was signed for another server.",
+                )
+            bundle_id = str(manifest["bundle_id"])
+            _refuse_replay(engine, bundle_id)
+            shas = _checked_blobs(archive, manifest)
+            stored = 0
+            for sha in shas:
                 data = archive.read(f"blobs/{sha}")
-            except KeyError as exc:
-                raise BundleImportError(f"blob {sha} is listed but missing") from exc
-            if hashlib.sha256(data).hexdigest() != sha:
-                raise BundleImportError(f"blob {sha} is damaged")
-            blobstore.put_bytes(settings.blob_dir, sha, data)
-            with engine.begin() as conn:
-                stored += blobstore.record(conn, sha, len(data), row.id, now_iso())
-    scope = sync_service.DeviceScope(row.id, row.region)
+                blobstore.put_bytes(settings.blob_dir, sha, data)
+                with engine.begin() as conn:
+                    stored += blobstore.record(conn, sha, len(data), found["id"], now_iso())
+                    blobstore.hold(conn, sha, found)
+    scope = sync_service.DeviceScope(str(found["id"]), str(found["region"]))
     mutations = manifest["mutations"]
     result = sync_service.push(engine, scope, mutations, time.time_ns() // 1_000_000)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                insert(imported_bundle).values(
+                    id=bundle_id,
+                    device_id=found["id"],
+                    imported_at=now_iso(),
+                    mutations=len(mutations),
+                    blobs=len(shas),
+                )
+            )
+    except IntegrityError as exc:  # imported at the same moment elsewhere: same outcome
+        raise _refuse(
+            "Bundel ini baru saja diimpor di tempat lain.", "Imported concurrently elsewhere."
+        ) from exc
     return {
-        "device_id": row.id,
+        "bundle_id": bundle_id,
+        "device_id": found["id"],
         "mutations": len(mutations),
         "accepted": len(result.accepted),
         "rejected": len(result.rejected),

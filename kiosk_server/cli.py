@@ -1,4 +1,4 @@
-"""``kiosk-server``: serve, enroll codes, devices, revoke, regions import, export, bundles.
+"""``kiosk-server``: serve, enroll codes, devices, revoke, gc, regions import, export, bundles.
 
 Every command takes ``--data-dir DIR`` and ``--database URL`` after its name.
 """
@@ -29,8 +29,9 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _engine(settings: Settings) -> Engine:
     from kiosk_server.db import make_engine, migrate
+    from kiosk_server.keys import prepare_data_dir
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    prepare_data_dir(settings)
     engine = make_engine(settings.db_url)
     migrate(engine)
     return engine
@@ -40,10 +41,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from kiosk_server.app import create_app
+    from kiosk_server.hosts import is_loopback
+    from kiosk_server.keys import load_secret
     from kiosk_server.logs import configure_logging
 
     configure_logging()
     settings = _settings(args)
+    if not is_loopback(args.host) and not (settings.public_base_url or settings.trusted_hosts):
+        print(
+            f"error: serving on {args.host} needs the catalog's public address: set "
+            "KIOSK_SERVER_PUBLIC_BASE_URL (e.g. https://katalog.example.id) or "
+            "KIOSK_SERVER_TRUSTED_HOSTS; links are never built from a request's Host header. "
+            "See docs/security.md.",
+            file=sys.stderr,
+        )
+        return 2
+    load_secret(settings)  # made once here, before workers start, if it is not set
     common: dict[str, Any] = {
         "host": args.host,
         "port": args.port,
@@ -67,9 +80,11 @@ def cmd_enroll_code(args: argparse.Namespace) -> int:
     from kiosk_server.devices import EnrollError, new_enroll_code
 
     settings = _settings(args)
+    from kiosk_server.keys import keys_for
+
     ttl = args.ttl_hours if args.ttl_hours is not None else settings.enroll_ttl_hours
     try:
-        code = new_enroll_code(_engine(settings), args.region, ttl)
+        code = new_enroll_code(_engine(settings), keys_for(settings), args.region, ttl)
     except EnrollError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -97,12 +112,29 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
 def cmd_revoke(args: argparse.Namespace) -> int:
     from kiosk_server.devices import revoke
+    from kiosk_server.housekeeping import discard_files
 
-    if revoke(_engine(_settings(args)), args.device_id):
-        print(f"revoked {args.device_id}")
-        return 0
-    print(f"error: no active device {args.device_id}", file=sys.stderr)
-    return 1
+    settings = _settings(args)
+    try:
+        ended = revoke(_engine(settings), args.device_id)
+    except LookupError:
+        print(f"error: no active device {args.device_id}", file=sys.stderr)
+        return 1
+    discard_files(settings, ended)
+    print(f"revoked {args.device_id} ({len(ended)} unfinished uploads removed)")
+    return 0
+
+
+def cmd_gc(args: argparse.Namespace) -> int:
+    from kiosk_server.housekeeping import collect
+
+    settings = _settings(args)
+    done = collect(_engine(settings), settings)
+    print(
+        f"removed {done.uploads} expired uploads, {done.blobs} unreferenced blobs, "
+        f"{done.stray_files} stray files"
+    )
+    return 0
 
 
 def cmd_regions_import(args: argparse.Namespace) -> int:
@@ -127,10 +159,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_bundle_import(args: argparse.Namespace) -> int:
     from kiosk_server.bundles import BundleImportError, import_bundle
+    from kiosk_server.keys import keys_for
 
     settings = _settings(args)
     try:
-        report = import_bundle(_engine(settings), settings, Path(args.path))
+        report = import_bundle(_engine(settings), settings, keys_for(settings), Path(args.path))
     except BundleImportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -163,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ttl-hours", type=float)
     command(sub, "devices", cmd_devices, "list devices").add_argument("--json", action="store_true")
     command(sub, "revoke", cmd_revoke, "revoke a device").add_argument("device_id")
+    command(sub, "gc", cmd_gc, "remove expired uploads and unreferenced photos now")
     regions = sub.add_parser("regions", help="region list").add_subparsers(
         dest="sub", required=True
     )

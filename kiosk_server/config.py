@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import platformdirs
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kiosk_app.sync.protocol import MAX_CHANGES_PER_RESPONSE
+
+MAX_ENROLL_TTL_HOURS = 7 * 24.0
 
 
 def default_data_dir() -> Path:
@@ -31,11 +34,48 @@ class Settings(BaseSettings):
     # kiosk itself sends at most 2 MiB a request (``sync.engine.MAX_BATCH_BYTES``).
     max_sync_body: int = 16 * 1024 * 1024
     tus_max_size: int = 25 * 1024 * 1024
-    enroll_ttl_hours: float = 72.0
+    # Per device: uploads begun and not finished, and the bytes they announce. A kiosk
+    # sends two photos at a time and resumes its unfinished ones, so this is far above
+    # what it needs and far below what fills a disk (20 x 25 MiB was seen left behind).
+    max_open_uploads: int = 16
+    max_open_upload_bytes: int = 128 * 1024 * 1024
+    # Unfinished uploads untouched this long are removed, with their bytes.
+    upload_expiry_hours: float = 24.0
+    # Blobs no live photo refers to are removed once this old (a kiosk sends a photo's
+    # record before its bytes, and a USB bundle may arrive days later).
+    blob_grace_hours: float = 7 * 24.0
+    # How often each server process collects expired uploads and unreferenced blobs.
+    gc_interval_s: float = 3600.0
+    enroll_ttl_hours: float = Field(default=72.0, gt=0, le=MAX_ENROLL_TTL_HOURS)
+    # Enrollment attempts: per client address and for the whole process (token buckets,
+    # per server process: N workers allow N times the overall rate).
+    enroll_per_address_per_minute: float = 10.0
+    enroll_per_minute: float = 60.0
     latest_app_version: str | None = None  # told to kiosks, which tell the technician
-    # The public catalog's address (https://…) for its links and messages; without it,
-    # the address each request was sent to.
+    # The public catalog's address (https://…) for its links, messages and redirects.
+    # Required when serving on an address other than loopback, unless ``trusted_hosts``
+    # lists the host names the server may be reached by. The Host header of a request
+    # is never used otherwise.
     public_base_url: str | None = None
+    trusted_hosts: str = ""  # comma-separated host names, e.g. "katalog.example.id"
+    # The server's own secret (64 hex digits): keys enrollment codes (HMAC) and the USB
+    # bundle key pair. Without it, ``secret.key`` in the data folder (made on first
+    # start). Every API process of one deployment must share it.
+    secret_key: SecretStr | None = None
+    # /docs and /redoc (Swagger UI, ReDoc): off unless asked for. /openapi.json is served.
+    api_docs: bool = False
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            raise ValueError(
+                "must be http(s)://host[:port][/path], e.g. https://katalog.example.id"
+            )
+        return value.rstrip("/")
 
     @property
     def db_url(self) -> str:
@@ -45,6 +85,14 @@ class Settings(BaseSettings):
                 url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
             return url
         return f"sqlite:///{self.data_dir / 'server.db'}"
+
+    @property
+    def trusted_host_names(self) -> list[str]:
+        return [h.strip().lower() for h in self.trusted_hosts.split(",") if h.strip()]
+
+    @property
+    def secret_file(self) -> Path:
+        return self.data_dir / "secret.key"
 
     @property
     def blob_dir(self) -> Path:

@@ -61,6 +61,9 @@ product = _record_table(
     ],
 )
 photo = _record_table("photo", [])
+# Looked up by blob: the catalog's photo route, the blob collector.
+Index("ix_photo_sha256", photo.c.sha256)
+Index("ix_photo_thumb_sha256", photo.c.thumb_sha256)
 RECORD_TABLES = {"merchant": merchant, "product": product, "photo": photo}
 
 region = Table(
@@ -80,6 +83,8 @@ device = Table(
     Column("region", Text, nullable=False),
     Column("node_id", Text),
     Column("token_hash", Text, nullable=False, unique=True),
+    # The device's Ed25519 public key (base64) that its USB bundles are signed with.
+    Column("bundle_key", Text),
     Column("app_version", Text),
     Column("created_at", Text, nullable=False),
     Column("last_seen", Text),
@@ -126,6 +131,35 @@ blob = Table(
     Column("uploaded_by", Text),
     Column("created_at", Text, nullable=False),
 )
+# Devices that proved they hold a blob's bytes (uploaded them, or brought them on a
+# signed bundle): one of the two reasons a device may read a blob.
+blob_holder = Table(
+    "blob_holder",
+    metadata,
+    Column("sha256", Text, primary_key=True),
+    Column("device_id", Text, primary_key=True),
+)
+# Places (a photo's scope code) where a photo may show a blob: written when a device
+# entitled to the blob (a holder, or one in whose region it is already granted) writes
+# a photo referring to it, or when a blob arrives that photos there already refer to.
+# The other reason to read a blob: a grant inside the device's region. It keeps a
+# photo row from being a read permission for any hash its writer names.
+blob_grant = Table(
+    "blob_grant",
+    metadata,
+    Column("sha256", Text, primary_key=True),
+    Column("scope_code", Text, primary_key=True),
+)
+# USB bundles imported, by the id in their signed manifest: a bundle comes in once.
+imported_bundle = Table(
+    "imported_bundle",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("device_id", Text, nullable=False),
+    Column("imported_at", Text, nullable=False),
+    Column("mutations", Integer, nullable=False),
+    Column("blobs", Integer, nullable=False),
+)
 upload = Table(
     "upload",
     metadata,
@@ -162,7 +196,13 @@ _POSTGRES_CONNECT = {"prepare_threshold": 0, "options": "-c plan_cache_mode=forc
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        # hide_parameters: a database error is logged without the values bound to its
+        # statement, which are merchants' personal data.
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            hide_parameters=True,
+        )
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -192,6 +232,7 @@ def make_engine(url: str) -> Engine:
         pool_size=10,
         max_overflow=10,
         pool_pre_ping=False,
+        hide_parameters=True,
         connect_args=_POSTGRES_CONNECT if url.startswith("postgresql+psycopg") else {},
     )
 

@@ -1,28 +1,48 @@
-"""Devices: one-time enrollment codes, hashed tokens, revocation.
+"""Devices: one-time enrollment codes, hashed tokens, revocation, bundle keys.
 
-Codes are short enough to type from a phone call, single-use and expiring; tokens are
-random, shown once, and stored only as their SHA-256.
+Codes are short enough to type from a phone call, single-use and expiring (7 days at
+most), stored as an HMAC under the server's secret (``keys``): a copy of the database
+does not let anyone try codes offline. Every refused code gets the same answer; which
+case it was (unknown, used, expired) goes to the server log. Tokens are random, shown
+once, and stored only as their SHA-256. A device may register the public half of the
+Ed25519 key pair it signs USB bundles with, once.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Engine, insert, select, update
 
 from kiosk_app.domain.errors import ValidationError
 from kiosk_app.domain.ids import uuid7
 from kiosk_app.domain.regions import validate_region_code
-from kiosk_server.db import device, enroll_code, read_only, region
+from kiosk_server.config import MAX_ENROLL_TTL_HOURS
+from kiosk_server.db import device, enroll_code, read_only, region, upload
+from kiosk_server.keys import ServerKeys
+
+log = logging.getLogger(__name__)
 
 # No 0/O, 1/I/L, 5/S, 2/Z: easy to read aloud and type.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRTUVWXY346789"
 CODE_LENGTH = 10
 TOUCH_INTERVAL_S = 60
+# Codes stored before codes were keyed with the server's secret (migration 0003).
+LEGACY_PREFIX = "sha256:"
+BUNDLE_KEY_BYTES = 32  # a raw Ed25519 public key
+CODE_REFUSED = (
+    "Kode pendaftaran tidak bisa dipakai: salah ketik, sudah dipakai, atau kedaluwarsa. "
+    "Minta kode baru ke admin pusat. (This enrollment code cannot be used: mistyped, "
+    "already used or expired.)"
+)
 
 
 class EnrollError(ValueError):
@@ -43,8 +63,16 @@ def normalize_code(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())
 
 
-def new_enroll_code(engine: Engine, region_code: str, ttl_hours: float) -> str:
-    """Create a one-time code for a device scoped to ``region_code`` (any level)."""
+def new_enroll_code(engine: Engine, keys: ServerKeys, region_code: str, ttl_hours: float) -> str:
+    """Create a one-time code for a device scoped to ``region_code`` (any level), valid
+    ``ttl_hours`` (more than 0, at most 7 days)."""
+    if not 0 < ttl_hours <= MAX_ENROLL_TTL_HOURS:
+        raise EnrollError(
+            "invalid_ttl",
+            f"masa berlaku kode harus lebih dari 0 dan paling lama {MAX_ENROLL_TTL_HOURS:g} "
+            f"jam (7 hari) (--ttl-hours must be more than 0 and at most "
+            f"{MAX_ENROLL_TTL_HOURS:g})",
+        )
     try:
         region_code = validate_region_code(region_code, field="region")
     except ValidationError as exc:
@@ -60,7 +88,7 @@ def new_enroll_code(engine: Engine, region_code: str, ttl_hours: float) -> str:
         created = datetime.now(UTC)
         conn.execute(
             insert(enroll_code).values(
-                code_hash=sha256_hex(raw),
+                code_hash=keys.code_hash(raw),
                 region=region_code,
                 created_at=created.isoformat(timespec="milliseconds"),
                 expires_at=(created + timedelta(hours=ttl_hours)).isoformat(
@@ -78,11 +106,32 @@ class Enrolled:
     region: str
 
 
+def parse_bundle_key(text: str) -> bytes:
+    """A device's bundle public key from its base64 text; ValueError if it is not one."""
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("bundle_key must be base64") from exc
+    if len(raw) != BUNDLE_KEY_BYTES:
+        raise ValueError(f"bundle_key must be {BUNDLE_KEY_BYTES} bytes (Ed25519)")
+    Ed25519PublicKey.from_public_bytes(raw)  # ValueError if it is not a key
+    return raw
+
+
 def enroll(
-    engine: Engine, code: str, device_name: str, app_version: str | None, node_id: str | None
+    engine: Engine,
+    keys: ServerKeys,
+    code: str,
+    device_name: str,
+    app_version: str | None,
+    node_id: str | None,
+    bundle_key: str | None = None,
 ) -> Enrolled:
-    """Redeem a code: exactly one device per code, even under concurrent attempts."""
-    code_hash = sha256_hex(normalize_code(code))
+    """Redeem a code: exactly one device per code, even under concurrent attempts.
+
+    Every refusal raises the same ``EnrollError``; the reason is logged."""
+    normalized = normalize_code(code)
+    hashes = [keys.code_hash(normalized), LEGACY_PREFIX + sha256_hex(normalized)]
     token = secrets.token_urlsafe(32)
     device_id = uuid7()
     now = now_iso()
@@ -91,7 +140,7 @@ def enroll(
         # finds used_at already set and changes no row.
         claimed = conn.execute(
             update(enroll_code)
-            .where(enroll_code.c.code_hash == code_hash)
+            .where(enroll_code.c.code_hash.in_(hashes))
             .where(enroll_code.c.used_at.is_(None))
             .where(enroll_code.c.expires_at > now)
             .values(used_at=now, device_id=device_id)
@@ -100,24 +149,12 @@ def enroll(
         if claimed is None:
             row = conn.execute(
                 select(enroll_code.c.used_at, enroll_code.c.expires_at).where(
-                    enroll_code.c.code_hash == code_hash
+                    enroll_code.c.code_hash.in_(hashes)
                 )
             ).first()
-            if row is None:
-                raise EnrollError(
-                    "code_invalid", "Kode pendaftaran salah. (Wrong enrollment code.)"
-                )
-            if row.used_at is not None:
-                raise EnrollError(
-                    "code_used",
-                    "Kode pendaftaran sudah dipakai; minta kode baru. "
-                    "(This enrollment code was already used.)",
-                )
-            raise EnrollError(
-                "code_expired",
-                "Kode pendaftaran sudah kedaluwarsa; minta kode baru. "
-                "(This enrollment code has expired.)",
-            )
+            reason = "unknown" if row is None else "used" if row.used_at else "expired"
+            log.info("enrollment refused: %s code", reason, extra={"fields": {"reason": reason}})
+            raise EnrollError("code_invalid", CODE_REFUSED)
         conn.execute(
             insert(device).values(
                 id=device_id,
@@ -125,6 +162,7 @@ def enroll(
                 region=claimed.region,
                 node_id=node_id,
                 token_hash=sha256_hex(token),
+                bundle_key=bundle_key,
                 app_version=app_version,
                 created_at=now,
                 last_seen=now,
@@ -169,7 +207,10 @@ def list_devices(engine: Engine) -> list[dict[str, Any]]:
     return [{k: v for k, v in r._mapping.items() if k != "token_hash"} for r in rows]
 
 
-def revoke(engine: Engine, device_id: str) -> bool:
+def revoke(engine: Engine, device_id: str) -> list[str]:
+    """Revoke a device at once: its next request is refused, and its unfinished uploads
+    are forgotten (the caller removes their bytes: ``uploads.discard_files``). Returns
+    the ids of those uploads; raises LookupError when there is no such active device."""
     with engine.begin() as conn:
         result = conn.execute(
             update(device)
@@ -177,4 +218,38 @@ def revoke(engine: Engine, device_id: str) -> bool:
             .where(device.c.revoked_at.is_(None))
             .values(revoked_at=now_iso())
         )
-    return bool(result.rowcount)
+        if not result.rowcount:
+            raise LookupError(device_id)
+        ids = [
+            str(r[0])
+            for r in conn.execute(
+                select(upload.c.id).where(
+                    upload.c.device_id == device_id, upload.c.completed_at.is_(None)
+                )
+            )
+        ]
+        conn.execute(
+            upload.delete().where(upload.c.device_id == device_id, upload.c.completed_at.is_(None))
+        )
+    return ids
+
+
+class BundleKeyError(ValueError):
+    pass
+
+
+def register_bundle_key(engine: Engine, device_id: str, key: str) -> None:
+    """Record the device's bundle public key; the same key again is fine, another one is
+    refused (BundleKeyError): a stolen token must not let anyone sign bundles as it."""
+    parse_bundle_key(key)
+    with engine.begin() as conn:
+        done = conn.execute(
+            update(device)
+            .where(device.c.id == device_id, device.c.bundle_key.is_(None))
+            .values(bundle_key=key)
+        )
+        if done.rowcount:
+            return
+        held = conn.execute(select(device.c.bundle_key).where(device.c.id == device_id)).scalar()
+    if held != key:
+        raise BundleKeyError("this device already has another bundle key")

@@ -1,9 +1,18 @@
-"""Export live merchants and products as JSON lines or CSV, in the shared vocabulary."""
+"""Export live merchants and products as JSON lines or CSV, in the shared vocabulary.
+
+CSV files are opened in spreadsheets, which run a cell starting with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return as a formula (``=HYPERLINK(…)`` in a product
+name is a link to anywhere; DDE formulas run programs). Such text cells get a leading
+``'``, the spreadsheet convention for "this is text" (OWASP, CSV injection). A cell that
+is only a number (``+6281234567890``, ``-5``) is left alone: no spreadsheet runs it.
+JSON lines carry the values as they are.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +22,15 @@ from kiosk_app.domain.records import ENTITIES, STOCK_FIELD
 from kiosk_server.db import RECORD_TABLES
 
 KINDS = ("merchant", "product")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
+
+
+def csv_cell(value: Any) -> Any:
+    """``value`` safe to open in a spreadsheet (see the module's docstring)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def columns(kind: str) -> list[str]:
@@ -48,6 +66,6 @@ def export(engine: Engine, fmt: str, out: Path) -> int:
             writer = csv.DictWriter(handle, fieldnames=columns(kind))
             writer.writeheader()
             for row in records(engine, kind):
-                writer.writerow(row)
+                writer.writerow({k: csv_cell(v) for k, v in row.items()})
                 count += 1
     return count

@@ -52,6 +52,7 @@ from kiosk_app.sync.protocol import (
     ProtocolError,
     parse_mutation,
 )
+from kiosk_server import blobstore
 from kiosk_server.db import (
     RECORD_TABLES,
     applied_mutation,
@@ -570,6 +571,7 @@ def _push_once(
         _prefetch(b, raw_mutations)
         for raw in raw_mutations:
             _push_one(b, raw)
+        _grant_photos(b)
         if b.rows.postgres and b.touched:
             _write_postgres(b)
         else:
@@ -580,6 +582,34 @@ def _push_once(
                 conn.execute(insert(applied_mutation), b.outcomes)
             _number(b)
     return b.result
+
+
+def _grant_photos(b: _Batch) -> None:
+    """Grant the places of the photos this batch wrote their blobs, where the device is
+    entitled to them (``blobstore``): two reads and an insert, only for batches that
+    touch photos."""
+    ids = sorted(row_id for entity, row_id in b.touched if entity == "photo")
+    if not ids:
+        return
+    cache = b.rows.rows["photo"]
+    rows = [cache.get(i) for i in ids]
+    unread = [i for i, row in zip(ids, rows, strict=True) if row is None]
+    if unread:  # moved with their product in the database itself (``_rescope_children``)
+        table = RECORD_TABLES["photo"]
+        query = select(table.c.sha256, table.c.thumb_sha256, table.c.scope_code).where(
+            table.c.id.in_(unread)
+        )
+        rows += [dict(r._mapping) for r in b.rows.conn.execute(query)]
+    pairs = {
+        (str(row[key]), str(row["scope_code"]))
+        for row in rows
+        if row is not None
+        for key in ("sha256", "thumb_sha256")
+        if row.get(key)
+    }
+    device = {"id": b.scope.device_id, "region": b.scope.region}
+    allowed = blobstore.entitled(b.rows.conn, {sha for sha, _ in pairs}, device)
+    blobstore.grant(b.rows.conn, [(sha, place) for sha, place in pairs if sha in allowed])
 
 
 def _read_seen(conn: Connection, b: _Batch, raw_mutations: list[Any]) -> None:

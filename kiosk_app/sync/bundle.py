@@ -1,120 +1,131 @@
-"""USB bundles: the pending mutations and their photos in one signed file.
+"""USB bundles: the pending mutations and their photos in one signed, sealed file.
 
-A bundle is a zip holding ``manifest.json`` (device id, protocol, the mutations exactly
-as they would go over the network, the blobs' hashes and sizes), the blobs under
-``blobs/<sha256>``, and ``signature``: HMAC-SHA256 over the manifest bytes, keyed with
-the SHA-256 of the device token — the server stores exactly that hash, so it can check
-the bundle came from this device without ever holding the token in clear. Blobs are
-checked by their content hash. Importing is idempotent because mutation ids are.
+Inside, a zip holding ``manifest.json`` (format 2: a random bundle id, the device id,
+the fingerprint of the server key it is sealed to, the mutations exactly as they would
+go over the network, the blobs' hashes and sizes), ``signature`` (Ed25519 over the
+manifest bytes, with the key pair this kiosk made at enrolment and registered with the
+server: only the kiosk holds the private half, so a copy of the server's database
+cannot forge a bundle) and the blobs under ``blobs/<sha256>``, each bound to the
+manifest by its hash. The zip is then sealed to the server's X25519 public key
+(``protocol.seal``: AES-256-GCM in 1 MiB chunks), so a lost flash drive shows nobody
+the merchants' data, and any change to the file is found before anything is read.
+
+Only the server can open a bundle. It refuses one that was changed, signed by another
+key, sealed to another server, or imported before (the bundle id), with a clear message
+and without changing anything. Format 1 (an HMAC keyed with the token's hash, not
+encrypted) is refused with a message to export again.
+
 Nothing is removed from the outbox by exporting: the changes stay pending until the
 server acknowledges them (a later network sync sends them again and the server, which
-applies each mutation id once, answers them accepted). The bundle's ``protocol`` names
-the shape of its mutations, which protocol 2 did not change; an import's answer goes to
-the technician at the server, never back to the kiosk.
+applies each mutation id once, answers them accepted).
+
+Keys: ``bundle.signing_key`` (the private half, base64; never in a backup or a support
+bundle) and ``server.bundle_key`` (the server's public key) in the ``setting`` table.
+A kiosk enrolled before bundles were signed makes its key pair and registers it on its
+next sync (``SyncEngine.ensure_bundle_key``); until then it cannot export a bundle.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import base64
 import json
+import tempfile
 import zipfile
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from kiosk_app.domain.ids import uuid7
 from kiosk_app.media.blobs import BlobStore
 from kiosk_app.store import outbox, replica
 from kiosk_app.store.store import Store, utcnow
-from kiosk_app.sync.protocol import PROTOCOL_VERSION
+from kiosk_app.sync.protocol import PROTOCOL_VERSION, key_fingerprint, recipient_header, seal
 
-BUNDLE_FORMAT = 1
+BUNDLE_FORMAT = 2
 MANIFEST = "manifest.json"
 SIGNATURE = "signature"
+SIGNING_KEY = "bundle.signing_key"
+SERVER_KEY = "server.bundle_key"
 
 
 class BundleError(ValueError):
-    """A bundle file is damaged, forged or not a bundle."""
+    """A bundle cannot be written (the kiosk has no bundle key yet)."""
 
 
-@dataclass(frozen=True)
-class Bundle:
-    manifest: dict[str, Any]
-    path: Path
-
-    @property
-    def device_id(self) -> str:
-        return str(self.manifest["device_id"])
-
-    @property
-    def mutations(self) -> list[dict[str, Any]]:
-        return list(self.manifest["mutations"])
-
-    def blobs(self) -> Iterator[tuple[str, bytes]]:
-        """Each blob's hash and bytes, verified against the hash."""
-        with zipfile.ZipFile(self.path) as archive:
-            for item in self.manifest["blobs"]:
-                sha = str(item["sha256"])
-                data = archive.read(f"blobs/{sha}")
-                if hashlib.sha256(data).hexdigest() != sha:
-                    raise BundleError(f"blob {sha} is damaged")
-                yield sha, data
+def new_signing_key() -> str:
+    """A fresh Ed25519 private key, as the base64 of its 32 raw bytes."""
+    raw = Ed25519PrivateKey.generate().private_bytes_raw()
+    return base64.b64encode(raw).decode()
 
 
-def signing_key(token_sha256_hex: str) -> bytes:
-    return bytes.fromhex(token_sha256_hex)
+def public_half(signing_key: str) -> str:
+    """The base64 public key of a base64 private key (what the server is told)."""
+    private = Ed25519PrivateKey.from_private_bytes(base64.b64decode(signing_key))
+    return base64.b64encode(private.public_key().public_bytes_raw()).decode()
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def _keys(store: Store) -> tuple[Ed25519PrivateKey, bytes]:
+    signing, server = store.get_setting(SIGNING_KEY), store.get_setting(SERVER_KEY)
+    if not signing or not server:
+        raise BundleError(
+            "Kios ini belum punya kunci bundel: sinkronkan sekali lewat internet (atau "
+            "daftarkan ulang kios), lalu buat bundel lagi. (This kiosk has no bundle key "
+            "yet: sync once over the internet, or enroll it again.)"
+        )
+    private = Ed25519PrivateKey.from_private_bytes(base64.b64decode(signing))
+    return private, base64.b64decode(server)
 
 
-def export_bundle(
-    store: Store, blobs: BlobStore, device_id: str, token: str, path: Path
-) -> dict[str, int]:
-    """Write every pending mutation and every unconfirmed blob to ``path``."""
+def export_bundle(store: Store, blobs: BlobStore, device_id: str, path: Path) -> dict[str, int]:
+    """Write every pending mutation and every unconfirmed blob to ``path``, signed with
+    this kiosk's key and sealed to the server's."""
+    private, server_key = _keys(store)
     entries = outbox.pending(store.db, limit=1_000_000)
     shas = [s for s in replica.unconfirmed_blobs(store, limit=1_000_000) if blobs.has(s)]
     manifest = {
         "format": BUNDLE_FORMAT,
+        "bundle_id": uuid7(),
         "protocol": PROTOCOL_VERSION,
         "device_id": device_id,
         "node_id": store.node_id,
+        "server_key": key_fingerprint(server_key),
         "created_at": utcnow(),
         "mutations": [e.to_wire() for e in entries],
         "blobs": [{"sha256": s, "size": blobs.size(s)} for s in shas],
     }
     raw = json.dumps(manifest, ensure_ascii=False, separators=(",", ":")).encode()
-    signature = hmac.new(signing_key(token_hash(token)), raw, hashlib.sha256).hexdigest()
+    signature = base64.b64encode(private.sign(raw)).decode()
+    header, key = recipient_header("bundle", server_key, format=BUNDLE_FORMAT, device_id=device_id)
     tmp = path.with_name(path.name + ".tmp")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(MANIFEST, raw)
-        for sha in shas:
-            # Photos are JPEG already: storing them uncompressed saves CPU, costs nothing.
-            archive.write(blobs.path(sha), f"blobs/{sha}", compress_type=zipfile.ZIP_STORED)
-        archive.writestr(SIGNATURE, signature)
-    tmp.replace(path)
+    with tempfile.TemporaryDirectory(prefix="kiosk-bundle-") as work:
+        inner = Path(work) / "bundle.zip"
+        with zipfile.ZipFile(inner, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(MANIFEST, raw)
+            archive.writestr(SIGNATURE, signature)
+            for sha in shas:
+                # Photos are JPEG already: storing them uncompressed saves CPU.
+                archive.write(blobs.path(sha), f"blobs/{sha}", compress_type=zipfile.ZIP_STORED)
+        try:
+            with inner.open("rb") as source, tmp.open("wb") as target:
+                seal(source, target, key, header)
+            tmp.replace(path)
+        finally:
+            tmp.unlink(missing_ok=True)
     return {"mutations": len(entries), "blobs": len(shas)}
 
 
-def read_bundle(path: Path) -> tuple[Bundle, bytes, str]:
-    """Open a bundle: (bundle, manifest bytes, signature). Verify with ``verify``."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            raw = archive.read(MANIFEST)
-            signature = archive.read(SIGNATURE).decode().strip()
-    except (zipfile.BadZipFile, KeyError, OSError, UnicodeDecodeError) as exc:
-        raise BundleError(f"not a readable bundle: {exc}") from exc
-    try:
-        manifest = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise BundleError("bundle manifest is not JSON") from exc
-    if not isinstance(manifest, dict) or manifest.get("format") != BUNDLE_FORMAT:
-        raise BundleError("unknown bundle format")
-    return Bundle(manifest, path), raw, signature
+def signing_key(store: Store) -> str:
+    """This kiosk's signing key, made (and kept) on first use."""
+    key = store.get_setting(SIGNING_KEY)
+    if not key:
+        key = new_signing_key()
+        store.set_setting(SIGNING_KEY, key)
+    return key
 
 
-def verify(raw: bytes, signature: str, token_sha256_hex: str) -> bool:
-    expected = hmac.new(signing_key(token_sha256_hex), raw, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, signature)
+def save_server_key(store: Store, server_key: str) -> None:
+    store.set_setting(SERVER_KEY, server_key)
+
+
+def has_server_key(store: Store) -> bool:
+    return bool(store.get_setting(SERVER_KEY))

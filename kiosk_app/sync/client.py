@@ -77,6 +77,8 @@ class Enrollment:
     device_id: str
     token: str
     region: str
+    # The server's X25519 key USB bundles are sealed to (absent from an older server).
+    server_bundle_key: str | None = None
 
 
 @dataclass
@@ -267,15 +269,31 @@ class ServerClient:
         result: dict[str, Any] = self._request("GET", "/healthz", timeout=(10.0, 20.0)).json()
         return result
 
-    def enroll(self, code: str, device_name: str, node_id: str) -> Enrollment:
-        data = self._post_json(
-            "/v1/enroll",
-            {"code": code, "device_name": device_name, "app_version": __version__,
-             "node_id": node_id},
-        )  # fmt: skip
+    def enroll(
+        self, code: str, device_name: str, node_id: str, bundle_key: str | None = None
+    ) -> Enrollment:
+        """Redeem ``code``; ``bundle_key``: the public key this kiosk signs bundles with."""
+        payload = {"code": code, "device_name": device_name, "app_version": __version__,
+                   "node_id": node_id}  # fmt: skip
+        if bundle_key:
+            payload["bundle_key"] = bundle_key
+        data = self._post_json("/v1/enroll", payload)
         token = str(data["token"])
         self.session.headers["Authorization"] = f"Bearer {token}"
-        return Enrollment(str(data["device_id"]), token, str(data["region"]))
+        server_key = data.get("server_bundle_key")
+        return Enrollment(
+            str(data["device_id"]),
+            token,
+            str(data["region"]),
+            str(server_key) if server_key else None,
+        )
+
+    def register_bundle_key(self, bundle_key: str) -> str:
+        """Register this kiosk's bundle public key; the server's bundle key in return."""
+        raw = json.dumps({"bundle_key": bundle_key}).encode()
+        headers = {"Content-Type": "application/json"}
+        data = self._request("PUT", "/v1/device/bundle-key", data=raw, headers=headers).json()
+        return str(data["server_bundle_key"])
 
     def sync(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = self._post_json("/v1/sync", payload)

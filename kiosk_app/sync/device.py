@@ -1,10 +1,18 @@
-"""The kiosk's enrollment with a central server: stored settings and a ready engine."""
+"""The kiosk's enrollment with a central server: stored settings and a ready engine.
+
+The server's address must be ``https://``: the enrollment code, then the device token
+on every request, travel in it. ``http://`` is taken only for this PC itself (loopback:
+the demo, a technician's test server), where nothing crosses a network.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from kiosk_app.store.store import Store
+from kiosk_app.sync.bundle import SERVER_KEY, SIGNING_KEY, new_signing_key, public_half
 from kiosk_app.sync.client import Enrollment, ServerClient
 
 URL, DEVICE, TOKEN, REGION, CA_BUNDLE = (
@@ -28,6 +36,46 @@ class Device:
         return ServerClient(self.server_url, self.token, verify=self.ca_bundle or True)
 
 
+class InsecureServerURL(ValueError):
+    """A server address the kiosk will not send its code and token to."""
+
+    def __init__(self, message_id: str, message_en: str) -> None:
+        super().__init__(f"{message_id} ({message_en})")
+        self.message_id = message_id
+        self.message_en = message_en
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_server_url(url: str) -> str:
+    """``url`` without its trailing slash, if the kiosk may enrol with it: https, or
+    http to this PC itself. Raises InsecureServerURL otherwise."""
+    parts = urlsplit(url.strip())
+    host = parts.hostname or ""
+    if parts.scheme == "https" and host:
+        return url.strip().rstrip("/")
+    if parts.scheme == "http" and host and _loopback(host):
+        return url.strip().rstrip("/")
+    if parts.scheme == "http" and host:
+        raise InsecureServerURL(
+            "Alamat server harus diawali https:// agar kode dan token tidak terbaca di "
+            "jaringan; http:// hanya untuk server di komputer ini.",
+            "The server address must start with https:// so the code and token are not "
+            "readable on the network; http:// only for a server on this PC.",
+        )
+    raise InsecureServerURL(
+        "Tulis alamat server lengkap, diawali https:// (contoh: https://etalase.example.id).",
+        "Type the server address in full, starting with https://.",
+    )
+
+
 def load_device(store: Store) -> Device | None:
     values = {k: store.get_setting(k) for k in (URL, DEVICE, TOKEN, REGION, CA_BUNDLE)}
     if not (values[URL] and values[DEVICE] and values[TOKEN]):
@@ -49,27 +97,43 @@ def enroll(
     return save_enrollment(store, server_url, result, ca_bundle)
 
 
+@dataclass(frozen=True)
+class Redeemed(Enrollment):
+    """An enrollment with the bundle signing key made for it (kept by ``save_enrollment``)."""
+
+    signing_key: str | None = None
+
+
 def redeem_code(
     server_url: str, code: str, device_name: str, node_id: str, ca_bundle: str | None = None
-) -> Enrollment:
-    """The network half of ``enroll`` (no store needed: run it off the store's thread)."""
-    client = ServerClient(server_url, verify=ca_bundle or True)
+) -> Redeemed:
+    """The network half of ``enroll`` (no store needed: run it off the store's thread).
+    A new bundle key pair is made here; its public half goes to the server."""
+    url = check_server_url(server_url)
+    signing = new_signing_key()
+    client = ServerClient(url, verify=ca_bundle or True)
     try:
-        return client.enroll(code.strip().upper(), device_name, node_id)
+        done = client.enroll(code.strip().upper(), device_name, node_id, public_half(signing))
     finally:
         client.close()
+    return Redeemed(**{**done.__dict__, "signing_key": signing})
 
 
 def save_enrollment(
     store: Store, server_url: str, result: Enrollment, ca_bundle: str | None = None
 ) -> Device:
-    """The store half of ``enroll``: keep the device's identity and token."""
+    """The store half of ``enroll``: keep the device's identity, token and bundle keys
+    (a server too old to answer with its key leaves the kiosk without bundles until it
+    registers one on a later sync)."""
+    signing = result.signing_key if isinstance(result, Redeemed) else None
     with store.db.atomic():
         store.set_setting(URL, server_url.rstrip("/"))
         store.set_setting(DEVICE, result.device_id)
         store.set_setting(TOKEN, result.token)
         store.set_setting(REGION, result.region)
         store.set_setting(CA_BUNDLE, ca_bundle)
+        store.set_setting(SIGNING_KEY, signing if result.server_bundle_key else None)
+        store.set_setting(SERVER_KEY, result.server_bundle_key if signing else None)
         # A kiosk enrolled anew starts its pull from the beginning.
         store.set_setting("sync.cursor", "0")
     return Device(server_url.rstrip("/"), result.device_id, result.token, result.region, ca_bundle)

@@ -29,6 +29,7 @@ from urllib3.exceptions import NewConnectionError
 from kiosk_app.media.blobs import BlobStore
 from kiosk_app.store import replica
 from kiosk_app.store.store import Store, utcnow
+from kiosk_app.sync import bundle
 from kiosk_app.sync.client import (
     OfflineError,
     RequestRefusedError,
@@ -225,6 +226,7 @@ class SyncEngine:
                 # finished upload is confirmed without another sync request.
                 result.uploaded += self.uploader.upload_missing(missing, self.on_progress)
             result.downloaded += self.download_thumbnails()
+            self.ensure_bundle_key()
         except SyncError as exc:
             result.error = f"{type(exc).__name__}: {exc}"
             if not isinstance(exc, OfflineError):
@@ -240,6 +242,23 @@ class SyncEngine:
         result.bytes_down = self.client.traffic.bytes_down - traffic_before[2]
         self.run(_log_sync, started, result)
         return result
+
+    def ensure_bundle_key(self) -> bool:
+        """Give a kiosk enrolled before bundles were signed its bundle key pair: made and
+        kept first (a retry registers the same key), then registered with the server,
+        whose public key is kept. One request, once in a kiosk's life. A server that does
+        not know the call, or holds another key for this device, leaves the kiosk unable
+        to export bundles (enroll it again), and says so in the log."""
+        if self.run(bundle.has_server_key):
+            return True
+        signing = self.run(bundle.signing_key)
+        try:
+            server_key = self.client.register_bundle_key(bundle.public_half(signing))
+        except RequestRefusedError as exc:
+            log.warning("bundle key not registered (%s): USB bundles need a new enrollment", exc)
+            return False
+        self.run(bundle.save_server_key, server_key)
+        return True
 
     def download_thumbnails(self, limit: int = 200) -> int:
         """Fetch thumbnails of photos that reached us from other kiosks."""

@@ -22,7 +22,13 @@ from kiosk_app.sync.client import (
     RequestRefusedError,
     ServerError,
 )
-from kiosk_app.sync.device import Device, redeem_code, save_enrollment
+from kiosk_app.sync.device import (
+    Device,
+    InsecureServerURL,
+    check_server_url,
+    redeem_code,
+    save_enrollment,
+)
 from kiosk_app.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -39,9 +45,20 @@ class Enroller(QObject):
 
     def enroll(self, server_url: str, code: str) -> None:
         """Redeem ``code`` at ``server_url``; answers with ``enrolled`` or ``failed``."""
-        url, code = server_url.strip().rstrip("/"), code.strip()
-        if not url.startswith(("http://", "https://")):
-            self.failed.emit(self.tr("Type the server address in full, starting with https://"))
+        code = code.strip()
+        try:
+            url = check_server_url(server_url)
+        except InsecureServerURL:
+            if server_url.strip().lower().startswith("http://"):
+                self.failed.emit(
+                    self.tr(
+                        "The server address must start with https:// so the code and the "
+                        "kiosk's token cannot be read on the network (http:// only for a "
+                        "server on this PC)."
+                    )
+                )
+            else:
+                self.failed.emit(self.tr("Type the server address in full, starting with https://"))
             return
         if not code:
             self.failed.emit(self.tr("Type the enrollment code from the central admin."))

@@ -25,6 +25,12 @@ Sha256 = Annotated[
     ),
 ]
 IMMUTABLE = "private, max-age=31536000, immutable"
+# Bytes served as an image: never a document, never sniffed as anything else.
+BLOB_HEADERS = {
+    "Cache-Control": IMMUTABLE,
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+}
 MAX_MISSING_BODY = 1024 * 1024
 
 
@@ -69,7 +75,7 @@ async def get_blob(sha256: Sha256, ctx: Context, device: CurrentDevice) -> FileR
     return FileResponse(
         blobstore.blob_path(ctx.settings.blob_dir, sha256),
         media_type="image/jpeg",
-        headers={"Cache-Control": IMMUTABLE, "X-Content-Type-Options": "nosniff"},
+        headers=BLOB_HEADERS,
     )
 
 
@@ -90,9 +96,9 @@ async def head_blob(sha256: Sha256, ctx: Context, device: CurrentDevice) -> Resp
     return Response(status_code=200, headers={"Content-Length": str(size)})
 
 
-def _missing(ctx: ServerContext, shas: list[str]) -> list[str]:
+def _missing(ctx: ServerContext, shas: list[str], device: dict[str, Any]) -> list[str]:
     with ctx.engine.connect() as conn:
-        return blobstore.missing(read_only(conn), shas)
+        return blobstore.missing(read_only(conn), shas, device)
 
 
 @router.post(
@@ -101,12 +107,13 @@ def _missing(ctx: ServerContext, shas: list[str]) -> list[str]:
     openapi_extra=json_body(MissingRequest),
     responses=responses(400, 401, 413, 415, 422),
 )
-async def missing_blobs(request: Request, ctx: Context, _device: CurrentDevice) -> MissingResponse:
-    """Of these hashes, which does the server not hold? (Before uploading photos; gzip
-    body allowed.)"""
+async def missing_blobs(request: Request, ctx: Context, device: CurrentDevice) -> MissingResponse:
+    """Of these hashes, which should this device upload? Those the server lacks, and
+    those it holds but this device may not read (before uploading photos; gzip body
+    allowed)."""
     payload = await read_json(request, MAX_MISSING_BODY)
     try:
         body = MissingRequest.model_validate(payload)
     except ValidationError as exc:
         raise error(422, "invalid", str(exc)[:1000]) from exc
-    return MissingResponse(missing=await run_in_threadpool(_missing, ctx, body.sha256))
+    return MissingResponse(missing=await run_in_threadpool(_missing, ctx, body.sha256, device))

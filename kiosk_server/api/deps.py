@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, Security
@@ -13,6 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from kiosk_app.sync.protocol import ERR_TOKEN_INVALID, ERR_TOKEN_REVOKED
 from kiosk_server import devices
 from kiosk_server.config import Settings
+from kiosk_server.keys import ServerKeys
+from kiosk_server.ratelimit import EnrollLimits
 
 APP_AGENT = "etalase-desa-kiosk/"
 # Declares the scheme in /openapi.json; a missing or non-bearer header reaches
@@ -28,6 +30,10 @@ BEARER = HTTPBearer(
 class ServerContext:
     settings: Settings
     engine: Engine
+    keys: ServerKeys
+    enroll_limits: EnrollLimits = field(
+        default_factory=lambda: EnrollLimits.make(10.0, 60.0), compare=False
+    )
 
 
 async def get_context(request: Request) -> ServerContext:

@@ -1,4 +1,11 @@
-"""Error bodies (``{"detail": {"code", "message"}}``) and bounded, gzip-aware JSON bodies."""
+"""Error bodies (``{"detail": {"code", "message"}}``) and bounded, gzip-aware JSON bodies.
+
+A body is read in two steps: ``read_body`` takes the bytes as sent, at most a limit
+(on the event loop: it only waits for the network); ``decode_json`` gunzips them, never
+past the limit, and parses them, refusing nesting deeper than ``MAX_DEPTH`` with 400
+(CPU work: a route runs it on a worker thread for large bodies, after the caller is
+authenticated). ``read_json`` does both, for small bodies.
+"""
 
 from __future__ import annotations
 
@@ -37,46 +44,93 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         423: "Another PATCH of this upload is running",
         422: "Invalid request",
         426: "Client protocol too old: update the kiosk app",
+        429: "Too many requests: see Retry-After",
         460: "Checksum mismatch",
         503: "Unavailable",
     }
     return {s: {"model": ErrorBody, "description": text.get(s, "Error")} for s in statuses}
 
 
-async def read_json(request: Request, limit: int) -> Any:
-    """The body as JSON, gunzipped if sent so, never more than ``limit`` bytes expanded.
+# No request of the API nests deeper than 4 (sync: body, mutations, a mutation, its
+# fields); anything much deeper is an attack on the parser or what reads its output.
+MAX_DEPTH = 32
 
-    Inflating is incremental and capped, so a small gzip bomb cannot fill memory.
-    """
+
+def _encoding(request: Request) -> str:
     encoding = request.headers.get("content-encoding", "identity").lower()
     if encoding not in ("identity", "gzip"):
         raise error(415, "bad_encoding", "Content-Encoding must be gzip or absent")
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding == "gzip" else None
+    return encoding
+
+
+async def read_body(request: Request, limit: int) -> tuple[bytes, str]:
+    """The body as sent (gzip or not) and its encoding; 413 past ``limit`` bytes."""
+    encoding = _encoding(request)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise error(413, "too_large", f"request body over {limit} bytes")
     body = bytearray()
-    received = 0
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise error(413, "too_large", f"request body over {limit} bytes")
+    return bytes(body), encoding
+
+
+def _gunzip(raw: bytes, limit: int) -> bytes:
+    """Inflate incrementally, never more than one byte past ``limit``: a small gzip
+    bomb cannot fill memory."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    body = bytearray()
     try:
-        async for chunk in request.stream():
-            received += len(chunk)
-            if received > limit:
-                raise error(413, "too_large", f"request body over {limit} bytes")
-            if inflater is None:
-                body += chunk
-                continue
-            while chunk:
-                # Never ask for more than one byte past the limit (0 would mean "all").
-                body += inflater.decompress(chunk, limit + 1 - len(body))
-                if len(body) > limit:
-                    raise error(413, "too_large", f"request body over {limit} bytes expanded")
-                chunk = inflater.unconsumed_tail
-        if inflater is not None:
-            body += inflater.flush()
-            if not inflater.eof:
-                raise error(400, "bad_gzip", "gzip body is truncated")
+        chunk = raw
+        while chunk:
+            # Never ask for more than one byte past the limit (0 would mean "all").
+            body += inflater.decompress(chunk, limit + 1 - len(body))
+            if len(body) > limit:
+                raise error(413, "too_large", f"request body over {limit} bytes expanded")
+            chunk = inflater.unconsumed_tail
+        body += inflater.flush()
     except zlib.error as exc:
         raise error(400, "bad_gzip", "body is not valid gzip") from exc
+    if not inflater.eof:
+        raise error(400, "bad_gzip", "gzip body is truncated")
     if len(body) > limit:
         raise error(413, "too_large", f"request body over {limit} bytes expanded")
+    return bytes(body)
+
+
+def _too_deep(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests containers deeper than ``limit`` (no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values() if isinstance(v, dict | list))
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item if isinstance(v, dict | list))
+    return False
+
+
+def decode_json(raw: bytes, encoding: str, limit: int) -> Any:
+    """The JSON document in ``raw``: 400 when it is not JSON or nests deeper than
+    ``MAX_DEPTH``, 413 when it expands past ``limit``."""
+    body = _gunzip(raw, limit) if encoding == "gzip" else raw
     try:
-        return json.loads(body)
+        value = json.loads(body)
+    except RecursionError as exc:
+        raise error(400, "too_deep", f"JSON nests deeper than {MAX_DEPTH}") from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise error(400, "bad_json", "body is not JSON") from exc
+    if _too_deep(value, MAX_DEPTH):
+        raise error(400, "too_deep", f"JSON nests deeper than {MAX_DEPTH}")
+    return value
+
+
+async def read_json(request: Request, limit: int) -> Any:
+    """A small body as JSON (gunzipped if sent so, never past ``limit`` bytes expanded),
+    read and decoded on the event loop."""
+    raw, encoding = await read_body(request, limit)
+    return decode_json(raw, encoding, limit)

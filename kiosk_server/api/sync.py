@@ -23,8 +23,8 @@ from kiosk_app.sync.protocol import (
     check_protocol_version,
 )
 from kiosk_server import blobstore, pull, sync_service
-from kiosk_server.api.deps import Context, CurrentToken, DeviceToken
-from kiosk_server.api.errors import error, read_json, responses
+from kiosk_server.api.deps import Context, CurrentToken
+from kiosk_server.api.errors import decode_json, error, read_body, responses
 from kiosk_server.api.openapi import json_body
 from kiosk_server.db import read_only
 
@@ -147,20 +147,19 @@ class SyncResponse(BaseModel):
     latest_app_version: str | None = None
 
 
-def _missing(ctx: Any, shas: list[str]) -> list[str]:
+def _missing(ctx: Any, shas: list[str], device: dict[str, Any]) -> list[str]:
     if not shas:
         return []  # most syncs: no connection checkout, no round trip
     with ctx.engine.connect() as conn, read_only(conn).begin():  # see device_for_token
-        return blobstore.missing(conn, shas)
+        return blobstore.missing(conn, shas, device)
 
 
 def _exchange(
-    ctx: Any, token: DeviceToken, payload: Any
+    ctx: Any, device: dict[str, Any], raw: bytes, encoding: str
 ) -> tuple[_SyncRequestWire, sync_service.PushResult, pull.Pulled, list[str]]:
-    """Everything of a sync that blocks, on one worker thread (each hop to one costs a
-    context switch and a wait for the GIL on a busy server): the token's check first,
-    then the body's, then push, pull and the photos the server lacks."""
-    device = token.authenticate(ctx)
+    """Everything of a sync that costs CPU or blocks, on one worker thread: decode the
+    body (gunzip, parse), check it, then push, pull and the photos to upload."""
+    payload = decode_json(raw, encoding, ctx.settings.max_sync_body)
     if not isinstance(payload, dict):
         raise error(422, "invalid", "body must be a JSON object")
     try:
@@ -178,7 +177,7 @@ def _exchange(
     limit = min(wanted, ctx.settings.page_size)
     pushed = sync_service.push(ctx.engine, scope, body.mutations, time.time_ns() // 1_000_000)
     pulled = pull.pull(ctx.engine, scope.region, body.cursor, limit, body.node)
-    return body, pushed, pulled, _missing(ctx, [*body.blobs, *pushed.photo_blobs])
+    return body, pushed, pulled, _missing(ctx, [*body.blobs, *pushed.photo_blobs], device)
 
 
 @router.post(
@@ -194,8 +193,12 @@ async def sync(request: Request, ctx: Context, token: CurrentToken) -> Streaming
     the client accepts it. A bad mutation is rejected alone, the rest of the batch applies.
     Protocol 2 answers ``accepted_count``; protocol 1 also lists the ``accepted`` ids.
     """
-    payload = await read_json(request, ctx.settings.max_sync_body)
-    body, pushed, pulled, missing = await run_in_threadpool(_exchange, ctx, token, payload)
+    # The token first: a caller without a valid one costs a header and one indexed read,
+    # never a byte of its body read, gunzipped or parsed. Then the body's bytes (on the
+    # loop, only waiting for the network), then all the CPU work on a worker thread.
+    device = await run_in_threadpool(token.authenticate, ctx)
+    raw, encoding = await read_body(request, ctx.settings.max_sync_body)
+    body, pushed, pulled, missing = await run_in_threadpool(_exchange, ctx, device, raw, encoding)
     head: dict[str, Any] = {"protocol": body.protocol}
     if body.protocol < COUNTED_ACCEPTS_VERSION:
         head["accepted"] = pushed.accepted

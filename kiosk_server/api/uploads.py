@@ -14,6 +14,15 @@ POST without a body whose ``Upload-Metadata`` carries the key ``resume`` gets th
 unfinished upload back (same device, hash and length) with ``Upload-Offset`` saying how
 much arrived, so only the rest is sent again. This is our addition to tus: a client that
 does not ask gets a new upload, as tus says.
+
+Limits (docs/security.md): a device may have ``max_open_uploads`` unfinished uploads
+announcing ``max_open_upload_bytes`` in all (429 past them); unfinished uploads expire
+(``housekeeping``); a revoked device's uploads are removed at once, and one whose PATCH
+was already running is not accepted when its last byte arrives. The bytes must be a
+JPEG (``jpeg.check_jpeg``: markers and structure, no pixel decoded). An upload of a blob
+the server holds completes at once only for a device that may read it; any other device
+sends the bytes like for a new blob, so creating an upload tells nothing about other
+devices' photos.
 """
 
 from __future__ import annotations
@@ -28,21 +37,19 @@ from pathlib import Path
 from typing import IO, Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from kiosk_app.domain.ids import is_uuid, uuid7
-from kiosk_server import blobstore
+from kiosk_app.sync.protocol import ERR_TOKEN_REVOKED
+from kiosk_server import blobstore, housekeeping
 from kiosk_server.api.deps import Context, CurrentDevice, ServerContext
 from kiosk_server.api.errors import error, responses
-from kiosk_server.db import blob, read_only, upload
+from kiosk_server.db import device as device_table
+from kiosk_server.db import read_only, upload
 from kiosk_server.devices import now_iso
-
-try:  # one PATCH at a time per upload, across worker processes
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: a single server process is assumed
-    fcntl = None  # type: ignore[assignment]
+from kiosk_server.jpeg import NotJpeg, check_jpeg
 
 router = APIRouter(prefix="/v1", tags=["uploads"])
 TUS_VERSION = "1.0.0"
@@ -117,7 +124,7 @@ def parse_metadata(header: str) -> dict[str, str]:
 
 
 def _partial(ctx: ServerContext, upload_id: str) -> Path:
-    return ctx.settings.upload_dir / f"{upload_id}.part"
+    return housekeeping.partial_path(ctx.settings, upload_id)
 
 
 def _load(ctx: ServerContext, upload_id: str, device: dict[str, Any]) -> dict[str, Any]:
@@ -139,14 +146,11 @@ def _offset(ctx: ServerContext, row: dict[str, Any]) -> int:
 
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.with_suffix(".lock").open("a") as handle:
-        if fcntl is not None:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError as exc:
-                raise _tus_fail(423, "busy", "another PATCH of this upload is running") from exc
-        yield
+    try:
+        with housekeeping.upload_lock(path):
+            yield
+    except housekeeping.Busy as exc:
+        raise _tus_fail(423, "busy", "another PATCH of this upload is running") from exc
 
 
 @router.options(
@@ -299,8 +303,8 @@ def _create(
     blob when there is one."""
     now = now_iso()
     with ctx.engine.begin() as conn:
-        have = conn.execute(select(blob.c.size).where(blob.c.sha256 == sha)).first()
-        done = have is not None and int(have.size) == length
+        size = blobstore.size_if_readable(conn, sha, device)
+        done = size is not None and size == length
         if resume and not done:
             found = conn.execute(
                 select(upload)
@@ -315,6 +319,8 @@ def _create(
             ).first()
             if found is not None:
                 return dict(found._mapping)
+        if not done:
+            _check_open_uploads(ctx, conn, device, length)
         row = {
             "id": uuid7(),
             "device_id": device["id"],
@@ -326,6 +332,27 @@ def _create(
         }
         conn.execute(insert(upload).values(**row))
     return row
+
+
+def _check_open_uploads(ctx: ServerContext, conn: Any, device: dict[str, Any], length: int) -> None:
+    """429 when one more unfinished upload of ``length`` bytes would pass the device's
+    limits (those older than the expiry are about to be removed: not counted)."""
+    count, announced = conn.execute(
+        select(func.count(), func.coalesce(func.sum(upload.c.length), 0)).where(
+            upload.c.device_id == device["id"], upload.c.completed_at.is_(None)
+        )
+    ).one()
+    settings = ctx.settings
+    if count + 1 > settings.max_open_uploads or announced + length > settings.max_open_upload_bytes:
+        raise error(
+            429,
+            "too_many_uploads",
+            f"Terlalu banyak unggahan foto yang belum selesai dari kios ini ({count}); "
+            "selesaikan atau tunggu sampai kedaluwarsa. (Too many unfinished uploads: at "
+            f"most {settings.max_open_uploads} and {settings.max_open_upload_bytes} bytes "
+            "per device.)",
+            headers={"Tus-Resumable": TUS_VERSION, "Retry-After": "3600"},
+        )
 
 
 def _discard(ctx: ServerContext, upload_id: str) -> None:
@@ -487,25 +514,73 @@ def _truncate(out: IO[bytes], size: int) -> None:
 
 
 def _complete(ctx: ServerContext, row: dict[str, Any], part: Path, device: dict[str, Any]) -> None:
-    digest = hashlib.sha256()
-    with part.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    if digest.hexdigest() != row["sha256"]:
+    """The last byte arrived: accept the blob if the bytes match their hash and are a
+    JPEG, the upload still exists and its device is not revoked; else discard it."""
+    if not _still_wanted(ctx, row, device):
+        part.unlink(missing_ok=True)
+        raise _tus_fail(
+            401,
+            ERR_TOKEN_REVOKED,
+            "Unggahan ini dihentikan (perangkat dicabut atau unggahan kedaluwarsa). "
+            "(This upload was ended: its device was revoked or it expired.)",
+        )
+    data = part.read_bytes()  # at most Tus-Max-Size
+    problem: str | None = None
+    if hashlib.sha256(data).hexdigest() != row["sha256"]:
+        problem = (
+            "Isi foto tidak cocok dengan sidik jarinya; unggahan dibuang, kirim ulang. "
+            "(The bytes do not match the sha256 in Upload-Metadata; upload discarded.)"
+        )
+        code = "hash_mismatch"
+    else:
+        try:
+            check_jpeg(data)
+        except NotJpeg as exc:
+            problem = (
+                "Berkas ini bukan foto JPEG; unggahan dibuang. "
+                f"(Not a JPEG: {exc}; upload discarded.)"
+            )
+            code = "not_jpeg"
+    if problem is not None:
         part.unlink(missing_ok=True)
         with ctx.engine.begin() as conn:
             conn.execute(upload.delete().where(upload.c.id == row["id"]))
-        raise _tus_fail(
-            460,
-            "hash_mismatch",
-            "Isi foto tidak cocok dengan sidik jarinya; unggahan dibuang, kirim ulang. "
-            "(The bytes do not match the sha256 in Upload-Metadata; upload discarded.)",
-        )
+        raise _tus_fail(460 if code == "hash_mismatch" else 415, code, problem)
+    # The file first, then its row: a crash between leaves a stray file the collector
+    # removes, never a row without its file.
     blobstore.put_file(ctx.settings.blob_dir, row["sha256"], part)
     now = now_iso()
     with ctx.engine.begin() as conn:
-        conn.execute(update(upload).where(upload.c.id == row["id"]).values(completed_at=now))
+        claimed = conn.execute(
+            update(upload)
+            .where(upload.c.id == row["id"], upload.c.completed_at.is_(None))
+            .values(completed_at=now)
+        ).rowcount
+        revoked = conn.execute(
+            select(device_table.c.revoked_at).where(device_table.c.id == device["id"])
+        ).scalar()
+        if not claimed or revoked is not None:
+            raise _tus_fail(
+                401, ERR_TOKEN_REVOKED, "This upload was ended: its device was revoked."
+            )
         blobstore.record(conn, row["sha256"], int(row["length"]), str(device["id"]), now)
+        blobstore.hold(conn, row["sha256"], device)
+
+
+def _still_wanted(ctx: ServerContext, row: dict[str, Any], device: dict[str, Any]) -> bool:
+    """The upload's row is there and its device not revoked (read again: a revocation
+    may have come while the bytes were arriving)."""
+    with ctx.engine.connect() as conn:
+        found = (
+            read_only(conn)
+            .execute(
+                select(upload.c.id, device_table.c.revoked_at)
+                .select_from(upload.join(device_table, device_table.c.id == upload.c.device_id))
+                .where(upload.c.id == row["id"])
+            )
+            .first()
+        )
+    return found is not None and found.revoked_at is None
 
 
 @router.delete(

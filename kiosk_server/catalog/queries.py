@@ -12,9 +12,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, func, literal_column, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+)
 
-from kiosk_server.db import RECORD_TABLES, region
+from kiosk_server.db import RECORD_TABLES, blob_grant, region
 
 merchant = RECORD_TABLES["merchant"]
 product = RECORD_TABLES["product"]
@@ -247,7 +257,9 @@ def photos_of(conn: Connection, product_id: str) -> list[dict[str, Any]]:
 
 
 def is_public_image(conn: Connection, sha: str) -> bool:
-    """True when ``sha`` is the full image or thumbnail of a public product's live photo."""
+    """True when ``sha`` is the full image or thumbnail of a public product's live photo
+    whose place is granted that blob (``blobstore``): a photo row naming another
+    region's blob does not publish it."""
     query = (
         select(photo.c.id)
         .select_from(
@@ -257,6 +269,11 @@ def is_public_image(conn: Connection, sha: str) -> bool:
         )
         .where(or_(photo.c.sha256 == sha, photo.c.thumb_sha256 == sha), _live(photo))
         .where(public_product())
+        .where(
+            exists().where(
+                blob_grant.c.sha256 == sha, blob_grant.c.scope_code == photo.c.scope_code
+            )
+        )
         .limit(1)
     )
     return conn.execute(query).first() is not None

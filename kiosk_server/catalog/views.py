@@ -40,6 +40,12 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
 }
+# A photo opened on its own is an image and nothing else: no script, no plug-in, no
+# sniffing, even if its bytes were crafted to look like a page.
+PHOTO_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; img-src 'self'; sandbox",
+    "X-Content-Type-Options": "nosniff",
+}
 MAX_ID = 64
 LEVEL_NAMES = {
     "province": "Provinsi",
@@ -67,7 +73,9 @@ def _rupiah(amount: object) -> str:
 
 
 def base_url(ctx: ServerContext, request: Request) -> str:
-    """The catalog's public address: the setting, else what this request was sent to."""
+    """The catalog's public address: the setting, else the request's address as
+    ``hosts.CanonicalHost`` made it (a trusted host, or the address served on): never a
+    Host header as a client sent it."""
     return (ctx.settings.public_base_url or str(request.base_url)).rstrip("/")
 
 
@@ -323,7 +331,7 @@ def photo(request: Request, ctx: Context, sha: str) -> Response:
     if path is None:
         return _not_found(request)
     etag = f'"{sha}"'
-    headers = {"ETag": etag, "Cache-Control": PHOTO_CACHE, "X-Content-Type-Options": "nosniff"}
+    headers = {"ETag": etag, "Cache-Control": PHOTO_CACHE, **PHOTO_HEADERS}
     if _etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     return FileResponse(path, media_type="image/jpeg", headers=headers)

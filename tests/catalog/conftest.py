@@ -63,7 +63,8 @@ class Seller:
         return self.push("product", uuid7(), **fields)
 
     def photo(self, product_id: str, seed: str = "foto", **over: Any) -> tuple[str, str]:
-        """A photo whose bytes (full and thumbnail) are in the server's blob store."""
+        """A photo whose bytes (full and thumbnail) are in the server's blob store, held
+        by this seller's device as if it had uploaded them."""
         full, thumb = f"{seed}-besar".encode(), f"{seed}-kecil".encode()
         shas = []
         for data in (full, thumb):
@@ -71,6 +72,7 @@ class Seller:
             blobstore.put_bytes(self.api.settings.blob_dir, sha, data)
             with self.api.engine.begin() as conn:
                 blobstore.record(conn, sha, len(data), self.device.id, "2026-11-20T00:00:00Z")
+                blobstore.hold(conn, sha, {"id": self.device.id, "region": self.device.region})
             shas.append(sha)
         self.push("photo", uuid7(), **photo_fields(product_id, shas[0], shas[1], **over))
         return shas[0], shas[1]

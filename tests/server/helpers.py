@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
+import random
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +22,36 @@ from tests.support import VILLAGE
 LISTING_PROTOCOL = 1
 OTHER_VILLAGE = "53.10.01.2001"  # Manggarai, outside 35.07
 NEAR_VILLAGE = "35.07.12.2002"  # Senggreng, same district as VILLAGE
+
+
+def _smallest_jpeg() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("L", (1, 1)).save(out, "JPEG", quality=50)
+    return out.getvalue()
+
+
+SMALLEST_JPEG = _smallest_jpeg()  # 332 bytes with Pillow 11
+
+
+def jpeg_bytes(size: int, seed: int = 1) -> bytes:
+    """A well-formed JPEG of exactly ``size`` bytes: a real 1x1 image (Pillow) padded
+    with comment segments of random bytes from ``seed``, so every size and seed gives
+    different bytes (and hashes) that the server's JPEG check accepts."""
+    base = SMALLEST_JPEG
+    rest = size - len(base)
+    if rest != 0 and rest < 4:
+        raise ValueError(f"a JPEG of {size} bytes cannot be made; ask for at least {len(base) + 4}")
+    rng = random.Random(seed)
+    segments = b""
+    while rest > 0:
+        body = min(rest - 4, 65533)
+        if 0 < rest - (body + 4) < 4:  # leave room for one more whole segment
+            body -= 4
+        segments += b"\xff\xfe" + (body + 2).to_bytes(2, "big") + rng.randbytes(body)
+        rest -= body + 4
+    return base[:2] + segments + base[2:]
 
 
 def merchant_fields(**over: Any) -> dict[str, Any]:
@@ -93,8 +125,12 @@ class Api:
     settings: Settings
     _made: int = field(default=0)
 
+    @property
+    def keys(self) -> Any:
+        return self.client.app.state.ctx.keys
+
     def code(self, region: str = "35.07", ttl_hours: float = 72.0) -> str:
-        return devices.new_enroll_code(self.engine, region, ttl_hours)
+        return devices.new_enroll_code(self.engine, self.keys, region, ttl_hours)
 
     def enroll(self, region: str = "35.07", name: str = "Kios Ternyang") -> Device:
         self._made += 1

@@ -26,14 +26,16 @@ from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
 
 from tests.server.conftest import LiveApp
-from tests.server.helpers import Api, Device
+from tests.server.helpers import Api, Device, jpeg_bytes
 from tests.server.test_server_uploads import OCTETS, create, meta, patch
 
 MAX_EXAMPLES = 20
 # Refusals of well-formed requests the document cannot rule out by schema: an upload
-# longer than the server's Tus-Max-Size (advertised at run time, as tus does), and
-# bytes that do not match their Upload-Checksum (460, tus checksum extension).
-VALID_BUT_REFUSED = [413, 460]
+# longer than the server's Tus-Max-Size (advertised at run time, as tus does), bytes
+# that do not match their Upload-Checksum (460, tus checksum extension) or are not a
+# JPEG once complete (415), and the limits on enrollment attempts and on a device's
+# unfinished uploads (429, Retry-After).
+VALID_BUT_REFUSED = [413, 415, 429, 460]
 # tus answers 412 to another Tus-Resumable version; sync answers 426 to an unsupported
 # protocol version, telling the technician to update the kiosk app; a request both
 # malformed and too large may be refused for its size first (413).
@@ -60,7 +62,7 @@ def _config(token: str) -> SchemathesisConfig:
 
 
 def _uploaded_blob(api: Api, kiosk: Device) -> str:
-    data = os.urandom(300)
+    data = jpeg_bytes(400, seed=int.from_bytes(os.urandom(4), "big"))
     sha = hashlib.sha256(data).hexdigest()
     url = create(api, kiosk, sha, len(data))
     assert patch(api, kiosk, url, 0, data).status_code == 204

@@ -4,14 +4,11 @@ settings from the environment; regions import; export; bundles; the serve comman
 from __future__ import annotations
 
 import csv
-import hashlib
-import hmac
 import json
 import os
 import subprocess
 import sys
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -140,40 +137,6 @@ def test_export_writes_live_merchants_and_products_as_jsonl_and_csv(api: Api, tm
     assert row["id"] == p and row["stock"] == "12" and row["merchant_id"] == m
     assert (tmp_path / "c" / "merchants.csv").read_text().startswith("id,business_name,")
     assert export(api.engine, "jsonl", tmp_path / "again") == 2
-
-
-def test_a_signed_usb_bundle_is_imported_once(api: Api, tmp_path, capsys):
-    kiosk = api.enroll()
-    m = uuid7()
-    photo = b"\xff\xd8 not really a jpeg"
-    sha = hashlib.sha256(photo).hexdigest()
-    manifest = json.dumps({
-        "format": 1, "protocol": 1, "device_id": kiosk.id, "node_id": kiosk.node,
-        "mutations": [kiosk.mutation("merchant", m, **merchant_fields())],
-        "blobs": [{"sha256": sha, "size": len(photo)}],
-    }).encode()  # fmt: skip
-    key = bytes.fromhex(hashlib.sha256(kiosk.token.encode()).hexdigest())
-    path = tmp_path / "kiosk.bundle"
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("manifest.json", manifest)
-        archive.writestr(f"blobs/{sha}", photo)
-        archive.writestr("signature", hmac.new(key, manifest, hashlib.sha256).hexdigest())
-    forged = tmp_path / "forged.bundle"
-    with zipfile.ZipFile(forged, "w") as archive:
-        archive.writestr("manifest.json", manifest)
-        archive.writestr("signature", "0" * 64)
-    args = ["--data-dir", str(api.settings.data_dir), "--database", api.settings.db_url]
-
-    assert cli.main(["bundle", "import", str(path), *args]) == 0
-    first = json.loads(capsys.readouterr().out)
-    assert cli.main(["bundle", "import", str(path), *args]) == 0
-    second = json.loads(capsys.readouterr().out)
-    assert cli.main(["bundle", "import", str(forged), *args]) == 1
-
-    assert first["accepted"] == second["accepted"] == 1
-    assert (first["new_blobs"], second["new_blobs"]) == (1, 0)
-    assert "signature" in capsys.readouterr().err
-    assert api.client.get(f"/v1/blobs/{sha}", headers=kiosk.headers).content == photo
 
 
 def test_serve_answers_healthz_and_logs_json_lines_with_request_ids(tmp_path):

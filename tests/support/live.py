@@ -65,7 +65,11 @@ class LiveServer:
             [sys.executable, "-m", "kiosk_server.cli", "serve", "--data-dir", str(self.data_dir),
              "--host", "127.0.0.1", "--port", str(self.port)],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            # The suites enroll dozens of kiosks from this one address within a minute; the
+            # enrollment rate limit itself is tested in tests/server.
+            env={**os.environ, "PYTHONUNBUFFERED": "1",
+                 "KIOSK_SERVER_ENROLL_PER_ADDRESS_PER_MINUTE": "1000",
+                 "KIOSK_SERVER_ENROLL_PER_MINUTE": "1000"},
         )  # fmt: skip
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

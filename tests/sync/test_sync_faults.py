@@ -5,8 +5,8 @@
   rate; the kiosks still converge with the server and no stock move counts twice.
 - Resume: a photo upload cut at about 90 % sends only the rest when resumed, counted in
   bytes on the wire.
-- Bundles: changes carried on a USB bundle and imported twice, then also synced over the
-  network, change the server once.
+- Bundles: changes carried on a USB bundle, imported (a second import is refused as a
+  replay), then also synced over the network, change the server once.
 """
 
 from __future__ import annotations
@@ -170,12 +170,17 @@ def test_a_bundle_imported_twice_and_synced_too_changes_the_server_once(
 
     server_cli(server.data_dir, "bundle", "import", str(bundle))
     once = server.export(tmp_path / "once")
-    server_cli(server.data_dir, "bundle", "import", str(bundle))
+    replayed = subprocess.run(
+        [sys.executable, "-m", "kiosk_server.cli", "bundle", "import", str(bundle),
+         "--data-dir", str(server.data_dir)],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )  # fmt: skip
     twice = server.export(tmp_path / "twice")
     synced = kiosk.sync()  # the same changes over the network as well
     after = server.export(tmp_path / "after")
 
     assert [r["stock"] for r in once["product"] if r["id"] == p] == [13]
+    assert replayed.returncode == 1 and "sudah diimpor" in replayed.stderr
     assert once == twice == after
     assert synced.ok and kiosk.store.pending_count() == 0
     assert synced.uploaded == 0  # the photos came on the bundle

@@ -35,7 +35,7 @@ from kiosk_app.store import conflicts, delivery
 from kiosk_app.store.conflicts import MINE, THEIRS, Conflict
 from kiosk_app.store.delivery import MerchantDelivery, QueuedUpload
 from kiosk_app.store.store import Store
-from kiosk_app.sync.bundle import export_bundle
+from kiosk_app.sync.bundle import BundleError, export_bundle
 from kiosk_app.ui import sync_status as st
 from kiosk_app.ui.dialogs import removable_drives
 from kiosk_app.ui.sync_service import SyncService
@@ -435,6 +435,16 @@ class SyncPage(QWidget):
 
         def failed(error: BaseException) -> None:
             self.bundle_button.setEnabled(True)
+            if isinstance(error, BundleError):
+                show_message(
+                    self.message,
+                    self.tr(
+                        "This kiosk has no key to sign a bundle yet: sync once over the "
+                        "internet (or enroll it again), then save the bundle."
+                    ),
+                    error=True,
+                )
+                return
             if not isinstance(error, OSError):
                 raise error
             show_message(
@@ -444,7 +454,7 @@ class SyncPage(QWidget):
             )
 
         self._runner.run_task(
-            lambda store: export_bundle(store, blobs, device.device_id, device.token, target),
+            lambda store: export_bundle(store, blobs, device.device_id, target),
             done,
             failed,
             context=self,
