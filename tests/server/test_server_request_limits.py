@@ -1,0 +1,134 @@
+"""What an unauthenticated or malformed request can cost the server (issue 14, High 1).
+
+The review's attack: a 38 KB gzip body (16 MB of JSON) sent to ``/v1/sync`` with
+``Bearer invalid`` was gunzipped and parsed on the event loop before its 401, and three
+of them held ``/healthz`` for seconds. Now the token is checked before a byte of the
+body is read, and the body is decoded on a worker thread. No test here measures time:
+the first shows the 401 comes without the body ever being sent (a server that read it
+first would wait for it forever).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import socket
+import threading
+
+import pytest
+
+from kiosk_server.api import errors
+from tests.server.conftest import LiveApp
+from tests.server.helpers import Api
+
+# 16 MB of JSON that gzips to ~16 KB: the shape of the review's body.
+BOMB_JSON = b'{"protocol": 2, "mutations": [' + b'{"id": "x"},' * 1_400_000 + b"{}]}"
+BOMB = gzip.compress(BOMB_JSON, 9)
+
+
+def _sync_headers_only(port: int, token: str, length: int) -> socket.socket:
+    """A POST /v1/sync whose headers promise ``length`` bytes of gzip body, and only the
+    first 1 KiB of it sent: the rest never comes."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+    head = (
+        f"POST /v1/sync HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+        f"Content-Encoding: gzip\r\nContent-Length: {length}\r\n\r\n"
+    ).encode()
+    sock.sendall(head + BOMB[:1024])
+    return sock
+
+
+def _status(sock: socket.socket) -> int:
+    """The status of the answer (the socket's timeout bounds a server that never answers:
+    one that waits for the body it was promised)."""
+    data = b""
+    while b"\r\n" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return int(data.split(b" ", 2)[1])
+
+
+def test_a_bad_token_is_refused_before_the_body_is_read(live: LiveApp, api: Api):
+    # Given three callers with an invalid token whose bodies would expand to 16 MB
+    socks = [_sync_headers_only(live.port, "invalid", len(BOMB)) for _ in range(3)]
+    try:
+        # When nothing more of the bodies is sent, then each is answered 401 anyway
+        statuses = [_status(sock) for sock in socks]
+        # and the server answers others meanwhile
+        health = api.client.get("/healthz")
+    finally:
+        for sock in socks:
+            sock.close()
+
+    assert statuses == [401, 401, 401]
+    assert health.status_code == 200
+
+
+def test_a_sync_body_is_gunzipped_and_parsed_off_the_event_loop(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+):
+    kiosk = api.enroll()
+    where: list[str] = []
+    real = json.loads
+
+    def loads(text, *args, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            asyncio.get_running_loop()
+            where.append("event loop")
+        except RuntimeError:
+            where.append(threading.current_thread().name)
+        return real(text, *args, **kwargs)
+
+    monkeypatch.setattr(errors.json, "loads", loads)
+    answer = api.sync(kiosk, protocol=2)
+
+    assert answer["changes"] is not None
+    assert where and "event loop" not in where
+
+
+@pytest.mark.parametrize("path", ["/v1/enroll", "/v1/sync", "/v1/blobs/missing"])
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_deeply_nested_json_is_answered_400_not_500(api: Api, path: str, gzipped: bool):
+    # The review's input: thousands of opening brackets (4,000: within the enroll
+    # body's 4 KiB); and a document 40 levels deep that
+    # Python's parser takes but nothing of ours should walk
+    kiosk = api.enroll()
+    headers = {**kiosk.headers, "Content-Type": "application/json"}
+    deep = b'{"a":' * 40 + b"1" + b"}" * 40
+    answers = []
+    for body in (b"[" * 4000, deep):
+        content = gzip.compress(body) if gzipped else body
+        if gzipped:
+            headers["Content-Encoding"] = "gzip"
+        answers.append(api.client.post(path, content=content, headers=headers))
+
+    for answer in answers:
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["detail"]["code"] == "too_deep"
+
+
+def test_the_unauthenticated_enroll_body_is_capped_at_4_kib(api: Api):
+    padded = {"code": api.code(), "device_name": "Kios", "app_version": "0.1.0",
+              "pad": "x" * 5000}  # fmt: skip
+
+    answer = api.client.post("/v1/enroll", json=padded)
+
+    assert answer.status_code == 413
+    assert answer.json()["detail"]["code"] == "too_large"
+
+
+def test_a_gzip_body_cannot_expand_past_the_limit(api: Api):
+    kiosk = api.enroll()
+    api.settings.max_sync_body = 1024 * 1024
+
+    answer = api.client.post(
+        "/v1/sync",
+        content=BOMB,
+        headers={**kiosk.headers, "Content-Encoding": "gzip", "Content-Type": "application/json"},
+    )
+
+    assert answer.status_code == 413
