@@ -43,7 +43,7 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -184,6 +184,12 @@ SCRYPT = {"n": 2**17, "r": 8, "p": 1}  # 128 MiB, about half a second on a kiosk
 _BUNDLE_INFO = b"etalase-desa bundle seal v1"
 
 
+class Writer(Protocol):
+    """Where sealed or unsealed bytes go: a file, or anything with ``write``."""
+
+    def write(self, data: bytes, /) -> int: ...
+
+
 class SealError(ValueError):
     """A sealed file that is not one, was changed or cut, or whose key is wrong."""
 
@@ -262,7 +268,7 @@ def _nonce(prefix: bytes, index: int, last: bool) -> bytes:
     return prefix + index.to_bytes(4, "big") + (b"\x01" if last else b"\x00")
 
 
-def seal(source: BinaryIO, target: BinaryIO, key: bytes, header: Mapping[str, Any]) -> None:
+def seal(source: BinaryIO, target: Writer, key: bytes, header: Mapping[str, Any]) -> None:
     """Write ``source``'s bytes to ``target`` sealed under ``key`` (see above)."""
     prefix = os.urandom(_PREFIX)
     text = json.dumps({**header, "nonce": _b64(prefix), "chunk": SEAL_CHUNK}).encode()
@@ -301,7 +307,7 @@ def read_seal_header(source: BinaryIO) -> tuple[dict[str, Any], bytes]:
 
 
 def unseal(
-    source: BinaryIO, target: BinaryIO, key: bytes, header: Mapping[str, Any], preamble: bytes
+    source: BinaryIO, target: Writer, key: bytes, header: Mapping[str, Any], preamble: bytes
 ) -> None:
     """Write the content of the sealed file (``source`` just past its preamble) to
     ``target``; SealError when the key is wrong or anything was changed or cut. What was

@@ -48,22 +48,41 @@ def cmd_doctor(args: argparse.Namespace, paths: KioskPaths) -> int:
     return report.exit_code
 
 
-def _backup_target(path: Path) -> Path:
+def _backup_target(path: Path, encrypted: bool) -> Path:
     if path.is_dir() or str(path).endswith(("/", "\\")):
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        return path / f"etalase-desa-cadangan-{stamp}.zip"
+        # An encrypted backup is no zip a file manager could open: its name says so.
+        suffix = "cadangan" if encrypted else "zip"
+        return path / f"etalase-desa-cadangan-{stamp}.{suffix}"
     return path
 
 
 def cmd_backup(args: argparse.Namespace, paths: KioskPaths) -> int:
     from kiosk_app.store.backup import create_backup
+    from kiosk_app.technician.backups import (
+        PassphraseError,
+        check_passphrase,
+        create_encrypted_backup,
+        read_passphrase,
+        record_backup,
+    )
 
     if not paths.database.exists():
         print(f"Tidak ada basis data untuk dicadangkan di {paths.data}.", file=sys.stderr)
         return 1
-    target = _backup_target(Path(args.path))
+    target = _backup_target(Path(args.path), not args.no_encrypt)
+    passphrase = None
+    if not args.no_encrypt:
+        try:
+            passphrase = check_passphrase(read_passphrase(args.passphrase_file, confirm=True))
+        except PassphraseError as exc:
+            print(f"{exc.message_id}\n({exc.message_en})", file=sys.stderr)
+            return 2
     try:
-        info = create_backup(paths.database, paths.blobs, target)
+        if passphrase is None:
+            info = create_backup(paths.database, paths.blobs, target)
+        else:
+            info = create_encrypted_backup(paths.database, paths.blobs, target, passphrase)
     except (OSError, sqlite3.OperationalError) as exc:
         target.with_name(target.name + ".partial").unlink(missing_ok=True)
         if _disk_full(exc, target.parent, paths.data):
@@ -75,14 +94,26 @@ def cmd_backup(args: argparse.Namespace, paths: KioskPaths) -> int:
             )
             return 1
         raise
+    record_backup(paths.database, target, passphrase is not None)
     log.info(
-        "backup written to %s (%d photos, %d pending)", target, info.blobs, info.pending_changes
+        "backup written to %s (%d photos, %d pending, %s)",
+        target,
+        info.blobs,
+        info.pending_changes,
+        "encrypted" if passphrase else "NOT encrypted",
     )
     print(f"Cadangan ditulis dan diperiksa: {info.path}")
     print(
         f"  skema {info.schema}, {info.blobs} berkas foto, {info.pending_changes} perubahan "
         f"menunggu, {info.bytes / 1024 / 1024:.1f} MB"
     )
+    if passphrase is None:
+        print(
+            "  PERINGATAN: cadangan ini TIDAK dienkripsi; siapa pun yang memegang berkasnya "
+            "bisa membaca data penjual. (Not encrypted.)"
+        )
+    else:
+        print("  Terenkripsi: simpan kata sandinya; tanpa itu cadangan tidak bisa dipulihkan.")
     return 0
 
 
@@ -101,23 +132,46 @@ def _keep_current(paths: KioskPaths) -> Path | None:
 
 
 def cmd_restore(args: argparse.Namespace, paths: KioskPaths) -> int:
+    import tempfile
+
     from kiosk_app.store.backup import BackupError, restore_backup, verify_backup
+    from kiosk_app.technician.backups import (
+        PassphraseError,
+        is_encrypted,
+        open_encrypted_backup,
+        read_passphrase,
+    )
 
     source = Path(args.path)
     if not source.is_file():
         print(f"Berkas cadangan tidak ditemukan: {source}", file=sys.stderr)
         return 1
-    try:
-        info = verify_backup(source)
-    except BackupError as exc:
-        print(
-            f"{exc.message_id}\n({exc.message_en})\nTidak ada yang diubah di {paths.data}.",
-            file=sys.stderr,
-        )
-        return 1
     paths.ensure()
-    kept = _keep_current(paths)
-    restore_backup(source, paths.database, paths.blobs)
+    with tempfile.TemporaryDirectory(prefix="kiosk-restore-", dir=paths.data) as work:
+        try:
+            plain = source
+            if is_encrypted(source):
+                passphrase = read_passphrase(args.passphrase_file, confirm=False)
+                plain = open_encrypted_backup(source, passphrase, Path(work))
+            info = verify_backup(plain)
+        except PassphraseError as exc:
+            print(f"{exc.message_id}\n({exc.message_en})", file=sys.stderr)
+            return 2
+        except BackupError as exc:
+            print(
+                f"{exc.message_id}\n({exc.message_en})\nTidak ada yang diubah di {paths.data}.",
+                file=sys.stderr,
+            )
+            return 1
+        kept = _keep_current(paths)
+        try:
+            info = restore_backup(plain, paths.database, paths.blobs)
+        except BackupError as exc:  # changed between the check and the restore
+            print(
+                f"{exc.message_id}\n({exc.message_en})\nTidak ada yang diubah di {paths.data}.",
+                file=sys.stderr,
+            )
+            return 1
     log.info("restored %s into %s (previous database kept in %s)", source, paths.data, kept)
     print(
         f"Dipulihkan dari {source}: skema {info.schema}, {info.blobs} berkas foto, "
@@ -126,6 +180,12 @@ def cmd_restore(args: argparse.Namespace, paths: KioskPaths) -> int:
     if kept:
         print(f"Basis data sebelumnya disimpan di {kept}.")
     print("Kios ini mendapat id jam baru; perubahan yang menunggu akan terkirim saat sinkron.")
+    if not info.enrolled:
+        print(
+            "Cadangan tidak membawa token kios: daftarkan kios ini lagi dengan kode "
+            "pendaftaran baru dari admin pusat (kiosk-app enroll, atau Pengaturan). "
+            "(The backup holds no device token: enroll this kiosk again with a new code.)"
+        )
     return 0
 
 
@@ -157,9 +217,17 @@ def register(command: Command) -> None:
         choices=("id", "en", "both"),
         help="report language (default: the app's language setting)",
     )
-    p = command("backup", cmd_backup, "write a verified backup (database and photos)")
+    p = command("backup", cmd_backup, "write a verified, encrypted backup (database, photos)")
     p.add_argument("path", help="backup file (.zip) or a folder for a dated file")
+    p.add_argument(
+        "--passphrase-file",
+        help="file whose first line is the passphrase (else KIOSK_BACKUP_PASSPHRASE, else asked)",
+    )
+    p.add_argument(
+        "--no-encrypt", action="store_true", help="write it unencrypted (the doctor warns)"
+    )
     p = command("restore", cmd_restore, "restore a backup (close the app first)")
     p.add_argument("path", help="backup file written by 'kiosk-app backup'")
+    p.add_argument("--passphrase-file", help="file whose first line is the passphrase")
     p = command("support-bundle", cmd_support_bundle, "logs and doctor report, redacted")
     p.add_argument("path", help="zip file, or a folder for a dated file")

@@ -548,6 +548,61 @@ def _check_update(report: DoctorReport, latest: str | None) -> None:
         )
 
 
+def _check_backup(report: DoctorReport, settings: dict[str, str]) -> None:
+    """The last backup ``kiosk-app backup`` wrote: a warning when it is not encrypted."""
+    encrypted = settings.get("backup.last_encrypted")
+    if encrypted is None:
+        return
+    when, where = settings.get("backup.last_at", "?"), settings.get("backup.last_path", "?")
+    title = ("Cadangan", "Backup")
+    if encrypted == "1":
+        report.add(
+            "backup",
+            OK,
+            title,
+            (f"Cadangan terakhir ({when}) terenkripsi.", f"The last backup ({when}) is encrypted."),
+            last_at=when,
+        )
+        return
+    report.add(
+        "backup",
+        WARN,
+        title,
+        (
+            f"Cadangan terakhir ({when}, {where}) TIDAK dienkripsi: siapa pun yang memegang "
+            "berkasnya bisa membaca data penjual. Buat cadangan baru dengan kata sandi, lalu "
+            "hapus yang lama.",
+            f"The last backup ({when}, {where}) is NOT encrypted: anyone holding the file can "
+            "read the merchants' data. Make a new one with a passphrase and delete the old one.",
+        ),
+        last_at=when,
+        path=where,
+    )
+
+
+def _check_transport(report: DoctorReport, settings: dict[str, str]) -> None:
+    """An enrollment over plain http to another machine: the token travels readable."""
+    from kiosk_app.sync.device import InsecureServerURL, check_server_url
+
+    url = settings.get("server.url")
+    if not url:
+        return
+    try:
+        check_server_url(url)
+    except InsecureServerURL:
+        report.add(
+            "transport",
+            WARN,
+            ("Sambungan", "Connection"),
+            (
+                f"Alamat server {url} tidak memakai https://: token kios terbaca di jaringan. "
+                "Daftarkan ulang kios dengan alamat https://.",
+                f"The server address {url} is not https://: the kiosk's token is readable on "
+                "the network. Enroll the kiosk again with an https:// address.",
+            ),
+        )
+
+
 def run_doctor(
     paths: KioskPaths,
     *,
@@ -582,6 +637,8 @@ def run_doctor(
     if language is None:
         report.language = settings.get("ui.language") or "id"
     _check_disk(report, paths.data, disk_usage)
+    _check_backup(report, settings)
+    _check_transport(report, settings)
     maker = make_client or (
         lambda url, token, verify: ServerClient(url, token, verify=verify, timeout=DOCTOR_TIMEOUT)
     )

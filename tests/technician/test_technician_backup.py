@@ -1,5 +1,6 @@
 """``kiosk-app backup`` / ``restore``: a round trip through a wiped data folder, with the
-pending changes and photos still reaching a real server afterwards; damaged files refused."""
+pending changes and photos still reaching a real server afterwards (once the kiosk is
+enrolled again: a backup carries no token); damaged files refused."""
 
 from __future__ import annotations
 
@@ -47,6 +48,12 @@ def fill(kiosk: Kiosk) -> tuple[str, str]:
     return m, p
 
 
+def passphrase_file(folder: Path, text: str = "kopi-tubruk-pagi-hari") -> str:
+    path = folder / "sandi.txt"
+    path.write_text(text + "\n", encoding="utf-8")
+    return str(path)
+
+
 def table(path: Path, name: str) -> list[tuple[object, ...]]:
     conn = sqlite3.connect(path)
     try:
@@ -76,16 +83,18 @@ def test_backup_wipe_restore_then_pending_changes_sync(
     assert len(pending_before) == 5 and len(blobs_before) == 2  # full + thumbnail
 
     # Online: the kiosk's store is still open while the backup is taken.
-    backup = kiosk_cli("backup", str(tmp_path / "cadangan.zip"), "--data-dir", str(kiosk.data_dir))
+    secret = passphrase_file(tmp_path)
+    backup = kiosk_cli("backup", str(tmp_path / "cadangan.bin"), "--data-dir",
+                       str(kiosk.data_dir), "--passphrase-file", secret)  # fmt: skip
     assert backup.returncode == 0, backup.stderr
     assert "5 perubahan menunggu" in backup.stdout and "2 berkas foto" in backup.stdout
     kiosk.close()
 
     shutil.rmtree(kiosk.data_dir)  # the PC's disk was replaced
-    restored = kiosk_cli(
-        "restore", str(tmp_path / "cadangan.zip"), "--data-dir", str(kiosk.data_dir)
-    )
+    restored = kiosk_cli("restore", str(tmp_path / "cadangan.bin"), "--data-dir",
+                         str(kiosk.data_dir), "--passphrase-file", secret)  # fmt: skip
     assert restored.returncode == 0, restored.stderr
+    assert "kode pendaftaran baru" in restored.stdout  # no token came back with the data
 
     again = Kiosk(kiosk.data_dir)
     try:
@@ -93,6 +102,7 @@ def test_backup_wipe_restore_then_pending_changes_sync(
         assert {t: table(db, t) for t in rows_before} == rows_before
         assert tree_hashes(kiosk.data_dir / "blobs") == blobs_before
 
+        again.enroll(server.url, server.enroll_code("35.07"), "asal-dipulihkan")
         result = again.sync()
 
         assert result.ok, result.error
@@ -109,7 +119,8 @@ def test_restore_refuses_a_damaged_backup_and_changes_nothing(make_kiosk, tmp_pa
     kiosk = make_kiosk("rusak", enroll=False)
     fill(kiosk)
     zip_path = tmp_path / "cadangan.zip"
-    assert kiosk_cli("backup", str(zip_path), "--data-dir", str(kiosk.data_dir)).returncode == 0
+    made = kiosk_cli("backup", str(zip_path), "--data-dir", str(kiosk.data_dir), "--no-encrypt")
+    assert made.returncode == 0
     kiosk.store.create(
         "merchant",
         {
@@ -141,9 +152,11 @@ def test_restore_refuses_a_damaged_backup_and_changes_nothing(make_kiosk, tmp_pa
 def test_restore_keeps_a_copy_of_the_database_it_replaces(make_kiosk, tmp_path: Path):
     kiosk = make_kiosk("salin", enroll=False)
     fill(kiosk)
-    zip_path = tmp_path / "cadangan.zip"
-    assert kiosk_cli("backup", str(tmp_path), "--data-dir", str(kiosk.data_dir)).returncode == 0
-    [zip_path] = tmp_path.glob("etalase-desa-cadangan-*.zip")
+    secret = passphrase_file(tmp_path)
+    made = kiosk_cli("backup", str(tmp_path), "--data-dir", str(kiosk.data_dir),
+                     "--passphrase-file", secret)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    [zip_path] = tmp_path.glob("etalase-desa-cadangan-*.cadangan")
     kiosk.store.create(
         "merchant",
         {
@@ -156,7 +169,8 @@ def test_restore_keeps_a_copy_of_the_database_it_replaces(make_kiosk, tmp_path: 
     newer_rows = table(kiosk.data_dir / "kiosk.db", "merchant")
     kiosk.close()
 
-    done = kiosk_cli("restore", str(zip_path), "--data-dir", str(kiosk.data_dir))
+    done = kiosk_cli("restore", str(zip_path), "--data-dir", str(kiosk.data_dir),
+                     "--passphrase-file", secret)  # fmt: skip
 
     assert done.returncode == 0, done.stderr
     [kept] = (kiosk.data_dir / "backups").glob("sebelum-pemulihan-*")

@@ -179,7 +179,9 @@ def test_full_disk_on_a_real_tiny_filesystem(make_kiosk, tmp_path: Path):
         assert shutil.disk_usage(mount).free < 65536
 
         code, report = doctor_json(data, "--lang", "both")
-        backup = kiosk_cli("backup", str(mount / "cadangan.zip"), "--data-dir", str(data))
+        backup = kiosk_cli(
+            "backup", str(mount / "cadangan.zip"), "--data-dir", str(data), "--no-encrypt"
+        )
 
         assert code == 2
         assert statuses(report)["disk"] == FAIL and statuses(report)["database"] == OK
