@@ -20,12 +20,24 @@ from kiosk_app.paths import KioskPaths
 from kiosk_app.technician.doctor import DoctorReport, open_read_only, render_json, render_text
 from kiosk_app.technician.redact import Redactor
 
-NAME_QUERIES = (
+# Every personal field of a merchant (DESIGN §3), and the operators' names: text
+# values hidden in any form, numbers in any grouping (``redact.Redactor``).
+TEXT_QUERIES = (
+    "SELECT business_name FROM merchant",
     "SELECT owner_name FROM merchant",
+    "SELECT address FROM merchant",
+    "SELECT email FROM merchant",
+    "SELECT halal_cert FROM merchant",
     "SELECT consent_operator FROM merchant",
     "SELECT name FROM operator",
 )
-SECRET_SETTINGS = ("server.token",)
+NUMBER_QUERIES = (
+    "SELECT phone FROM merchant",
+    "SELECT nib FROM merchant",
+    "SELECT npwp FROM merchant",
+    "SELECT pirt FROM merchant",
+)
+SECRET_SETTINGS = ("server.token", "bundle.signing_key")
 
 
 @dataclass(frozen=True)
@@ -34,34 +46,40 @@ class SupportBundle:
     files: list[str]
 
 
-def _personal_strings(database: Path) -> tuple[list[str], list[str]]:
-    """Names and secrets this kiosk holds, read-only; a damaged database gives what it can."""
-    names: list[str] = []
-    secrets: list[str] = []
+@dataclass
+class Personal:
+    texts: list[str]
+    numbers: list[str]
+    secrets: list[str]
+
+
+def _column(conn: sqlite3.Connection, sql: str) -> list[str]:
+    try:
+        return [str(r[0]) for r in conn.execute(sql) if r[0]]
+    except sqlite3.Error:
+        return []
+
+
+def _personal_values(database: Path) -> Personal:
+    """Personal values and secrets this kiosk holds, read-only; a damaged database gives
+    what it can."""
+    found = Personal([], [], [])
     if not database.exists():
-        return names, secrets
+        return found
     try:
         conn = open_read_only(database)
     except sqlite3.Error:
-        return names, secrets
+        return found
     try:
-        for sql in NAME_QUERIES:
-            try:
-                names += [str(r[0]) for r in conn.execute(sql) if r[0]]
-            except sqlite3.Error:
-                continue
+        for sql in TEXT_QUERIES:
+            found.texts += _column(conn, sql)
+        for sql in NUMBER_QUERIES:
+            found.numbers += _column(conn, sql)
         for key in SECRET_SETTINGS:
-            try:
-                row = conn.execute("SELECT value FROM setting WHERE key = ?", [key]).fetchone()
-            except sqlite3.Error:
-                continue
-            if row and row[0]:
-                secrets.append(str(row[0]))
+            found.secrets += _column(conn, f"SELECT value FROM setting WHERE key = '{key}'")
     finally:
         conn.close()
-    # Each part of a name too ("Sri Wahyuni" -> "Wahyuni"), as logs may hold either.
-    parts = [p for n in names for p in n.split() if len(p) >= 4]
-    return sorted(set(names + parts)), secrets
+    return found
 
 
 def _home_hidden(text: str) -> str:
@@ -75,8 +93,8 @@ def write_support_bundle(paths: KioskPaths, report: DoctorReport, target: Path) 
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         target = target / f"etalase-desa-dukungan-{stamp}.zip"
     target.parent.mkdir(parents=True, exist_ok=True)
-    names, secrets = _personal_strings(paths.database)
-    redactor = Redactor(names=names, secrets=secrets)
+    personal = _personal_values(paths.database)
+    redactor = Redactor(texts=personal.texts, numbers=personal.numbers, secrets=personal.secrets)
 
     def clean(text: str) -> str:
         return _home_hidden(redactor.redact(text))
@@ -97,8 +115,10 @@ def write_support_bundle(paths: KioskPaths, report: DoctorReport, target: Path) 
                 "app_version": __version__,
                 "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "files": files,
-                "redacted": "phone numbers, e-mail, NIK/NPWP-like numbers, tokens, owner and "
-                "operator names, personal fields, the home folder",
+                "redacted": "every merchant's personal fields (business and owner names, "
+                "phone, address, e-mail, NIB, NPWP, P-IRT, halal certificate, consent "
+                "operator) in any form, operator names, phone/e-mail/identity-number/"
+                "address patterns, tokens and keys, the home folder",
             }
             archive.writestr("manifest.json", json.dumps(manifest, indent=1))
         partial.replace(target)

@@ -77,10 +77,32 @@ def test_what_a_developer_needs_is_kept():
     text = (
         f"2026-11-28 18:00:01,234 INFO kiosk_app.sync: pushed {UUID} hlc {HLC} blob {SHA} "
         "village 35.07.12.2001 price Rp15.000 stock 12 cursor 4711 took 734 ms; "
-        '{"business_name": "Kopi Bu Sri", "price": 35000}'
+        '{"kind": "product", "price": 35000}; at 1748764801234 ms'
     )
 
-    assert Redactor(names=["Sri Wahyuni"]).redact(text) == text
+    assert Redactor(names=["Sri Wahyuni"]).redact(text) == text.replace("1748764801234", "<nomor>")
+
+
+@pytest.mark.parametrize(
+    ("text", "gone"),
+    [
+        ("NIB 9120001234567 terdaftar", "9120001234567"),
+        ("npwp lama 012345678901000", "012345678901000"),
+        ("NPWP 0123 4567 8901 2345", "0123 4567 8901 2345"),
+        ("P-IRT No. 2063503010512-25", "2063503010512"),
+        ("sertifikat halal ID35110000123450923", "ID35110000123450923"),
+        ("alamat: Jl. Raya Ternyang No. 5, desa", "Raya Ternyang"),
+        ("tinggal di Dusun Krajan RT 05/RW 02", "Krajan"),
+        ('{"business_name": "Warung Bu Yati", "price": 5}', "Warung Bu Yati"),
+        ("nib=9120001234567", "9120001234567"),
+    ],
+)
+def test_identity_numbers_certificates_addresses_and_business_names_are_removed(
+    text: str, gone: str
+):
+    out = Redactor().redact(text)
+
+    assert gone not in out, out
 
 
 def test_support_bundle_holds_logs_and_report_without_personal_data(make_kiosk, tmp_path: Path):
@@ -141,6 +163,6 @@ def test_support_bundle_holds_logs_and_report_without_personal_data(make_kiosk, 
         str(Path.home()) + "/",
     ):
         assert personal not in everything, personal
-    assert "Tenun Ikat Bu Yati" in texts["logs/kiosk.log"]  # a business name is public
+    assert "Tenun Ikat Bu Yati" not in everything  # not public without consent: hidden too
     assert VILLAGE in texts["logs/kiosk.log"]
     assert "Laporan pemeriksaan" in texts["doctor.txt"] and "Token" in texts["doctor.txt"]
