@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QStandardPaths, QStorageInfo, QUrl
+from PySide6.QtCore import QCoreApplication, QStandardPaths, QStorageInfo, Qt, QUrl
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 PHOTO_FILTER_EXTENSIONS = "*.jpg *.jpeg *.png *.webp *.heic *.heif *.JPG *.JPEG *.PNG"
@@ -20,6 +20,7 @@ def confirm(parent: QWidget, title: str, text: str, yes: str, *, danger: bool = 
     box = QMessageBox(parent)
     box.setObjectName("confirmBox")
     box.setWindowTitle(title)
+    box.setTextFormat(Qt.TextFormat.PlainText)  # names in the question are data, not markup
     box.setText(text)
     box.setIcon(QMessageBox.Icon.Warning if danger else QMessageBox.Icon.Question)
     yes_button = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
@@ -38,6 +39,7 @@ def inform(parent: QWidget, title: str, text: str, *, error: bool = False) -> No
     box = QMessageBox(parent)
     box.setObjectName("informBox")
     box.setWindowTitle(title)
+    box.setTextFormat(Qt.TextFormat.PlainText)
     box.setText(text)
     box.setIcon(QMessageBox.Icon.Critical if error else QMessageBox.Icon.Information)
     box.addButton(

@@ -28,7 +28,7 @@ from kiosk_app.ui.router import Router
 from kiosk_app.ui.session import Session
 from kiosk_app.ui.sync_status import SyncStatusSource
 from kiosk_app.ui.tasks import TaskRunner
-from kiosk_app.ui.widgets.common import big_button
+from kiosk_app.ui.widgets.common import big_button, plain_label
 from kiosk_app.ui.widgets.sync_badge import SyncBadge
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ class MainWindow(QMainWindow):
         self.sync_badge = SyncBadge()
         self.sync_badge.clicked.connect(self._open_sync)
         bar.addWidget(self.sync_badge)
-        self.operator_label = QLabel()
+        self.operator_label = plain_label()
         self.operator_label.setObjectName("operatorLabel")
         bar.addWidget(self.operator_label)
         self.lock_button = big_button(self.tr("Lock"), name="lockButton")
@@ -102,7 +102,7 @@ class MainWindow(QMainWindow):
         self._error_row.setObjectName("errorBanner")
         row = QHBoxLayout(self._error_row)
         row.setContentsMargins(16, 6, 16, 6)
-        self.error_banner = QLabel()
+        self.error_banner = plain_label()
         self.error_banner.setWordWrap(True)
         row.addWidget(self.error_banner, 1)
         close = big_button(self.tr("Close"), name="closeErrorBanner")

@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QStandardPaths, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
 
 from kiosk_app.store import queries
 from kiosk_app.store.store import Store
@@ -24,7 +24,13 @@ from kiosk_app.ui.poster import (
     share_message,
 )
 from kiosk_app.ui.tasks import TaskRunner
-from kiosk_app.ui.widgets.common import big_button, button_row, message_label, show_message
+from kiosk_app.ui.widgets.common import (
+    big_button,
+    button_row,
+    message_label,
+    plain_label,
+    show_message,
+)
 
 log = logging.getLogger(__name__)
 # Where the public catalog lives; by default the server the kiosk is enrolled with.
@@ -82,10 +88,11 @@ class ShareDialog(QDialog):
         self.info: dict[str, Any] | None = None
         self.saved: list[Path] = []
         column = QVBoxLayout(self)
-        self.title = QLabel()
+        # The business name is the merchant's own text: shown as text, never as markup.
+        self.title = plain_label()
         self.title.setProperty("role", "subtitle")
         column.addWidget(self.title)
-        self.address = QLabel()
+        self.address = plain_label()
         self.address.setObjectName("shareAddress")
         self.address.setWordWrap(True)
         self.address.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

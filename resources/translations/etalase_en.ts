@@ -183,6 +183,10 @@
 <context>
     <name>Enroller</name>
     <message>
+        <source>The server address must start with https:// so the code and the kiosk&apos;s token cannot be read on the network (http:// only for a server on this PC).</source>
+        <translation>The server address must start with https:// so the code and the kiosk&apos;s token cannot be read on the network (http:// only for a server on this PC).</translation>
+    </message>
+    <message>
         <source>Type the server address in full, starting with https://</source>
         <translation>Type the server address in full, starting with https://</translation>
     </message>
@@ -1187,6 +1191,10 @@
     <message>
         <source>Saved to {path}: {n} changes and {p} photos.</source>
         <translation>Saved to {path}: {n} changes and {p} photos.</translation>
+    </message>
+    <message>
+        <source>This kiosk has no key to sign a bundle yet: sync once over the internet (or enroll it again), then save the bundle.</source>
+        <translation>This kiosk has no key to sign a bundle yet: sync once over the internet (or enroll it again), then save the bundle.</translation>
     </message>
     <message>
         <source>Could not write the file: {error}</source>

@@ -183,6 +183,10 @@
 <context>
     <name>Enroller</name>
     <message>
+        <source>The server address must start with https:// so the code and the kiosk&apos;s token cannot be read on the network (http:// only for a server on this PC).</source>
+        <translation>Alamat server harus diawali https:// agar kode dan token kios tidak terbaca di jaringan (http:// hanya untuk server di komputer ini).</translation>
+    </message>
+    <message>
         <source>Type the server address in full, starting with https://</source>
         <translation>Ketik alamat server lengkap, diawali https://</translation>
     </message>
@@ -1187,6 +1191,10 @@
     <message>
         <source>Saved to {path}: {n} changes and {p} photos.</source>
         <translation>Disimpan ke {path}: {n} perubahan dan {p} foto.</translation>
+    </message>
+    <message>
+        <source>This kiosk has no key to sign a bundle yet: sync once over the internet (or enroll it again), then save the bundle.</source>
+        <translation>Kios ini belum punya kunci untuk menandatangani bundel: sinkronkan sekali lewat internet (atau daftarkan ulang kios), lalu simpan bundel lagi.</translation>
     </message>
     <message>
         <source>Could not write the file: {error}</source>

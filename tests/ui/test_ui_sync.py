@@ -12,7 +12,6 @@ import hashlib
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
@@ -249,7 +248,9 @@ def test_a_conflict_with_another_kiosk_is_settled_on_the_sync_screen(
 
 
 def test_usb_bundle_export_from_the_sync_screen(app, qtbot, server, link, tmp_path):
-    from kiosk_app.sync.bundle import read_bundle
+    import json
+
+    from tests.support.live import server_cli
 
     enrolled_app(qtbot, app, link.url, server.enroll_code(REGION))
     link.cut(30.0)  # offline: the changes stay pending, so they go on the stick
@@ -274,9 +275,10 @@ def test_usb_bundle_export_from_the_sync_screen(app, qtbot, server, link, tmp_pa
     idle(qtbot, app)
 
     assert page.message.text() == f"Disimpan ke {target}: 1 perubahan dan 0 foto."
-    bundle, _raw, _signature = read_bundle(Path(target))
-    assert [m["entity"] for m in bundle.mutations] == ["merchant"]
-    assert bundle.device_id == app.sync.device.device_id
+    # Sealed to the server: only it can open the bundle, and it takes this kiosk's change
+    report = json.loads(server_cli(server.data_dir, "bundle", "import", str(target)))
+    assert (report["mutations"], report["accepted"]) == (1, 1)
+    assert report["device_id"] == app.sync.device.device_id
 
 
 def test_offline_first_run_then_enroll_later_in_settings(app, qtbot, server, tmp_path):

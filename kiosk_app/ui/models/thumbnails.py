@@ -3,6 +3,11 @@
 A worker reads the blob and decodes it to a QImage (safe outside the GUI thread); the
 GUI thread turns it into a QPixmap and announces ``loaded(sha)`` so models can repaint
 just the rows showing that photo.
+
+Thumbnails come from other kiosks too (pulled from the server), so their bytes are
+untrusted: they go through the photo pipeline's safe decoder (``media.decode``: size and
+format checked from the header, decompression bombs refused, JPEG/PNG/WebP/HEIC only),
+never through Qt's image plug-ins, which read many more formats.
 """
 
 from __future__ import annotations
@@ -11,9 +16,12 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QSize, Qt, Signal
+from PIL import Image
+from PySide6.QtCore import QObject, QSize, Signal
 from PySide6.QtGui import QImage, QPixmap
 
+from kiosk_app.media.decode import decode_photo
+from kiosk_app.media.errors import PhotoError
 from kiosk_app.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -22,13 +30,21 @@ THUMB_SIZE = QSize(180, 180)
 
 
 def decode_image(data: bytes | None, size: QSize = THUMB_SIZE) -> QImage:
-    """A QImage of ``data`` scaled to fit ``size`` (null when the bytes are no image)."""
-    image = QImage()
-    if data and image.loadFromData(data):
-        return image.scaled(
-            size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-        )
-    return QImage()
+    """A QImage of ``data`` scaled to fit ``size`` (null when the bytes are no image we
+    accept), decoded by the photo pipeline's safe decoder."""
+    if not data:
+        return QImage()
+    try:
+        decoded = decode_photo(data, keep_side=max(size.width(), size.height())).image
+    except PhotoError as exc:
+        log.info("thumbnail refused: %s", exc.message_en)
+        return QImage()
+    decoded.thumbnail((size.width(), size.height()), Image.Resampling.LANCZOS)
+    raw = decoded.tobytes("raw", "RGB")
+    image = QImage(
+        raw, decoded.width, decoded.height, 3 * decoded.width, QImage.Format.Format_RGB888
+    )
+    return image.copy()  # own the pixels: ``raw`` goes away with this frame
 
 
 class ThumbnailCache(QObject):

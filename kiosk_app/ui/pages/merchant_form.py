@@ -38,6 +38,7 @@ from kiosk_app.ui.widgets.common import (
     button_row,
     message_label,
     page_layout,
+    plain_label,
     show_message,
     title_label,
 )
@@ -89,7 +90,7 @@ class MerchantFormPage(QWidget):
         left = QVBoxLayout()
         self.title = title_label("")
         left.addWidget(self.title)
-        self.consent_label = QLabel()
+        self.consent_label = plain_label()
         self.consent_label.setObjectName("consentSummary")
         self.consent_label.setWordWrap(True)
         left.addWidget(self.consent_label)

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGridLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QScrollArea,
@@ -36,6 +35,7 @@ from kiosk_app.ui.widgets.common import (
     button_row,
     message_label,
     page_layout,
+    plain_label,
     show_message,
     title_label,
 )
@@ -112,7 +112,7 @@ class ProductEditorPage(QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         self.errors = FieldErrors()
         left, right = QFormLayout(), QFormLayout()
-        self.merchant_label = QLabel()
+        self.merchant_label = plain_label()
         self.merchant_label.setObjectName("productMerchant")
         self.merchant_picker = MerchantPicker(runner)
         self.errors.add_row(right, self.tr("Merchant"), self._merchant_box(), "merchant_id")

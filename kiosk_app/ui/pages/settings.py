@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -37,6 +36,7 @@ from kiosk_app.ui.widgets.common import (
     big_button,
     message_label,
     page_layout,
+    plain_label,
     show_message,
     title_label,
 )
@@ -71,7 +71,7 @@ class SettingsPage(QWidget):
             (self.tr("Log folder"), paths.logs, "logFolder"),
         ):
             row = QHBoxLayout()
-            shown = QLabel(str(path))
+            shown = plain_label(str(path))
             shown.setObjectName(name)
             shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             shown.setWordWrap(True)
@@ -108,7 +108,7 @@ class SettingsPage(QWidget):
     def _build_server(self) -> QWidget:
         box = QGroupBox(self.tr("Central server"))
         form = QFormLayout(box)
-        self.server_state = QLabel()
+        self.server_state = plain_label()
         self.server_state.setObjectName("serverState")
         self.server_state.setWordWrap(True)
         form.addRow(self.server_state)

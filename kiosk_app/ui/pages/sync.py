@@ -46,6 +46,7 @@ from kiosk_app.ui.widgets.common import (
     hint_label,
     message_label,
     page_layout,
+    plain_label,
     show_message,
     title_label,
 )
@@ -128,7 +129,7 @@ class ConflictCard(QFrame):
             theirs=value_text(conflict.field, conflict.theirs),
             now=now_used,
         )
-        self.text = QLabel(text)
+        self.text = plain_label(text)  # the values are merchants' data: text, never markup
         self.text.setObjectName("conflictText")
         self.text.setWordWrap(True)
         column.addWidget(self.text)

@@ -31,15 +31,24 @@ def big_button(text: str, *, kind: str = "normal", name: str = "") -> QPushButto
     return button
 
 
+def plain_label(text: str = "") -> QLabel:
+    """A label that shows its text as it is: never as rich text, so a merchant named
+    ``<img src=…>`` or a message from the server cannot become markup, links or images."""
+    label = QLabel()
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setText(text)
+    return label
+
+
 def title_label(text: str) -> QLabel:
-    label = QLabel(text)
+    label = plain_label(text)
     label.setProperty("role", "title")
     label.setWordWrap(True)
     return label
 
 
 def hint_label(text: str = "") -> QLabel:
-    label = QLabel(text)
+    label = plain_label(text)
     label.setProperty("role", "hint")
     label.setWordWrap(True)
     return label
@@ -47,7 +56,7 @@ def hint_label(text: str = "") -> QLabel:
 
 def message_label(name: str) -> QLabel:
     """A label for one-line feedback (errors in red via the ``error`` property)."""
-    label = QLabel()
+    label = plain_label()
     label.setObjectName(name)
     label.setWordWrap(True)
     label.setProperty("role", "message")
