@@ -19,7 +19,7 @@ from tests.ui.operator import choose_language, create_first_technician, register
 HOSTILE = '<img src="http://phish.example/x.png"><a href="http://phish.example">Kopi</a>'
 
 
-def test_a_business_name_is_shown_as_text_in_share_and_conflicts(kiosk, qtbot, monkeypatch):
+def test_a_business_name_is_shown_as_text_not_markup(kiosk, qtbot, monkeypatch):
     from PySide6.QtGui import QDesktopServices
 
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: None)
