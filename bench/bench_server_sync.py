@@ -32,6 +32,7 @@ import http.client
 import json
 import os
 import random
+import secrets
 import shutil
 import statistics
 import subprocess
@@ -52,6 +53,7 @@ from kiosk_app.domain.hlc import HybridClock  # noqa: E402
 from kiosk_app.sync.protocol import PROTOCOL_VERSION  # noqa: E402
 from kiosk_server.db import make_engine, migrate  # noqa: E402
 from kiosk_server.devices import new_enroll_code  # noqa: E402
+from kiosk_server.keys import server_keys  # noqa: E402
 from kiosk_server.regions import import_regions  # noqa: E402
 
 TARGET_RPS = 300.0
@@ -254,6 +256,16 @@ def summary(name: str, recorder: Recorder) -> dict[str, Any]:
     return out
 
 
+# The server's secret (it keys enrollment codes): the bench makes the codes itself.
+SECRET = secrets.token_hex(32)
+# The bench enrolls all its kiosks from one address within seconds.
+SERVER_ENV = {
+    "KIOSK_SERVER_SECRET_KEY": SECRET,
+    "KIOSK_SERVER_ENROLL_PER_ADDRESS_PER_MINUTE": "100000",
+    "KIOSK_SERVER_ENROLL_PER_MINUTE": "100000",
+}
+
+
 def start_server(
     url: str, data_dir: Path, workers: int, log: Path, code: Path
 ) -> tuple[subprocess.Popen[bytes], int]:
@@ -263,7 +275,13 @@ def start_server(
                "--workers", str(workers)]  # fmt: skip
     # ``python -m`` imports kiosk_server from its working folder: --code runs another
     # checkout's server (before/after comparisons) against the same load.
-    server = subprocess.Popen(command, cwd=code, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        command,
+        cwd=code,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **SERVER_ENV},
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -306,7 +324,8 @@ def main() -> None:
         codes = []
         for i in range(args.devices):
             district, villages = districts[(i // KIOSKS_PER_DISTRICT) % len(districts)]
-            codes.append((new_enroll_code(engine, district, 1.0), district, villages))
+            code = new_enroll_code(engine, server_keys(bytes.fromhex(SECRET)), district, 1.0)
+            codes.append((code, district, villages))
         engine.dispose()
         server, port = start_server(
             url, work / "data", args.workers, work / "server.log", Path(args.code)
