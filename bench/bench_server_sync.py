@@ -124,6 +124,7 @@ class Recorder:
     mutations: int = 0
     changes: int = 0
     elapsed: float = 0.0
+    server_cpu_s: float | None = None  # the server processes' CPU time in the phase
 
     def add(self, ms: float, status: int, pushed: int, pulled: int) -> None:
         with self.lock:
@@ -220,6 +221,38 @@ def run_phase(
     return recorder
 
 
+def tree_cpu_seconds(root: int) -> float:
+    """CPU time (user + system) of a process and its descendants, from /proc: what the
+    server itself spent, whatever else the shared machine was doing (Linux only)."""
+    parents: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        ticks[int(entry.name)] = int(fields[11]) + int(fields[12])
+    tree, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        for child, parent in parents.items():
+            if parent == pid and child not in tree:
+                tree.add(child)
+                frontier.append(child)
+    return sum(ticks.get(pid, 0) for pid in tree) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(server_pid: int, run: Any) -> Recorder:
+    """Run a phase, noting the server's CPU seconds spent in it on the recorder."""
+    before = tree_cpu_seconds(server_pid)
+    recorder: Recorder = run()
+    recorder.server_cpu_s = tree_cpu_seconds(server_pid) - before
+    return recorder
+
+
 def summary(name: str, recorder: Recorder) -> dict[str, Any]:
     lat = sorted(recorder.latencies_ms)
     n = len(lat)
@@ -243,11 +276,14 @@ def summary(name: str, recorder: Recorder) -> dict[str, Any]:
         "statuses": {str(k): v for k, v in sorted(recorder.statuses.items())},
         "ratio_rps_to_target": rps / TARGET_RPS,
         "ratio_p95_to_target": pct(0.95) / TARGET_P95_MS,
+        "server_cpu_s": recorder.server_cpu_s,
+        "server_cpu_ms_per_request": (recorder.server_cpu_s or 0.0) * 1000 / n if n else None,
     }
     print(
         f"{name:>6}: {rps:7.1f} req/s ({out['mutations_per_s']:.0f} mutations/s), "
         f"p50 {out['p50_ms']:.1f} ms, p95 {out['p95_ms']:.1f} ms, p99 {out['p99_ms']:.1f} ms, "
-        f"statuses {out['statuses']}"
+        f"statuses {out['statuses']}, server CPU {out['server_cpu_ms_per_request'] or 0:.2f} "
+        "ms/request"
     )
     print(
         f"        ratio to target: throughput {out['ratio_rps_to_target']:.2f}x of "
@@ -344,8 +380,10 @@ def main() -> None:
                   f"{load_before[0]:.2f}")  # fmt: skip
             run_phase(port, kiosks, 5.0, 0.0, share)  # warm-up: connections, caches
             results = [
-                summary("max", run_phase(port, kiosks, args.seconds, 0.0, share)),
-                summary("target", run_phase(port, kiosks, args.seconds, args.rate, share)),
+                summary("max", measured(server.pid, lambda: run_phase(
+                    port, kiosks, args.seconds, 0.0, share))),
+                summary("target", measured(server.pid, lambda: run_phase(
+                    port, kiosks, args.seconds, args.rate, share))),
             ]  # fmt: skip
         finally:
             server.terminate()

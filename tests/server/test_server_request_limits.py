@@ -5,7 +5,8 @@ The review's attack: a 38 KB gzip body (16 MB of JSON) sent to ``/v1/sync`` with
 of them held ``/healthz`` for seconds. Now the token is checked before a byte of the
 body is read, and the body is decoded on a worker thread. No test here measures time:
 the first shows the 401 comes without the body ever being sent (a server that read it
-first would wait for it forever).
+first would wait for it forever). A body of at most 4 KiB (an idle sync) is taken with
+its request, like an enroll body, but never decoded before the token is checked.
 """
 
 from __future__ import annotations
@@ -88,6 +89,24 @@ def test_a_sync_body_is_gunzipped_and_parsed_off_the_event_loop(
 
     assert answer["changes"] is not None
     assert where and "event loop" not in where
+
+
+def test_a_small_body_with_a_bad_token_is_never_decoded(api: Api, monkeypatch: pytest.MonkeyPatch):
+    # A body small enough to be taken with its request (an idle sync is ~100 bytes)
+    decoded: list[int] = []
+    real = json.loads
+    monkeypatch.setattr(errors.json, "loads", lambda text, *a, **k: decoded.append(1) or real(text))
+    body = gzip.compress(json.dumps({"protocol": 2, "mutations": []}).encode())
+
+    answer = api.client.post(
+        "/v1/sync",
+        content=body,
+        headers={"Authorization": "Bearer invalid", "Content-Encoding": "gzip",
+                 "Content-Type": "application/json"},
+    )  # fmt: skip
+
+    assert answer.status_code == 401
+    assert decoded == []
 
 
 @pytest.mark.parametrize("path", ["/v1/enroll", "/v1/sync", "/v1/blobs/missing"])
