@@ -33,6 +33,7 @@ import contextlib
 import hashlib
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -337,12 +338,15 @@ def _create(
 def _check_open_uploads(ctx: ServerContext, conn: Any, device: dict[str, Any], length: int) -> None:
     """429 when one more unfinished upload of ``length`` bytes would pass the device's
     limits (those older than the expiry are about to be removed: not counted)."""
+    settings = ctx.settings
+    cutoff = datetime.now(UTC) - timedelta(hours=settings.upload_expiry_hours)
     count, announced = conn.execute(
         select(func.count(), func.coalesce(func.sum(upload.c.length), 0)).where(
-            upload.c.device_id == device["id"], upload.c.completed_at.is_(None)
+            upload.c.device_id == device["id"],
+            upload.c.completed_at.is_(None),
+            upload.c.created_at >= cutoff.isoformat(timespec="milliseconds"),
         )
     ).one()
-    settings = ctx.settings
     if count + 1 > settings.max_open_uploads or announced + length > settings.max_open_upload_bytes:
         raise error(
             429,
