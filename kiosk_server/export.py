@@ -12,25 +12,17 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select
 
 from kiosk_app.domain.records import ENTITIES, STOCK_FIELD
+from kiosk_app.domain.text import spreadsheet_safe
 from kiosk_server.db import RECORD_TABLES
 
 KINDS = ("merchant", "product")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
-
-
-def csv_cell(value: Any) -> Any:
-    """``value`` safe to open in a spreadsheet (see the module's docstring)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START) and not _NUMBER.fullmatch(value):
-        return "'" + value
-    return value
+csv_cell = spreadsheet_safe  # the kiosk's CSV export uses the same rule
 
 
 def columns(kind: str) -> list[str]:

@@ -134,3 +134,29 @@ def parse_whole_number(
             f"{label_en} is too large: at most {maximum:,}.",
         )
     return number
+
+
+# Spreadsheets run a cell that starts with one of these as a formula (``=HYPERLINK(…)``
+# is a link anywhere, DDE formulas run programs): CSV exports write such text with a
+# leading ``'``, the spreadsheet convention for "this is text" (OWASP, CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """``value`` as a CSV cell no spreadsheet runs. A cell that is only a number
+    (``+6281234567890``, ``-5``) is left alone: nothing runs it, and a phone stays a phone."""
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_START)
+        and not _PLAIN_NUMBER.fullmatch(value)
+    ):
+        return "'" + value
+    return value
+
+
+def from_spreadsheet(value: object) -> object:
+    """A CSV cell as ``spreadsheet_safe`` wrote it, back to the value (import)."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_START):
+        return value[1:]
+    return value

@@ -25,6 +25,7 @@ from typing import Any
 from kiosk_app.domain.errors import ValidationError
 from kiosk_app.domain.ids import is_uuid, uuid7
 from kiosk_app.domain.records import ENTITIES, STOCK_FIELD
+from kiosk_app.domain.text import from_spreadsheet, spreadsheet_safe
 from kiosk_app.store.photos import BlobSink, ProcessedImage, add_photo
 from kiosk_app.store.store import NotFoundError, Store
 
@@ -60,7 +61,9 @@ def _records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         default_kind = next((k for k in KINDS if path.stem.lower().startswith(k)), None)
         with path.open(newline="", encoding="utf-8-sig") as handle:
             for line, row in enumerate(csv.DictReader(handle), start=2):
-                record: dict[str, Any] = {k: v for k, v in row.items() if k and v not in ("",)}
+                record: dict[str, Any] = {
+                    k: from_spreadsheet(v) for k, v in row.items() if k and v not in ("",)
+                }
                 record.setdefault("kind", default_kind)
                 yield line, record
         return
@@ -192,6 +195,7 @@ def export_csv(store: Store, folder: Path) -> int:
             writer = csv.DictWriter(handle, fieldnames=EXPORT_FIELDS[kind])
             writer.writeheader()
             for row in export_records(store, kind):
-                writer.writerow(row)
+                # No cell a spreadsheet would run as a formula (``from_spreadsheet`` undoes it).
+                writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
                 count += 1
     return count

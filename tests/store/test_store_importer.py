@@ -96,3 +96,39 @@ def test_csv_round_trip(store: Store, tmp_path: Path):
     with (out / "products.csv").open(encoding="utf-8") as handle:
         assert "stock" in next(csv.reader(handle))
     other.close()
+
+
+def test_csv_export_writes_no_formula_and_import_reads_the_names_back(
+    store: Store, merchant_fields, tmp_path: Path
+):
+    # Given products whose names a spreadsheet would run (issue 14)
+    merchant_id = store.create("merchant", merchant_fields)
+    names = ['=HYPERLINK("http://phish.example","Klik")', "+cmd|' /C calc'!A0",
+             "@SUM(1+1)", "-2+3", "Kopi Robusta"]  # fmt: skip
+    for name in names:
+        store.create("product", {"merchant_id": merchant_id, "name": name, "price": 1000})
+    out = tmp_path / "export"
+
+    # When exported as CSV, then imported on another kiosk
+    export_csv(store, out)
+    with (out / "products.csv").open(encoding="utf-8", newline="") as handle:
+        cells = [row["name"] for row in csv.DictReader(handle)]
+    with (out / "merchants.csv").open(encoding="utf-8", newline="") as handle:
+        phones = [row["phone"] for row in csv.DictReader(handle)]
+    other = Store.open(tmp_path / "other.db")
+    other.db.conn.executescript(
+        "".join(
+            f"INSERT INTO region VALUES ('{r[0]}', '{r[1]}', '{r[2]}', NULL);"
+            for r in store.db.execute("SELECT code, name, level FROM region")
+            if "'" not in r[1]
+        )
+    )
+    import_file(other, out / "merchants.csv")
+    import_file(other, out / "products.csv")
+    imported = sorted(r[0] for r in other.db.execute("SELECT name FROM product"))
+    other.close()
+
+    # Then no cell starts a formula, a phone is still a number, and the names come back
+    assert sorted(cells) == sorted("'" + n if n[0] in "=+-@" else n for n in names)
+    assert phones == [str(store.get("merchant", merchant_id)["phone"])]
+    assert imported == sorted(names)
