@@ -74,12 +74,8 @@ def test_bad_lines_are_reported_and_the_rest_load(store: Store, tmp_path: Path):
     assert "phone" in report.errors[-1]
 
 
-def test_csv_round_trip(store: Store, tmp_path: Path):
-    import_file(store, DEMO)
-    out = tmp_path / "export"
-    assert export_csv(store, out) == 9
-
-    other = Store.open(tmp_path / "other.db")
+def copy_regions(store: Store, other: Store) -> None:
+    """The region list of ``store`` on ``other`` (another kiosk with the same scope)."""
     other.db.conn.executescript(
         "".join(
             f"INSERT INTO region VALUES ('{r[0]}', '{r[1]}', '{r[2]}', NULL);"
@@ -87,6 +83,15 @@ def test_csv_round_trip(store: Store, tmp_path: Path):
             if "'" not in r[1]
         )
     )
+
+
+def test_csv_round_trip(store: Store, tmp_path: Path):
+    import_file(store, DEMO)
+    out = tmp_path / "export"
+    assert export_csv(store, out) == 9
+
+    other = Store.open(tmp_path / "other.db")
+    copy_regions(store, other)
     assert import_file(other, out / "merchants.csv").created == 3
     assert import_file(other, out / "products.csv").created == 6
     a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
@@ -116,13 +121,7 @@ def test_csv_export_writes_no_formula_and_import_reads_the_names_back(
     with (out / "merchants.csv").open(encoding="utf-8", newline="") as handle:
         phones = [row["phone"] for row in csv.DictReader(handle)]
     other = Store.open(tmp_path / "other.db")
-    other.db.conn.executescript(
-        "".join(
-            f"INSERT INTO region VALUES ('{r[0]}', '{r[1]}', '{r[2]}', NULL);"
-            for r in store.db.execute("SELECT code, name, level FROM region")
-            if "'" not in r[1]
-        )
-    )
+    copy_regions(store, other)
     import_file(other, out / "merchants.csv")
     import_file(other, out / "products.csv")
     imported = sorted(r[0] for r in other.db.execute("SELECT name FROM product"))
