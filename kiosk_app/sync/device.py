@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kiosk_app.store.scope import SCOPE_KEY
 from kiosk_app.store.store import Store
 from kiosk_app.sync.client import Enrollment, ServerClient
 
@@ -11,7 +12,7 @@ URL, DEVICE, TOKEN, REGION, CA_BUNDLE = (
     "server.url",
     "server.device_id",
     "server.token",
-    "server.region",
+    SCOPE_KEY,  # the region scope: the store checks every merchant's village against it
     "server.ca_bundle",
 )
 
