@@ -95,7 +95,7 @@ def test_a_refused_record_is_shown_refused_with_the_servers_reason(store, refuse
 
 
 def test_fixed_and_sent_again_the_whole_record_goes_back_to_the_outbox(store, refused):
-    merchant, product = refused
+    merchant, _product = refused
     before = json.loads(store.get("merchant", merchant)["clocks"])["business_name"]
     store.update("merchant", merchant, {"village_code": VILLAGE})
 
@@ -121,7 +121,7 @@ def test_fixed_and_sent_again_the_whole_record_goes_back_to_the_outbox(store, re
 
 
 def test_edits_made_after_the_refusal_go_after_the_creation_sent_again(store, refused):
-    merchant, product = refused
+    merchant, _product = refused
     store.update("merchant", merchant, {"address": "Dusun Wae Rebo"})  # waits in the outbox
     store.update("merchant", merchant, {"village_code": VILLAGE})
 
