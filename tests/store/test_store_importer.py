@@ -77,7 +77,7 @@ def test_bad_lines_are_reported_and_the_rest_load(store: Store, tmp_path: Path):
 def test_csv_round_trip(store: Store, tmp_path: Path):
     import_file(store, DEMO)
     out = tmp_path / "export"
-    assert export_csv(store, out) == 9
+    assert export_csv(store, out).records == 9
 
     other = Store.open(tmp_path / "other.db")
     other.db.conn.executescript(
