@@ -365,8 +365,15 @@ def cmd_bundle_export(args: argparse.Namespace, paths: KioskPaths) -> int:
     finally:
         store.close()
     print(
-        f"Bundel ditulis ke {args.path}: {counts['mutations']} perubahan, {counts['blobs']} foto."
+        f"Bundel ditulis ke {args.path}: {counts['mutations']} perubahan, {counts['blobs']} "
+        "berkas foto."
     )
+    if counts["left_out"]:
+        print(
+            "Tidak dimasukkan karena di luar wilayah kios (server akan menolaknya): "
+            f"{', '.join(counts['left_out_names'])}.",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -63,3 +63,28 @@ def out_of_scope_error(db: Database, code: str, scope: str) -> FieldError:
         f"Village {village} is outside this kiosk's region ({region}): the server would "
         "refuse it. Pick a village in the kiosk's region.",
     )
+
+
+def records_outside(db: Database, scope: str | None) -> dict[tuple[str, str], str]:
+    """Every record (merchants, their products and photos) of a merchant whose village
+    lies outside ``scope``, with that merchant's name: what the server would refuse."""
+    if scope is None:
+        return {}
+    merchants = {
+        str(r[0]): str(r[1] or r[0])
+        for r in db.execute("SELECT id, business_name, village_code FROM merchant").fetchall()
+        if r[2] and not inside(str(r[2]), scope)
+    }
+    found: dict[tuple[str, str], str] = {("merchant", m): n for m, n in merchants.items()}
+    for merchant_id, name in merchants.items():
+        products = [
+            str(r[0])
+            for r in db.execute("SELECT id FROM product WHERE merchant_id = ?", [merchant_id])
+        ]
+        for product_id in products:
+            found[("product", product_id)] = name
+            for (photo_id,) in db.execute(
+                "SELECT id FROM photo WHERE product_id = ?", [product_id]
+            ).fetchall():
+                found[("photo", str(photo_id))] = name
+    return found

@@ -26,6 +26,7 @@ from typing import Any
 
 from kiosk_app.media.blobs import BlobStore
 from kiosk_app.store import outbox, replica
+from kiosk_app.store.scope import kiosk_scope, records_outside
 from kiosk_app.store.store import Store, utcnow
 from kiosk_app.sync.protocol import PROTOCOL_VERSION
 
@@ -72,10 +73,31 @@ def token_hash(token: str) -> str:
 
 def export_bundle(
     store: Store, blobs: BlobStore, device_id: str, token: str, path: Path
-) -> dict[str, int]:
-    """Write every pending mutation and every unconfirmed blob to ``path``."""
+) -> dict[str, Any]:
+    """Write every pending mutation and every unconfirmed blob to ``path``.
+
+    Changes of merchants outside the kiosk's region (saved before it was enrolled) are
+    left out: the server would refuse them, and a bundle's answer never comes back to
+    the kiosk. They stay in the outbox; ``left_out`` counts the merchants, named in
+    ``left_out_names``."""
+    outside = records_outside(store.db, kiosk_scope(store.db))
     entries = outbox.pending(store.db, limit=1_000_000)
-    shas = [s for s in replica.unconfirmed_blobs(store, limit=1_000_000) if blobs.has(s)]
+    left_out = sorted(
+        {outside[(e.entity, e.row_id)] for e in entries if (e.entity, e.row_id) in outside}
+    )
+    entries = [e for e in entries if (e.entity, e.row_id) not in outside]
+    # Images only photos left out show stay here too.
+    wanted = {
+        image
+        for photo_id, full, thumb in store.db.execute(
+            "SELECT id, sha256, thumb_sha256 FROM photo WHERE deleted = 0"
+        ).fetchall()
+        if ("photo", photo_id) not in outside
+        for image in (full, thumb)
+    }
+    shas = [
+        s for s in replica.unconfirmed_blobs(store, limit=1_000_000) if blobs.has(s) and s in wanted
+    ]
     manifest = {
         "format": BUNDLE_FORMAT,
         "protocol": PROTOCOL_VERSION,
@@ -95,7 +117,8 @@ def export_bundle(
             archive.write(blobs.path(sha), f"blobs/{sha}", compress_type=zipfile.ZIP_STORED)
         archive.writestr(SIGNATURE, signature)
     tmp.replace(path)
-    return {"mutations": len(entries), "blobs": len(shas)}
+    return {"mutations": len(entries), "blobs": len(shas), "left_out": len(left_out),
+            "left_out_names": left_out}  # fmt: skip
 
 
 def read_bundle(path: Path) -> tuple[Bundle, bytes, str]:

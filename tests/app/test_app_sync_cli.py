@@ -219,3 +219,33 @@ def test_an_export_imported_on_a_fresh_kiosk_brings_every_photo(tmp_path, fmt):
     # Imported again: nothing new
     again = kiosk(b, "import", str(files[-1]))
     assert "foto: 0" in again.stdout and photo_hashes(b) == expected
+
+
+def test_a_usb_bundle_leaves_out_what_the_server_would_refuse(server, tmp_path):
+    from kiosk_app.sync.bundle import read_bundle
+    from tests.support.live import server_cli
+
+    # Given a kiosk with a merchant outside its later region, enrolled over a link that
+    # died at once (so everything still waits for the server)
+    data = tmp_path / "kiosk"
+    assert kiosk(data, "regions", "import", str(SAMPLE_REGIONS)).returncode == 0
+    two = lines(tmp_path / "two.jsonl", merchant(KOPI, "Kopi Bu Sri", VILLAGE),
+                merchant(TENUN, "Tenun Ikat Mama Yosefina", OUTSIDE_VILLAGE))  # fmt: skip
+    assert kiosk(data, "import", str(two)).returncode == 0
+    with EnrollOnlyLink(server.url) as link:
+        code = server.enroll_code(REGION)
+        assert kiosk(data, "enroll", "--server", link.url, "--code", code).returncode == 3
+
+    # When the technician writes a USB bundle
+    target = tmp_path / "flashdisk" / "kios.etalase"
+    target.parent.mkdir()
+    written = kiosk(data, "bundle", "export", str(target))
+
+    # Then it carries the merchant inside the region only, and says what it left out
+    assert written.returncode == 0, written.stderr
+    assert "di luar wilayah kios" in written.stderr and "Tenun Ikat Mama Yosefina" in written.stderr
+    bundle, _raw, _signature = read_bundle(target)
+    assert {m["row_id"] for m in bundle.mutations} == {KOPI}
+    imported = json.loads(server_cli(server.data_dir, "bundle", "import", str(target)))
+    assert (imported["accepted"], imported["rejected"]) == (1, 0)
+    assert KOPI in {r["id"] for r in server.export(tmp_path / "e")["merchant"]}
