@@ -84,6 +84,23 @@ def merchant_state(store: Store, merchant_id: str) -> MerchantDelivery | None:
     return MerchantDelivery(str(row[0]), str(row[1]), int(row[2]), int(row[3]), int(row[4]))
 
 
+def product_state(store: Store, product_id: str) -> tuple[int, int]:
+    """(changes waiting, photos waiting) of one product and its photos."""
+    changes = store.db.execute(
+        """SELECT count(*) FROM outbox WHERE (entity = 'product' AND row_id = :id)
+           OR (entity = 'photo' AND row_id IN (SELECT id FROM photo WHERE product_id = :id))""",
+        {"id": product_id},
+    ).fetchone()[0]
+    photos = store.db.execute(
+        """SELECT count(*) FROM photo WHERE product_id = ? AND deleted = 0 AND (
+               (sha256 IS NOT NULL AND sha256 NOT IN (SELECT sha256 FROM blob_remote))
+            OR (thumb_sha256 IS NOT NULL
+                AND thumb_sha256 NOT IN (SELECT sha256 FROM blob_remote)))""",
+        [product_id],
+    ).fetchone()[0]
+    return int(changes), int(photos)
+
+
 def upload_queue(store: Store, limit: int = 200) -> list[QueuedUpload]:
     """Images of live photos the server does not hold yet, thumbnails first."""
     rows = store.db.execute(

@@ -97,6 +97,7 @@ class SyncResult:
     pending_changes: int = 0
     pending_blobs: int = 0
     pending_photos: int = 0  # photos (not image files) still to upload
+    photos_sent: int = 0  # photos (not image files) this sync finished uploading
     refused: int = 0  # records the server refused, not fixed or deleted yet
     error: str | None = None
     details: list[str] = field(default_factory=list)
@@ -224,6 +225,7 @@ class SyncEngine:
         thumbnails of other kiosks' photos. ``ok`` when nothing is left pending."""
         result = SyncResult()
         started = utcnow()
+        photos_before = self.run(replica.pending_photos)
         traffic_before = (
             self.client.traffic.requests,
             self.client.traffic.bytes_up,
@@ -244,6 +246,7 @@ class SyncEngine:
         result.pending_changes = summary["pending_changes"]
         result.pending_blobs = summary["pending_blobs"]
         result.pending_photos = summary["pending_photos"]
+        result.photos_sent = max(0, photos_before - result.pending_photos)
         result.refused = summary["rejected"]
         result.ok = (
             result.error is None and not result.pending_changes and not (result.pending_blobs)

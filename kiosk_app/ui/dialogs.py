@@ -33,6 +33,42 @@ def confirm(parent: QWidget, title: str, text: str, yes: str, *, danger: bool = 
     return box.clickedButton() is yes_button
 
 
+SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
+
+
+def ask_unsaved(parent: QWidget) -> str:
+    """Leaving a form with changes: Save, Discard or Cancel (stay). Enter saves."""
+    box = QMessageBox(parent)
+    box.setObjectName("unsavedBox")
+    box.setWindowTitle(QCoreApplication.translate("Dialogs", "Unsaved changes"))
+    box.setText(
+        QCoreApplication.translate(
+            "Dialogs", "This form has changes that are not saved yet. Save them?"
+        )
+    )
+    box.setIcon(QMessageBox.Icon.Question)
+    save = box.addButton(
+        QCoreApplication.translate("Dialogs", "Save"), QMessageBox.ButtonRole.AcceptRole
+    )
+    save.setObjectName("unsavedSave")
+    discard = box.addButton(
+        QCoreApplication.translate("Dialogs", "Discard changes"),
+        QMessageBox.ButtonRole.DestructiveRole,
+    )
+    discard.setObjectName("unsavedDiscard")
+    cancel = box.addButton(
+        QCoreApplication.translate("Dialogs", "Cancel"), QMessageBox.ButtonRole.RejectRole
+    )
+    cancel.setObjectName("unsavedCancel")
+    for button in (save, discard, cancel):
+        button.setMinimumHeight(52)
+    box.setDefaultButton(save)
+    box.setEscapeButton(cancel)
+    box.exec()
+    clicked = box.clickedButton()
+    return SAVE if clicked is save else DISCARD if clicked is discard else CANCEL
+
+
 def inform(parent: QWidget, title: str, text: str, *, error: bool = False) -> None:
     """Tell the person something they must acknowledge."""
     box = QMessageBox(parent)

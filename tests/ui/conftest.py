@@ -35,7 +35,8 @@ def kiosk(qapp, qtbot, kiosk_paths: KioskPaths) -> Iterator:
     create_qt_app()
     app = KioskApp(qapp, kiosk_paths)
     app.start()
-    qtbot.addWidget(app.window)
+    # Closed at teardown as the app shuts down: no unsaved-changes question then.
+    qtbot.addWidget(app.window, before_close_func=lambda window: window.detach())
     idle(qtbot, app)
     yield app
     idle(qtbot, app)

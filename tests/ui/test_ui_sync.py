@@ -61,7 +61,7 @@ def app(qapp, qtbot, kiosk_paths) -> Iterator:
     create_qt_app()
     kiosk = KioskApp(qapp, kiosk_paths, sync_settle_s=0.3)
     kiosk.start()
-    qtbot.addWidget(kiosk.window)
+    qtbot.addWidget(kiosk.window, before_close_func=lambda window: window.detach())
     idle(qtbot, kiosk)
     yield kiosk
     idle(qtbot, kiosk)

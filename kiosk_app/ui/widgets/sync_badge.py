@@ -38,6 +38,8 @@ class SyncBadge(QPushButton):
     def describe(self, status: SyncStatus) -> str:
         """The badge text for ``status`` (counts only when known)."""
         parts: list[str] = []
+        if status.refused:
+            parts.append(self.tr("{n} refused by the server").format(n=status.refused))
         if status.pending_changes:
             parts.append(
                 self.tr("{n} changes saved on this kiosk").format(n=status.pending_changes)
@@ -54,8 +56,12 @@ class SyncBadge(QPushButton):
             text = self.tr("Offline")
         elif status.state == st.ERROR:
             text = self.tr("Sync failed, will retry")
+        elif status.state == st.REFUSED:
+            text = self.tr("Online · data refused, see Sync")
         elif status.state == st.PENDING:
             text = self.tr("Online · waiting to send")
+        elif status.refused or status.pending_changes or status.pending_photos:
+            text = self.tr("Online")  # never "all sent" while anything is not
         else:
             text = self.tr("Online · all data sent")
         return " · ".join([text, *parts])
