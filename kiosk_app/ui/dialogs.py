@@ -96,6 +96,15 @@ def removable_drives() -> list[Path]:
     return drives
 
 
+def start_folder(drives: list[Path], pictures: str, home: str) -> str:
+    """Where the photo chooser opens: a flash drive, else Pictures, else home; never the
+    program's own folder (what Qt falls back to for a folder that does not exist)."""
+    for candidate in (*map(str, drives), pictures, home):
+        if candidate and Path(candidate).is_dir():
+            return candidate
+    return home
+
+
 def photo_file_dialog(parent: QWidget, on_chosen: Callable[[list[str]], None]) -> QFileDialog:
     """Open (non-blocking) a file chooser for photos, with flash drives in the side bar."""
     dialog = QFileDialog(parent, QCoreApplication.translate("Dialogs", "Choose photos"))
@@ -109,9 +118,9 @@ def photo_file_dialog(parent: QWidget, on_chosen: Callable[[list[str]], None]) -
     home = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.HomeLocation)
     drives = removable_drives()
     places = [QUrl.fromLocalFile(str(d)) for d in drives]
-    places += [QUrl.fromLocalFile(p) for p in (pictures, home) if p]
+    places += [QUrl.fromLocalFile(p) for p in (pictures, home) if p and Path(p).is_dir()]
     dialog.setSidebarUrls(places)
-    dialog.setDirectory(str(drives[0]) if drives else pictures or home)
+    dialog.setDirectory(start_folder(drives, pictures, home))
     dialog.setLabelText(
         QFileDialog.DialogLabel.Accept, QCoreApplication.translate("Dialogs", "Choose")
     )

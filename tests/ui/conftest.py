@@ -79,3 +79,31 @@ def make_jpeg(path: Path, color: tuple[int, int, int], size=(1200, 900), label: 
         draw.text((size[0] // 3, size[1] // 2), label, fill="black")
     image.save(path, "JPEG", quality=90)
     return path
+
+
+class Question:
+    """Answers the next unsaved-changes question (Save / Discard / Cancel) once it shows,
+    and remembers that it was asked and its text."""
+
+    def __init__(self, choice: str) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.choice = choice  # "save", "discard" or "cancel"
+        self.asked = False
+        self.text = ""
+        self._timer = QTimer()
+        self._timer.setInterval(20)
+        self._timer.timeout.connect(self._press)
+        self._timer.start()
+
+    def _press(self) -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox) or box.objectName() != "unsavedBox":
+            return
+        self._timer.stop()
+        self.asked, self.text = True, box.text()
+        name = {"save": "unsavedSave", "discard": "unsavedDiscard", "cancel": "unsavedCancel"}
+        box.findChild(QPushButton, name[self.choice]).click()
+
+    def stop(self) -> None:
+        self._timer.stop()

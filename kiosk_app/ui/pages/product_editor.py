@@ -241,7 +241,8 @@ class ProductEditorPage(QWidget):
         DefaultButton(self, self.save_button)
         for field, signal in (
             ("name", self.name_edit.textChanged),
-            ("price", self.price_edit.textChanged),
+            # valueChanged: after the field reformats (its own textChanged comes last)
+            ("price", self.price_edit.valueChanged),
             ("description", self.description_edit.textChanged),
             ("unit", self.unit_combo.editTextChanged),
             ("category", self.category_combo.editTextChanged),

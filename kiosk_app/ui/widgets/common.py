@@ -49,7 +49,7 @@ class KioskButton(QPushButton):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in ENTER_KEYS and not event.isAutoRepeat():
             if self.isEnabled():
-                self.animateClick()
+                self.click()
             event.accept()
             return
         super().keyPressEvent(event)
@@ -309,6 +309,6 @@ class DefaultButton(QObject):
         is_key = event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
         if is_key and event.key() in ENTER_KEYS and not event.isAutoRepeat():
             if self.button.isVisible() and self.button.isEnabled():
-                self.button.animateClick()
+                self.button.click()
             return True
         return False

@@ -37,8 +37,11 @@ class RupiahEdit(QLineEdit):
 
     def _reformat(self, text: str) -> None:
         dropped = _not_money(text)
-        if dropped:
+        self._show_digits(text)
+        if dropped:  # after the text settled, so its own change does not hide the word
             self.letters_dropped.emit(dropped)
+
+    def _show_digits(self, text: str) -> None:
         digits_right = sum(ch.isdigit() for ch in text[self.cursorPosition() :])
         digits = "".join(ch for ch in text if ch.isdigit()).lstrip("0")[:_MAX_DIGITS]
         if not digits:
