@@ -363,3 +363,22 @@ def test_qts_own_dialogs_are_translated_for_both_languages(qapp, lang):
     assert translator.translate("QFileDialog", "Create New Folder") in (expected, "")
     if lang == "id":
         assert translator.translate("QFileSystemModel", "Name") == "Nama"
+
+
+def test_a_late_answer_for_an_earlier_visit_does_not_fill_the_form(kiosk, qtbot):
+    create_first_technician(qtbot, kiosk)
+    merchant_id = register_merchant(qtbot, kiosk)
+    editor = new_product(qtbot, kiosk, merchant_id)
+    qtbot.keyClicks(editor.name_edit, "Kopi Robusta")
+    qtbot.keyClicks(editor.price_edit, "35000")
+    click(qtbot, editor.save_button)
+    idle(qtbot, kiosk)
+    product_id = editor._product_id
+
+    # The product asked for, then a new one at once, before the first answer came
+    kiosk.router.go("product_editor", product_id=product_id)
+    kiosk.router.go("product_editor", merchant_id=merchant_id)
+    idle(qtbot, kiosk)
+
+    assert editor._product_id is None and editor.name_edit.text() == ""
+    assert not editor.has_unsaved_changes()

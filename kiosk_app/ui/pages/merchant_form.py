@@ -115,6 +115,7 @@ class MerchantFormPage(QWidget):
         self._params: dict[str, Any] = {}
         self._saved_state: dict[str, Any] = {}
         self._after_save: Callable[[], None] | None = None
+        self._visit = 0  # counts enter(): answers to an earlier visit's questions are dropped
         layout = page_layout(self)
         self.steps = QStackedWidget()
         layout.addWidget(self.steps)
@@ -265,7 +266,14 @@ class MerchantFormPage(QWidget):
 
     # -- showing -----------------------------------------------------------------------
 
+    def _now(self, callback: Callable[[Any], None]) -> Callable[[Any], None]:
+        """``callback`` for an answer asked for in this visit: a late one (the page was
+        entered again meanwhile) would overwrite what the operator sees now."""
+        visit = self._visit
+        return lambda result: callback(result) if visit == self._visit else None
+
     def enter(self, params: dict[str, Any]) -> None:
+        self._visit += 1
         self._params = {k: v for k, v in params.items() if k != "message"}
         self._after_save = None
         self._merchant_id = params.get("merchant_id")
@@ -288,7 +296,7 @@ class MerchantFormPage(QWidget):
             merchant_id: str = self._merchant_id
             self._runner.run_task(
                 lambda store: queries.merchant_detail(store, merchant_id),
-                self._show_merchant,
+                self._now(self._show_merchant),
                 context=self,
             )
             self.products.reload(merchant_id=merchant_id, text="")
@@ -340,7 +348,7 @@ class MerchantFormPage(QWidget):
             return
         self._runner.run_task(
             lambda store: merchant_delivery(store, merchant_id),
-            self._show_delivery,
+            self._now(self._show_delivery),
             context=self,
         )
 
@@ -454,7 +462,7 @@ class MerchantFormPage(QWidget):
         show_message(self.message, self.tr("Saved."))
         self._runner.run_task(
             lambda store: queries.merchant_detail(store, merchant_id),
-            self._show_merchant,
+            self._now(self._show_merchant),
             context=self,
         )
 

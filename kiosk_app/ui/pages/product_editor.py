@@ -157,6 +157,7 @@ class ProductEditorPage(QWidget):
         self._after_save: Callable[[], None] | None = None
         self._status_chosen = False  # the operator picked the status themselves
         self._place: dict[str, Any] | None = None
+        self._visit = 0  # counts enter(): answers to an earlier visit's questions are dropped
 
         layout = page_layout(self)
         self.title = title_label("")
@@ -308,7 +309,14 @@ class ProductEditorPage(QWidget):
 
     # -- showing -----------------------------------------------------------------------
 
+    def _now(self, callback: Callable[[Any], None]) -> Callable[[Any], None]:
+        """``callback`` for an answer asked for in this visit: a late one (the page was
+        entered again meanwhile) would overwrite what the operator sees now."""
+        visit = self._visit
+        return lambda result: callback(result) if visit == self._visit else None
+
     def enter(self, params: dict[str, Any]) -> None:
+        self._visit += 1
         self._params = {k: v for k, v in params.items() if k != "message"}
         self._after_save = None
         self._status_chosen = False
@@ -325,6 +333,8 @@ class ProductEditorPage(QWidget):
         self.stock_spin.setValue(0)
         self.description_edit.clear()
         self.weight_spin.setValue(0)
+        self.unit_combo.setEditText("")
+        self.category_combo.setEditText("")
         self.status_combo.setCurrentIndex(0)
         self.photos.strip.set_items([])
         self.merchant_picker.set_choice(None)
@@ -335,13 +345,15 @@ class ProductEditorPage(QWidget):
                 queries.distinct_values(store, "unit"),
                 queries.distinct_values(store, "category"),
             ),
-            lambda lists: self._fill_suggestions(*lists),
+            self._now(lambda lists: self._fill_suggestions(*lists)),
             context=self,
         )
         if self._product_id is not None:
             product_id = self._product_id
             self._runner.run_task(
-                lambda store: load_product(store, product_id), self._show_product, context=self
+                lambda store: load_product(store, product_id),
+                self._now(self._show_product),
+                context=self,
             )
         else:
             self._show_merchant(self._merchant_id)
@@ -383,7 +395,9 @@ class ProductEditorPage(QWidget):
 
     def _load_place(self, merchant_id: str) -> None:
         self._runner.run_task(
-            lambda store: catalog_place(store, merchant_id), self._show_place, context=self
+            lambda store: catalog_place(store, merchant_id),
+            self._now(self._show_place),
+            context=self,
         )
 
     def _show_place(self, place: dict[str, Any]) -> None:
@@ -433,7 +447,9 @@ class ProductEditorPage(QWidget):
         if product_id is None or not self.isVisible():
             return
         self._runner.run_task(
-            lambda store: product_delivery(store, product_id), self._show_delivery, context=self
+            lambda store: product_delivery(store, product_id),
+            self._now(self._show_delivery),
+            context=self,
         )
 
     def _show_delivery(self, state: Delivery) -> None:
@@ -458,7 +474,7 @@ class ProductEditorPage(QWidget):
             (self.unit_combo, units, DEFAULT_UNITS),
             (self.category_combo, categories, DEFAULT_CATEGORIES),
         ):
-            text = combo.currentText() if self._product_id else ""
+            text = combo.currentText()  # the product's, or what the operator typed already
             combo.clear()
             combo.addItems(list(dict.fromkeys([*used, *defaults])))
             combo.setEditText(text)
@@ -469,7 +485,7 @@ class ProductEditorPage(QWidget):
         if merchant_id is not None and not name:
             self._runner.run_task(
                 lambda store: (store.get("merchant", merchant_id) or {}).get("business_name", ""),
-                self.merchant_label.setText,
+                self._now(self.merchant_label.setText),
                 context=self,
             )
         self.merchant_label.setText(name)
