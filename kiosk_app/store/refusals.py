@@ -96,6 +96,18 @@ def split_message(message: str) -> tuple[str, str]:
     return text, text
 
 
+_PARENT_MISSING = {
+    "product": (
+        "Penjualnya belum ada di server (ditolak atau belum terkirim).",
+        "Its merchant is not on the server (refused, or not sent yet).",
+    ),
+    "photo": (
+        "Produknya belum ada di server (ditolak atau belum terkirim).",
+        "Its product is not on the server (refused, or not sent yet).",
+    ),
+}
+
+
 def advice(entity: str, code: str) -> tuple[str, str]:
     if code == REJECT_OUT_OF_SCOPE and entity == "merchant":
         return (
@@ -211,6 +223,9 @@ def _refusals(
     for key, group in _by_record(rows).items():
         last = group[-1]
         message_id, message_en = split_message(last.message) if last.message else ("", "")
+        if last.code == REJECT_UNKNOWN_PARENT and key[0] in _PARENT_MISSING:
+            # The server names the parent by its id; the operator knows it by its name.
+            message_id, message_en = _PARENT_MISSING[key[0]]
         if not message_id:
             message_id = message_en = last.code
         label, deleted = _label(store, *key)

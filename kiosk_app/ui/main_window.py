@@ -36,7 +36,7 @@ from kiosk_app.ui.router import Router, Step
 from kiosk_app.ui.session import Session
 from kiosk_app.ui.sync_status import SyncStatusSource
 from kiosk_app.ui.tasks import TaskRunner
-from kiosk_app.ui.widgets.common import big_button
+from kiosk_app.ui.widgets.common import ElidedLabel, big_button
 from kiosk_app.ui.widgets.sync_badge import SyncBadge
 
 log = logging.getLogger(__name__)
@@ -105,8 +105,9 @@ class MainWindow(QMainWindow):
         self.sync_badge = SyncBadge()
         self.sync_badge.clicked.connect(self._open_sync)
         bar.addWidget(self.sync_badge)
-        self.operator_label = QLabel()
+        self.operator_label = ElidedLabel()  # a long name never pushes "Kunci" away
         self.operator_label.setObjectName("operatorLabel")
+        self.operator_label.setMaximumWidth(220)
         bar.addWidget(self.operator_label)
         self.lock_button = big_button(self.tr("Lock"), name="lockButton")
         self.lock_button.clicked.connect(self.lock)

@@ -67,6 +67,18 @@ def test_enroll_brings_the_region_list_so_import_works_at_once(server, tmp_path)
     assert "Daftar wilayah siap:" in enrolled.stdout and "desa/kelurahan" in enrolled.stdout
     assert imported.returncode == 0, imported.stderr
     assert "Baru: 1" in imported.stdout
+    db = sqlite3.connect(data / "kiosk.db")
+    try:  # one sync brought it
+        assert db.execute("SELECT count(*), sum(ok) FROM sync_log").fetchone() == (1, 1)
+    finally:
+        db.close()
+
+
+def test_sync_on_a_kiosk_not_enrolled_says_so_and_exits_1(tmp_path):
+    synced = kiosk(tmp_path / "kiosk", "sync")
+    assert synced.returncode == 1
+    assert "Kios belum didaftarkan ke server" in synced.stderr
+    assert "Semua data sudah sampai" not in synced.stdout
 
 
 def test_a_village_outside_the_scope_is_refused_even_with_the_whole_list(server, tmp_path):

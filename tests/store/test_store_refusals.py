@@ -88,6 +88,7 @@ def test_a_refused_record_is_shown_refused_with_the_servers_reason(store, refuse
     assert first.never_on_server and "village_code" in first.fields
     assert "Ganti desanya" in first.advice[0]
     assert found[1].merchant_id == merchant and found[1].merchant_name == "Kopi Bu Sri"
+    assert found[1].message_id == "Penjualnya belum ada di server (ditolak atau belum terkirim)."
     [state] = delivery.merchant_delivery(store)
     assert state.refused == 2 and not state.delivered
     assert replica.pending_summary(store)["rejected"] == 2

@@ -14,7 +14,9 @@ from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import QApplication, QFileDialog, QPushButton, QTreeView, QWidget
 
+from kiosk_app.ui import sync_status as st
 from kiosk_app.ui.dialogs import removable_drives, start_folder
+from kiosk_app.ui.sync_status import SyncStatus
 from tests.support import VILLAGE
 from tests.ui.conftest import click, idle, make_jpeg
 from tests.ui.operator import create_first_technician, nav, pick_village, register_merchant
@@ -238,6 +240,15 @@ def test_a_5000_character_pasted_name_leaves_the_window_within_1366_px(kiosk, qt
     idle(qtbot, kiosk)
     within_screen(window, window.lock_button, form.save_button)
     assert form.title.text() == "W" * 100 and form.title.toolTip() == "W" * 100
+
+    # Nor a badge with every count at once, nor an operator's longest name (50 letters)
+    busy = SyncStatus(st.SYNCING, 123456, 7890, None, "x" * 300, 4567, 8901)
+    window.sync_badge.show_status(busy)
+    window.operator_label.setText("W" * 50)
+    nav(qtbot, kiosk, "sync")
+    within_screen(window, window.lock_button)
+    assert "8901 ditolak server" in window.sync_badge.text()
+    assert window.sync_badge.text() in window.sync_badge.toolTip()
 
 
 # -- drop-downs, new products, files, photos --------------------------------------------

@@ -2,22 +2,47 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QPushButton, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QPushButton, QSizePolicy, QWidget
 
 from kiosk_app.ui import sync_status as st
 from kiosk_app.ui.sync_status import SyncStatus, SyncStatusSource, format_when
 
+# The badge never takes more of the top bar than this: "Kunci" must stay on the screen.
+MAX_WIDTH = 600
+
 
 class SyncBadge(QPushButton):
-    """Shows a ``SyncStatus``; clicking it asks for the sync page (when one exists)."""
+    """Shows a ``SyncStatus``; clicking it asks for the sync page (when one exists).
+
+    A long line (many counts at once) ends in "…" within ``MAX_WIDTH``; the whole of it
+    is in the tooltip and on the sync page."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("syncBadge")
         self.setProperty("kind", "badge")
         self.setMinimumHeight(40)
+        self.setMaximumWidth(MAX_WIDTH)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self._source: SyncStatusSource | None = None
+        self._full = ""
         self.show_status(SyncStatus())
+
+    def text(self) -> str:
+        """The whole line, even when the badge shows it shortened."""
+        return self._full
+
+    def _fit(self) -> None:
+        room = MAX_WIDTH - 40  # the style's padding and border
+        super().setText(
+            self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, room)
+        )
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
 
     def bind(self, source: SyncStatusSource) -> None:
         """Follow ``source`` from now on (replacing any earlier one)."""
@@ -32,8 +57,10 @@ class SyncBadge(QPushButton):
         self.setProperty("state", status.state)
         self.style().unpolish(self)
         self.style().polish(self)
-        self.setText(self.describe(status))
-        self.setToolTip(self.details(status))
+        self._full = self.describe(status)
+        self._fit()
+        details = self.details(status)
+        self.setToolTip("\n".join(t for t in (self._full, details) if t))
 
     def describe(self, status: SyncStatus) -> str:
         """The badge text for ``status`` (counts only when known)."""
