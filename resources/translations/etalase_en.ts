@@ -517,10 +517,6 @@
         <translation>Step 2 of 2: the merchant&apos;s data</translation>
     </message>
     <message>
-        <source>Sent again: it goes with the next sync.</source>
-        <translation>Sent again: it goes with the next sync.</translation>
-    </message>
-    <message>
         <source>No consent recorded for this merchant yet.</source>
         <translation>No consent recorded for this merchant yet.</translation>
     </message>
@@ -768,10 +764,6 @@
     <message>
         <source>Shown in the public catalog once saved, after this kiosk is enrolled and has synced.</source>
         <translation>Shown in the public catalog once saved, after this kiosk is enrolled and has synced.</translation>
-    </message>
-    <message>
-        <source>Sent again: it goes with the next sync.</source>
-        <translation>Sent again: it goes with the next sync.</translation>
     </message>
     <message>
         <source>Processing photos…</source>

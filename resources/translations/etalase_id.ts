@@ -517,10 +517,6 @@
         <translation>Langkah 2 dari 2: data penjual</translation>
     </message>
     <message>
-        <source>Sent again: it goes with the next sync.</source>
-        <translation>Dikirim lagi: ikut sinkron berikutnya.</translation>
-    </message>
-    <message>
         <source>No consent recorded for this merchant yet.</source>
         <translation>Belum ada persetujuan yang tercatat untuk penjual ini.</translation>
     </message>
@@ -768,10 +764,6 @@
     <message>
         <source>Shown in the public catalog once saved, after this kiosk is enrolled and has synced.</source>
         <translation>Tampil di katalog umum setelah disimpan, begitu kios ini terdaftar dan tersinkron.</translation>
-    </message>
-    <message>
-        <source>Sent again: it goes with the next sync.</source>
-        <translation>Dikirim lagi: ikut sinkron berikutnya.</translation>
     </message>
     <message>
         <source>Processing photos…</source>

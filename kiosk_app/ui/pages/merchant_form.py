@@ -126,7 +126,7 @@ class MerchantFormPage(QWidget):
         self.steps.addWidget(self._build_form(thumbnails))
         DefaultButton(self.steps.widget(1), self.save_button)
         if sync_source is not None:
-            sync_source.changed.connect(lambda _status: self._refresh_delivery())
+            sync_source.changed.connect(lambda _status: self.delivery.refresh())
 
     # -- layout ----------------------------------------------------------------------
 
@@ -137,8 +137,7 @@ class MerchantFormPage(QWidget):
         left = QVBoxLayout()
         self.title = title_label("")
         left.addWidget(self.title)
-        self.delivery = DeliveryPanel()
-        self.delivery.resend_requested.connect(self._resend)
+        self.delivery = DeliveryPanel(self._runner, "merchant", merchant_delivery)
         self.delivery.delete_requested.connect(self._delete)
         left.addWidget(self.delivery)
         self.consent_label = QLabel()
@@ -278,7 +277,7 @@ class MerchantFormPage(QWidget):
         self._after_save = None
         self._merchant_id = params.get("merchant_id")
         self._consent = None
-        self.delivery.clear()
+        self.delivery.follow(None)
         self.errors.clear()
         show_message(self.message, params.get("message", ""))
         for edit in self.edits.values():
@@ -340,35 +339,6 @@ class MerchantFormPage(QWidget):
         step()
         return True
 
-    # -- delivery ------------------------------------------------------------------------
-
-    def _refresh_delivery(self) -> None:
-        merchant_id = self._merchant_id
-        if merchant_id is None or not self.isVisible():
-            return
-        self._runner.run_task(
-            lambda store: merchant_delivery(store, merchant_id),
-            self._now(self._show_delivery),
-            context=self,
-        )
-
-    def _show_delivery(self, state: Delivery) -> None:
-        if self._merchant_id is not None:
-            self.delivery.show_delivery(state)
-
-    def _resend(self) -> None:
-        merchant_id = self._merchant_id
-        if merchant_id is None:
-            return
-        self._runner.run_task(
-            lambda store: refusals.resend(store, "merchant", merchant_id),
-            lambda _n: (
-                show_message(self.message, self.tr("Sent again: it goes with the next sync.")),
-                self._refresh_delivery(),
-            ),
-            context=self,
-        )
-
     def _show_merchant(self, row: dict[str, Any] | None) -> None:
         if row is None:
             self._router.go("merchants")
@@ -382,7 +352,7 @@ class MerchantFormPage(QWidget):
         self.status.setCurrentIndex(max(0, self.status.findData(row["status"])))
         self._show_consent_summary(row)
         self._mark_saved()
-        self._refresh_delivery()
+        self.delivery.follow(row["id"])
 
     def _show_consent_summary(self, row: dict[str, Any]) -> None:
         has = bool(row.get("consent_version"))

@@ -162,8 +162,7 @@ class ProductEditorPage(QWidget):
         layout = page_layout(self)
         self.title = title_label("")
         layout.addWidget(self.title)
-        self.delivery = DeliveryPanel()
-        self.delivery.resend_requested.connect(self._resend)
+        self.delivery = DeliveryPanel(runner, "product", product_delivery)
         self.delivery.delete_requested.connect(self._delete)
         layout.addWidget(self.delivery)
         body = QWidget()
@@ -253,7 +252,7 @@ class ProductEditorPage(QWidget):
             "merchant_id", self.merchant_picker.chosen, lambda: self._check("merchant_id")
         )
         if sync_source is not None:
-            sync_source.changed.connect(lambda _status: self._refresh_delivery())
+            sync_source.changed.connect(lambda _status: self.delivery.refresh())
 
     def _capped(
         self, edit: QLineEdit | QPlainTextEdit, field: str, shown: QWidget | None = None
@@ -323,7 +322,7 @@ class ProductEditorPage(QWidget):
         self._place = None
         self._product_id = params.get("product_id")
         self._merchant_id = params.get("merchant_id")
-        self.delivery.clear()
+        self.delivery.follow(None)
         self.catalog_hint.setText("")
         self.errors.clear()
         self.photos.clear_message()
@@ -440,35 +439,6 @@ class ProductEditorPage(QWidget):
             )
         self.catalog_hint.setText(text)
 
-    # -- delivery ------------------------------------------------------------------------
-
-    def _refresh_delivery(self) -> None:
-        product_id = self._product_id
-        if product_id is None or not self.isVisible():
-            return
-        self._runner.run_task(
-            lambda store: product_delivery(store, product_id),
-            self._now(self._show_delivery),
-            context=self,
-        )
-
-    def _show_delivery(self, state: Delivery) -> None:
-        if self._product_id is not None:
-            self.delivery.show_delivery(state)
-
-    def _resend(self) -> None:
-        product_id = self._product_id
-        if product_id is None:
-            return
-        self._runner.run_task(
-            lambda store: refusals.resend(store, "product", product_id),
-            lambda _n: (
-                show_message(self.message, self.tr("Sent again: it goes with the next sync.")),
-                self._refresh_delivery(),
-            ),
-            context=self,
-        )
-
     def _fill_suggestions(self, units: list[str], categories: list[str]) -> None:
         for combo, used, defaults in (
             (self.unit_combo, units, DEFAULT_UNITS),
@@ -513,7 +483,7 @@ class ProductEditorPage(QWidget):
         )
         self._mark_saved()
         self._load_place(product["merchant_id"])
-        self._refresh_delivery()
+        self.delivery.follow(product["id"])
 
     def _photos_busy(self, busy: int) -> None:
         self.save_button.setEnabled(not busy)

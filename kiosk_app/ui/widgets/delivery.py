@@ -4,13 +4,17 @@ kiosk"); the merchant form and the product editor both show it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from kiosk_app.store import refusals
 from kiosk_app.store.refusals import Refusal
+from kiosk_app.store.store import Store
 from kiosk_app.ui.i18n import pick
+from kiosk_app.ui.tasks import TaskRunner
 from kiosk_app.ui.widgets.common import big_button, wrap_label
 
 MAX_LISTED = 4
@@ -30,14 +34,27 @@ def refusal_line(refusal: Refusal) -> str:
     return f"{refusal.label}: {pick(refusal.message_id, refusal.message_en)}"
 
 
-class DeliveryPanel(QWidget):
-    """A status line, and a red banner while anything of the record is refused."""
+Loader = Callable[[Store, str], Delivery]
 
-    resend_requested = Signal()
+
+class DeliveryPanel(QWidget):
+    """A status line, and a red banner while anything of the record is refused.
+
+    ``follow(row_id)`` shows one record (read with ``load`` on the store thread);
+    ``refresh()`` reads it again (after a sync). "Send again" is done here; "Delete from
+    this kiosk" asks the page (``delete_requested``), which knows where to go after."""
+
     delete_requested = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, runner: TaskRunner, entity: str, load: Loader, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
+        self._runner = runner
+        self._entity = entity
+        self._load = load
+        self._row_id: str | None = None
+        self._generation = 0  # answers about a record shown before are dropped
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         self.status = QLabel()
@@ -55,7 +72,7 @@ class DeliveryPanel(QWidget):
         inner.addWidget(self.advice)
         row = QHBoxLayout()
         self.resend_button = big_button(self.tr("Send again"), name="resendRefused")
-        self.resend_button.clicked.connect(self.resend_requested)
+        self.resend_button.clicked.connect(self.resend)
         self.delete_button = big_button(
             self.tr("Delete from this kiosk"), kind="danger", name="deleteRefused"
         )
@@ -68,10 +85,34 @@ class DeliveryPanel(QWidget):
         self.banner.hide()
         self.refusals: list[Refusal] = []
 
-    def clear(self) -> None:
+    def follow(self, row_id: str | None) -> None:
+        """Show where ``row_id`` stands (None: a record not saved yet, nothing to show)."""
+        self._row_id = row_id
+        self._generation += 1
         self.refusals = []
         self._state("", "")
         self.banner.hide()
+        self.refresh()
+
+    def refresh(self) -> None:
+        row_id, generation, load = self._row_id, self._generation, self._load
+        if row_id is None or not self.isVisible():
+            return
+        self._runner.run_task(
+            lambda store: load(store, row_id),
+            lambda state: self.show_delivery(state) if generation == self._generation else None,
+            context=self,
+        )
+
+    def resend(self) -> None:
+        """Queue again what the server refused of the record (and of those under it)."""
+        row_id, entity = self._row_id, self._entity
+        if row_id is not None:
+            self._runner.run_task(
+                lambda store: refusals.resend(store, entity, row_id),
+                lambda _queued: self.refresh(),
+                context=self,
+            )
 
     def show_delivery(self, delivery: Delivery) -> None:
         self.refusals = list(delivery.refusals)
