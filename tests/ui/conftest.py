@@ -27,13 +27,12 @@ def kiosk_paths(tmp_path: Path) -> KioskPaths:
     return paths
 
 
-@pytest.fixture
-def kiosk(qapp, qtbot, kiosk_paths: KioskPaths) -> Iterator:
-    """The whole app, started on the login gate, using the real store thread."""
+def running_app(qapp, qtbot, paths: KioskPaths, **options) -> Iterator:
+    """The whole app on ``paths``, started on its gate, closed afterwards (for fixtures)."""
     from kiosk_app.ui.app import KioskApp, create_qt_app
 
     create_qt_app()
-    app = KioskApp(qapp, kiosk_paths)
+    app = KioskApp(qapp, paths, **options)
     app.start()
     # Closed at teardown as the app shuts down: no unsaved-changes question then.
     qtbot.addWidget(app.window, before_close_func=lambda window: window.detach())
@@ -42,6 +41,12 @@ def kiosk(qapp, qtbot, kiosk_paths: KioskPaths) -> Iterator:
     idle(qtbot, app)
     app.close()
     qapp.removeEventFilter(app.session)
+
+
+@pytest.fixture
+def kiosk(qapp, qtbot, kiosk_paths: KioskPaths) -> Iterator:
+    """The whole app, started on the login gate, using the real store thread."""
+    yield from running_app(qapp, qtbot, kiosk_paths)
 
 
 def idle(qtbot, app, timeout: int = 5000) -> None:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QPushButton
 from kiosk_app.paths import resolve_paths
 from kiosk_app.ui import sync_status as st
 from tests.support.enroll_only import EnrollOnlyLink
-from tests.ui.conftest import answer_next_question, click, idle
+from tests.ui.conftest import answer_next_question, click, idle, running_app
 from tests.ui.operator import (
     choose_language,
     create_first_technician,
@@ -174,17 +174,7 @@ def bare_paths(tmp_path: Path):
 
 @pytest.fixture
 def bare_app(qapp, qtbot, bare_paths) -> Iterator:
-    from kiosk_app.ui.app import KioskApp, create_qt_app
-
-    create_qt_app()
-    kiosk = KioskApp(qapp, bare_paths, sync_settle_s=0.3)
-    kiosk.start()
-    qtbot.addWidget(kiosk.window, before_close_func=lambda window: window.detach())
-    idle(qtbot, kiosk)
-    yield kiosk
-    idle(qtbot, kiosk)
-    kiosk.close()
-    qapp.removeEventFilter(kiosk.session)
+    yield from running_app(qapp, qtbot, bare_paths, sync_settle_s=0.3)
 
 
 def test_enrolment_on_the_first_run_brings_the_region_list(bare_app, qtbot, server, link):
