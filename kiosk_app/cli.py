@@ -1,8 +1,14 @@
-"""Command line for technicians and scripts: ``kiosk-app COMMAND --data-dir DIR ...``.
+"""Command line for technicians and scripts: ``kiosk-app [--data-dir DIR] COMMAND ...``.
 
-With no command (or ``gui``) it opens the kiosk's screens. Every command takes
-``--data-dir`` after its name (or ``KIOSK_DATA_DIR``). Known failures print a clear
-message (Bahasa Indonesia first) and exit non-zero.
+With no command (or ``gui``) it opens the kiosk's screens. ``--data-dir`` goes before
+the command or after its name (default ``KIOSK_DATA_DIR``, else the per-user folder).
+Known failures print a clear message (Bahasa Indonesia first) and exit non-zero.
+
+``sync`` exits 0 only when everything reached the server, 3 when something still waits
+(no connection, a server error: it is sent later), 4 when the server refused a record
+(a person must fix or delete it: the message names it and says why); 1 for a kiosk not
+enrolled or bad input. ``enroll`` exits 0 once enrolled with its region list, 3 when
+enrolled but the region list could not be fetched yet.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from kiosk_app.domain.errors import ValidationError
 from kiosk_app.logs import setup_logging
 from kiosk_app.paths import KioskPaths, resolve_paths
 from kiosk_app.store.connection import StoreError
+from kiosk_app.store.refusals import Refusal
 from kiosk_app.store.store import Store
 from kiosk_app.sync.client import SyncError
 from kiosk_app.technician import commands as technician_commands
@@ -44,15 +51,38 @@ def cmd_regions_import(args: argparse.Namespace, paths: KioskPaths) -> int:
     return 0
 
 
+EXIT_WAITING = 3  # something is still waiting to be sent (or fetched): try again later
+EXIT_REFUSED = 4  # the server refused a record: a person must fix or delete it
+
+
+def _refusal_lines(refusals: Sequence[Refusal]) -> list[str]:
+    """Each refused record: what it is, the server's reason, and the way out."""
+    kinds = {"merchant": "Penjual", "product": "Produk", "photo": ""}
+    lines = []
+    for r in refusals:
+        what = f'{kinds[r.entity]} "{r.label}"'.strip() if kinds[r.entity] else r.label
+        if r.entity != "merchant" and r.merchant_name:
+            what += f" (penjual {r.merchant_name})"
+        lines.append(f"  - {what}: {r.message_id}")
+        lines.append(f"    Jalan keluar: {r.advice[0]}")
+    return lines
+
+
+def _scope_lines(store: Store) -> str:
+    from kiosk_app.store.refusals import scope_words
+
+    return scope_words(store) or "-"
+
+
 def cmd_import(args: argparse.Namespace, paths: KioskPaths) -> int:
     from kiosk_app.media.blobs import BlobStore
-    from kiosk_app.media.pipeline import process_photo
+    from kiosk_app.media.exported import load_photo
     from kiosk_app.store.importer import import_file
 
     store = _open(paths)
     try:
         blobs = BlobStore(paths.blobs)
-        report = import_file(store, Path(args.file), process_photo, blobs)
+        report = import_file(store, Path(args.file), load_photo, blobs)
     finally:
         store.close()
     print(
@@ -65,31 +95,75 @@ def cmd_import(args: argparse.Namespace, paths: KioskPaths) -> int:
 
 
 def cmd_export(args: argparse.Namespace, paths: KioskPaths) -> int:
+    from kiosk_app.media.blobs import BlobStore
     from kiosk_app.store.importer import export_csv, export_jsonl
 
     store = _open(paths)
     try:
         out = Path(args.out)
-        count = export_jsonl(store, out) if args.format == "jsonl" else export_csv(store, out)
+        blobs = BlobStore(paths.blobs)
+        export = export_jsonl if args.format == "jsonl" else export_csv
+        report = export(store, out, blobs)
     finally:
         store.close()
-    print(f"Diekspor: {count} data ke {out}")
+    print(f"Diekspor: {report.records} data dan {report.photos} foto ke {out}")
+    if report.photos_missing:
+        print(
+            f"  {report.photos_missing} foto tidak ikut: gambarnya belum ada di kios ini "
+            "(foto dari kios lain, hanya gambar kecilnya yang diambil).",
+            file=sys.stderr,
+        )
     return 0
 
 
+def _demo_lines(store: Store) -> tuple[list[str], list[str]]:
+    """The demo catalog's lines inside the kiosk's scope, and the names of the others."""
+    from kiosk_app.store.scope import inside, kiosk_scope
+
+    scope = kiosk_scope(store.db)
+    lines = (RESOURCES / "demo" / "demo_catalog.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines if line.strip()]
+    outside = {
+        r["id"]: r["business_name"]
+        for r in records
+        if r["kind"] == "merchant" and not inside(r["village_code"], scope)
+    }
+    kept = [
+        json.dumps(r, ensure_ascii=False)
+        for r in records
+        if r["id"] not in outside and r.get("merchant_id") not in outside
+    ]
+    return kept, sorted(outside.values())
+
+
 def cmd_demo(args: argparse.Namespace, paths: KioskPaths) -> int:
-    """Load the sample regions and the demo merchants and products (idempotent)."""
+    """Load the sample regions and the demo merchants and products (idempotent); on an
+    enrolled kiosk only those inside its region."""
+    import tempfile
+
     from kiosk_app.store.importer import import_file
     from kiosk_app.store.regions import import_regions_csv
 
     store = _open(paths)
     try:
         import_regions_csv(store.db, RESOURCES / "demo" / "regions_sample.csv")
-        report = import_file(store, RESOURCES / "demo" / "demo_catalog.jsonl")
+        kept, outside = _demo_lines(store)
+        with tempfile.TemporaryDirectory() as folder:
+            catalog = Path(folder) / "demo_catalog.jsonl"
+            catalog.write_text("\n".join(kept) + "\n", encoding="utf-8")
+            report = import_file(store, catalog)
         pending = store.pending_count()
+        region = _scope_lines(store)
     finally:
         store.close()
     print(f"Data demo siap di {paths.data}: {report.created} baru, {pending} perubahan menunggu.")
+    if outside:
+        print(
+            f"Tidak dimuat karena di luar wilayah kios ({region}): {', '.join(outside)}.",
+            file=sys.stderr,
+        )
+    for error in report.errors:
+        print(f"  {error}", file=sys.stderr)
     return 0 if report.ok else 1
 
 
@@ -110,12 +184,15 @@ def cmd_search(args: argparse.Namespace, paths: KioskPaths) -> int:
 
 def cmd_status(args: argparse.Namespace, paths: KioskPaths) -> int:
     from kiosk_app.store import replica
+    from kiosk_app.store.refusals import open_refusals
     from kiosk_app.sync.device import load_device
     from kiosk_app.technician.doctor import is_newer
 
     store = _open(paths)
     try:
         device = load_device(store)
+        refusals = open_refusals(store)
+        region_words = _scope_lines(store)
         status = {
             "data_dir": str(paths.data),
             "node_id": store.node_id,
@@ -134,20 +211,25 @@ def cmd_status(args: argparse.Namespace, paths: KioskPaths) -> int:
             "products": store.db.execute(
                 "SELECT count(*) FROM product WHERE deleted = 0"
             ).fetchone()[0],
+            "refused": [r.to_json() for r in refusals],
         }
     finally:
         store.close()
     if args.json:
-        print(json.dumps(status, indent=2))
+        print(json.dumps(status, indent=2, ensure_ascii=False))
     else:
         print(f"Folder data       : {status['data_dir']}")
         print(f"Server            : {status['server'] or 'belum didaftarkan'}")
-        print(f"Wilayah           : {status['region'] or '-'}")
+        print(f"Wilayah           : {region_words}")
         print(f"Penjual / produk  : {status['merchants']} / {status['products']}")
         print(
             f"Menunggu dikirim  : {status['pending_changes']} perubahan, "
-            f"{status['pending_blobs']} foto"
+            f"{status['pending_photos']} foto"
         )
+        if refusals:
+            print(f"DITOLAK SERVER    : {len(refusals)} data (belum terkirim, perlu diperbaiki)")
+            for line in _refusal_lines(refusals):
+                print(line)
         print(f"Sinkron terakhir  : {status['last_sync'] or 'belum pernah'}")
         if status["last_error"]:
             print(f"Kesalahan terakhir: {status['last_error']}")
@@ -161,9 +243,13 @@ def cmd_status(args: argparse.Namespace, paths: KioskPaths) -> int:
 
 
 def cmd_enroll(args: argparse.Namespace, paths: KioskPaths) -> int:
+    """Enroll, then one sync: the region list of the kiosk's scope comes with it."""
     import platform
 
-    from kiosk_app.sync.device import InsecureServerURL, check_server_url, enroll
+    from kiosk_app.media.blobs import BlobStore
+    from kiosk_app.store.refusals import open_refusals
+    from kiosk_app.store.scope import villages_in_scope
+    from kiosk_app.sync.device import InsecureServerURL, check_server_url, enroll, first_sync
 
     try:
         check_server_url(args.server)
@@ -174,14 +260,52 @@ def cmd_enroll(args: argparse.Namespace, paths: KioskPaths) -> int:
     try:
         name = args.name or platform.node() or "kios"
         device = enroll(store, args.server, args.code, name, args.ca_bundle)
+        result = first_sync(lambda fn, *a: fn(store, *a), device, BlobStore(paths.blobs))
+        villages = villages_in_scope(store.db, device.region)
+        region = _scope_lines(store)
+        refusals = open_refusals(store) if result.refused else []
     finally:
         store.close()
-    print(f"Kios terdaftar di {device.server_url} untuk wilayah {device.region}.")
+    print(f"Kios terdaftar di {device.server_url} untuk wilayah {region}.")
+    if result.error is not None:
+        print(
+            "Daftar wilayah belum bisa diambil: tidak tersambung ke server "
+            f"({_sync_problem(result.error)}). Jalankan 'kiosk-app sync' saat tersambung; "
+            "sebelum itu impor dan pendaftaran penjual belum bisa memilih desa.",
+            file=sys.stderr,
+        )
+        return EXIT_WAITING
+    if not villages:
+        print(
+            f"Server belum punya daftar desa untuk wilayah {region}: minta admin pusat "
+            "memuatnya, lalu jalankan 'kiosk-app sync'.",
+            file=sys.stderr,
+        )
+        return EXIT_WAITING
+    print(f"Daftar wilayah siap: {villages} desa/kelurahan. Impor dan pendaftaran bisa dimulai.")
+    if refusals:
+        print(f"PERHATIAN: server menolak {len(refusals)} data yang sudah ada di kios ini:",
+              file=sys.stderr)  # fmt: skip
+        for line in _refusal_lines(refusals):
+            print(line, file=sys.stderr)
     return 0
+
+
+def _sync_problem(error: str) -> str:
+    """A sync error ("OfflineError: ...") in a few plain words."""
+    kind = error.split(":", 1)[0].strip()
+    words = {
+        "OfflineError": "tidak ada koneksi",
+        "ServerError": "server bermasalah",
+        "TokenRevokedError": "kios ini dicabut dari server; daftarkan lagi",
+        "ProtocolTooOldError": "aplikasi terlalu lama; perbarui dulu",
+    }
+    return words.get(kind, error)
 
 
 def cmd_sync(args: argparse.Namespace, paths: KioskPaths) -> int:
     from kiosk_app.media.blobs import BlobStore
+    from kiosk_app.store.refusals import open_refusals
     from kiosk_app.sync.device import load_device
     from kiosk_app.sync.engine import SyncEngine
 
@@ -198,22 +322,32 @@ def cmd_sync(args: argparse.Namespace, paths: KioskPaths) -> int:
         engine = SyncEngine(lambda fn, *a: fn(store, *a), client, BlobStore(paths.blobs))
         result = engine.sync_once()
         client.close()
+        refusals = open_refusals(store) if result.refused else []
     finally:
         store.close()
     print(
-        f"Terkirim {result.sent}, diterima {result.received}, foto diunggah {result.uploaded}, "
-        f"ditolak {result.rejected}, konflik {result.conflicts}; "
+        f"Terkirim {result.sent}, diterima {result.received}, berkas foto diunggah "
+        f"{result.uploaded}, ditolak {result.rejected}, konflik {result.conflicts}; "
         f"{result.requests} permintaan, {result.bytes_up} B naik, {result.bytes_down} B turun."
     )
-    if result.ok:
+    if result.delivered:
         print("Semua data sudah sampai di server.")
         return 0
-    print(
-        f"Belum selesai: {result.pending_changes} perubahan dan {result.pending_blobs} foto "
-        f"menunggu. {result.error or ''}",
-        file=sys.stderr,
-    )
-    return 3
+    if refusals:
+        print(
+            f"DITOLAK SERVER: {len(refusals)} data tidak diterima dan belum ada di server:",
+            file=sys.stderr,
+        )
+        for line in _refusal_lines(refusals):
+            print(line, file=sys.stderr)
+    if not result.ok:
+        problem = f" ({_sync_problem(result.error)})" if result.error else ""
+        print(
+            f"Belum terkirim: {result.pending_changes} perubahan dan {result.pending_photos} "
+            f"foto menunggu{problem}. Dikirim lagi pada sinkron berikutnya.",
+            file=sys.stderr,
+        )
+    return EXIT_REFUSED if refusals else EXIT_WAITING
 
 
 def cmd_bundle_export(args: argparse.Namespace, paths: KioskPaths) -> int:
@@ -238,8 +372,15 @@ def cmd_bundle_export(args: argparse.Namespace, paths: KioskPaths) -> int:
     finally:
         store.close()
     print(
-        f"Bundel ditulis ke {args.path}: {counts['mutations']} perubahan, {counts['blobs']} foto."
+        f"Bundel ditulis ke {args.path}: {counts['mutations']} perubahan, {counts['blobs']} "
+        "berkas foto."
     )
+    if counts["left_out"]:
+        print(
+            "Tidak dimasukkan karena di luar wilayah kios (server akan menolaknya): "
+            f"{', '.join(counts['left_out_names'])}.",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -254,9 +395,18 @@ def cmd_gui(args: argparse.Namespace, paths: KioskPaths) -> int:
     return run_gui(paths)
 
 
+DATA_DIR_HELP = "data folder (default: KIOSK_DATA_DIR or per user)"
+
+
+def _data_dir_option(parser: argparse.ArgumentParser) -> None:
+    # SUPPRESS: not given after the command, it keeps what was given before it.
+    parser.add_argument("--data-dir", default=argparse.SUPPRESS, help=DATA_DIR_HELP)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk-app", description="Etalase Desa kiosk")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--data-dir", help=DATA_DIR_HELP)
     parser.add_argument(
         "--self-test", action="store_true", help="check this installation on a fresh data folder"
     )
@@ -264,7 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def command(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text)
-        p.add_argument("--data-dir", help="data folder (default: KIOSK_DATA_DIR or per user)")
+        _data_dir_option(p)
         p.set_defaults(handler=handler)
         return p
 
@@ -274,7 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
     regions = sub.add_parser("regions", help="region list").add_subparsers(dest="regions_cmd")
     p = regions.add_parser("import", help="load the official list (CSV code,name,level)")
     p.add_argument("file")
-    p.add_argument("--data-dir")
+    _data_dir_option(p)
     p.set_defaults(handler=cmd_regions_import)
 
     command("import", cmd_import, "import merchants/products (JSON lines or CSV)").add_argument(
@@ -295,11 +445,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--code", required=True, help="one-time enrollment code")
     p.add_argument("--name", help="device name (default: this PC's name)")
     p.add_argument("--ca-bundle", help="CA bundle that signed the server's certificate")
-    command("sync", cmd_sync, "one complete sync; exit 0 only when nothing is left pending")
+    command(
+        "sync",
+        cmd_sync,
+        "one complete sync; exit 0 only when everything reached the server, "
+        "3 when something still waits, 4 when the server refused a record",
+    )
     bundle = sub.add_parser("bundle", help="USB bundles").add_subparsers(dest="bundle_cmd")
     p = bundle.add_parser("export", help="write pending changes and photos to one signed file")
     p.add_argument("path")
-    p.add_argument("--data-dir")
+    _data_dir_option(p)
     p.set_defaults(handler=cmd_bundle_export)
     technician_commands.register(command)
     return parser

@@ -1,6 +1,7 @@
 """``kiosk-server``: serve, enroll codes, devices, revoke, gc, regions import, export, bundles.
 
-Every command takes ``--data-dir DIR`` and ``--database URL`` after its name.
+Every command takes ``--data-dir DIR`` (before the command or after its name) and
+``--database URL`` after its name.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from kiosk_server.config import Settings
 
 def _settings(args: argparse.Namespace) -> Settings:
     overrides: dict[str, object] = {}
-    if args.data_dir:
+    if getattr(args, "data_dir", None):
         overrides["data_dir"] = Path(args.data_dir)
     if args.database:
         overrides["database_url"] = args.database
@@ -173,6 +174,8 @@ def cmd_bundle_import(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk-server", description="Etalase Desa server")
+    data_dir_help = "server data folder (SQLite file, blobs)"
+    parser.add_argument("--data-dir", help=data_dir_help)
     sub = parser.add_subparsers(dest="command", required=True)
 
     def command(
@@ -182,7 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
         help_text: str,
     ) -> argparse.ArgumentParser:
         p: argparse.ArgumentParser = parent.add_parser(name, help=help_text)
-        p.add_argument("--data-dir", help="server data folder (SQLite file, blobs)")
+        # SUPPRESS: not given after the command, it keeps what was given before it.
+        p.add_argument("--data-dir", default=argparse.SUPPRESS, help=data_dir_help)
         p.add_argument("--database", help="database URL (default: SQLite in the data folder)")
         p.set_defaults(fn=fn)
         return p

@@ -6,6 +6,8 @@
 Source strings in ``kiosk_app/ui`` are English. ``etalase_id.ts`` carries Bahasa Indonesia
 (translate new entries with ``pyside6-linguist``); ``etalase_en.ts`` is the identity, filled
 in here. ``pyside6-lupdate`` keeps existing translations and drops strings no longer used.
+``qtbase_id.ts`` is our Indonesian for Qt's own dialogs (Qt ships none); it is written by
+hand, only compiled here.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "kiosk_app" / "ui"
 TRANSLATIONS = ROOT / "resources" / "translations"
 LANGUAGES = ("id", "en")
+QT_OWN = ("qtbase_id",)  # hand-written translations of Qt's own strings
 
 
 def _tool(name: str) -> str:
@@ -102,10 +105,11 @@ def _write(tree: ET.ElementTree, path: Path) -> None:
     )
 
 
-def release(lang: str) -> Path:
-    target = ts_file(lang).with_suffix(".qm")
+def release(lang: str, source: Path | None = None) -> Path:
+    source = source or ts_file(lang)
+    target = source.with_suffix(".qm")
     subprocess.run(
-        [_tool("pyside6-lrelease"), str(ts_file(lang)), "-qm", str(target)],
+        [_tool("pyside6-lrelease"), str(source), "-qm", str(target)],
         check=True,
         capture_output=True,
     )
@@ -129,6 +133,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{lang}: untranslated: {text!r}", file=sys.stderr)
         problems += len(missing)
         print(f"{release(lang).relative_to(ROOT)}: {len(missing)} untranslated")
+    for name in QT_OWN:
+        source = TRANSLATIONS / f"{name}.ts"
+        missing = unfinished(source)
+        problems += len(missing)
+        print(f"{release(name, source).relative_to(ROOT)}: {len(missing)} untranslated")
     return 1 if args.check and problems else 0
 
 

@@ -6,9 +6,11 @@ Runs itself under ``xvfb-run`` (a real X server, so dialogs and the whole screen
 captured), on a fresh demo data folder: the demo regions, merchants and products of
 ``kiosk-app demo``, a few generated product photos and a technician account, enrolled
 to a real kiosk_server on loopback (reached through bench/linksim.py's "vsat" link, so
-photo uploads are caught on the way) with one conflict made by a second kiosk. Then it
-drives the real screens the way an operator would and grabs the screen after each step.
-The first-run screens are taken on a second, empty data folder.
+photo uploads are caught on the way) with one conflict made by a second kiosk. The data
+is loaded before the kiosk is enrolled for Kabupaten Malang, so the demo merchant in
+Manggarai is refused by the server, as on a kiosk used offline first. Then it drives
+the real screens the way an operator would and grabs the screen after each step. The
+first-run screens are taken on a second, empty data folder.
 """
 
 from __future__ import annotations
@@ -209,6 +211,19 @@ def shoot(out: Path, data: Path) -> list[Path]:
         assert found is not None, name
         return found
 
+    def answer_when_asked(box_name: str, answer: str, shot: str) -> None:
+        """Grab the modal question once it shows, then press ``answer`` in it."""
+
+        def look() -> None:
+            box = QApplication.activeModalWidget()
+            if box is None or box.objectName() != box_name:
+                QTimer.singleShot(100, look)
+                return
+            grab(shot)
+            box.findChild(QPushButton, answer).click()
+
+        QTimer.singleShot(100, look)
+
     login = window.page("login")
     settle()
     login.operator_list.setCurrentRow(1)  # by name: Ani Operator, Teknisi Desa
@@ -237,9 +252,18 @@ def shoot(out: Path, data: Path) -> list[Path]:
     grab("06-daftar-penjual-desa")
     form.save()
     grab("07-daftar-penjual-salah")
+    form.discard_changes()  # leave the half-filled form without the question
 
     kiosk.router.go("merchant_form", merchant_id="0193a000-0000-7000-8000-000000000001")
     grab("08-penjual-ubah")
+    # An address changed, then "Beranda" in the side bar: the unsaved-changes question
+    form.edits["address"].setText("Dusun Krajan RT 05 RW 02")
+    answer_when_asked("unsavedBox", "unsavedDiscard", "18-belum-disimpan")
+    button("nav_dashboard").click()
+    settle()
+    # The merchant the server refused (outside the kiosk's region), on its own screen
+    kiosk.router.go("merchant_form", merchant_id="0193a000-0000-7000-8000-000000000003")
+    grab("19-penjual-ditolak")
 
     kiosk.router.go("products")
     grab("09-produk")
@@ -265,6 +289,7 @@ def shoot(out: Path, data: Path) -> list[Path]:
         settle(800)
         grab("12-kamera-hasil")
         dialog.reject()
+    editor.discard_changes()  # the photos added for the screenshots are not saved
 
     kiosk.router.go("product_editor")
     grab("13-produk-baru")

@@ -1,7 +1,8 @@
 """What has not reached the server yet: per merchant, and the photo upload queue.
 
 Read by the sync screen. A merchant is delivered when no outbox entry touches it, its
-products or their photos, and the server has confirmed every image of its live photos.
+products or their photos, the server has confirmed every image of its live photos, and
+the server refused none of them (``refusals``).
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ class MerchantDelivery:
     business_name: str
     pending_changes: int
     pending_photos: int
+    refused: int = 0  # records of this merchant (it, its products, photos) the server refused
 
     @property
     def delivered(self) -> bool:
-        return not self.pending_changes and not self.pending_photos
+        return not self.pending_changes and not self.pending_photos and not self.refused
 
 
 @dataclass(frozen=True)
@@ -43,25 +45,60 @@ WITH products AS (SELECT id, merchant_id FROM product),
                ON o.entity = 'product' AND p.id = o.row_id
         UNION ALL
         SELECT ph.merchant_id FROM outbox o JOIN photos ph
-               ON o.entity = 'photo' AND ph.id = o.row_id)
+               ON o.entity = 'photo' AND ph.id = o.row_id),
+     refused AS (
+        SELECT DISTINCT r.entity, r.row_id,
+               CASE r.entity WHEN 'merchant' THEN r.row_id
+                             WHEN 'product' THEN p.merchant_id ELSE ph.merchant_id END
+                   AS merchant_id
+        FROM sync_rejection r
+        LEFT JOIN products p ON r.entity = 'product' AND p.id = r.row_id
+        LEFT JOIN photos ph ON r.entity = 'photo' AND ph.id = r.row_id)
 SELECT m.id, m.business_name,
        (SELECT count(*) FROM changes c WHERE c.merchant_id = m.id) AS changes,
        (SELECT count(*) FROM photos ph WHERE ph.merchant_id = m.id AND ph.deleted = 0
           AND ((ph.sha256 IS NOT NULL
                 AND ph.sha256 NOT IN (SELECT sha256 FROM blob_remote))
             OR (ph.thumb_sha256 IS NOT NULL
-                AND ph.thumb_sha256 NOT IN (SELECT sha256 FROM blob_remote)))) AS photos
+                AND ph.thumb_sha256 NOT IN (SELECT sha256 FROM blob_remote)))) AS photos,
+       (SELECT count(*) FROM refused f WHERE f.merchant_id = m.id) AS refused
 FROM merchant m
 WHERE m.deleted = 0
-ORDER BY (changes + photos) = 0, m.business_name COLLATE NOCASE
+ORDER BY refused = 0, (changes + photos) = 0, m.business_name COLLATE NOCASE
 LIMIT ?
 """
 
 
 def merchant_delivery(store: Store, limit: int = 500) -> list[MerchantDelivery]:
-    """Live merchants, those with something still waiting first."""
+    """Live merchants: refused ones first, then those with something still waiting."""
     rows = store.db.execute(_MERCHANT_DELIVERY, [limit]).fetchall()
-    return [MerchantDelivery(str(r[0]), str(r[1]), int(r[2]), int(r[3])) for r in rows]
+    return [MerchantDelivery(str(r[0]), str(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
+
+
+def merchant_state(store: Store, merchant_id: str) -> MerchantDelivery | None:
+    """One merchant's delivery (for the merchant's own screen)."""
+    sql = _MERCHANT_DELIVERY.replace("WHERE m.deleted = 0", "WHERE m.deleted = 0 AND m.id = ?")
+    row = store.db.execute(sql, [merchant_id, 1]).fetchone()
+    if row is None:
+        return None
+    return MerchantDelivery(str(row[0]), str(row[1]), int(row[2]), int(row[3]), int(row[4]))
+
+
+def product_state(store: Store, product_id: str) -> tuple[int, int]:
+    """(changes waiting, photos waiting) of one product and its photos."""
+    changes = store.db.execute(
+        """SELECT count(*) FROM outbox WHERE (entity = 'product' AND row_id = :id)
+           OR (entity = 'photo' AND row_id IN (SELECT id FROM photo WHERE product_id = :id))""",
+        {"id": product_id},
+    ).fetchone()[0]
+    photos = store.db.execute(
+        """SELECT count(*) FROM photo WHERE product_id = ? AND deleted = 0 AND (
+               (sha256 IS NOT NULL AND sha256 NOT IN (SELECT sha256 FROM blob_remote))
+            OR (thumb_sha256 IS NOT NULL
+                AND thumb_sha256 NOT IN (SELECT sha256 FROM blob_remote)))""",
+        [product_id],
+    ).fetchone()[0]
+    return int(changes), int(photos)
 
 
 def upload_queue(store: Store, limit: int = 200) -> list[QueuedUpload]:

@@ -11,6 +11,11 @@ photo of a line is processed before anything of that line is written, so a refus
 (damaged, not a picture, a decompression bomb) leaves the line, and the store, untouched.
 A photo already on the product (same image) is not added again, so re-importing a file
 changes nothing.
+
+Export writes the same shape. Given the blob folder, it also copies each product's
+photos next to the data, ``photos/<sha256>.jpg`` with ``photos/<sha256>.thumb.jpg``, and
+lists them in ``photos`` (relative paths, cover first): importing that export on another
+kiosk (with ``media.exported.load_photo``) restores each photo with the same hashes.
 """
 
 from __future__ import annotations
@@ -20,13 +25,14 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from kiosk_app.domain.errors import ValidationError
 from kiosk_app.domain.ids import is_uuid, uuid7
 from kiosk_app.domain.records import ENTITIES, STOCK_FIELD
 from kiosk_app.domain.text import from_spreadsheet, spreadsheet_safe
 from kiosk_app.store.photos import BlobSink, ProcessedImage, add_photo
+from kiosk_app.store.refusals import resend
 from kiosk_app.store.store import NotFoundError, Store
 
 # Turns a photo file into its images, raising ValueError (PhotoError) for a refused one.
@@ -41,6 +47,24 @@ EXPORT_FIELDS: dict[str, tuple[str, ...]] = {
         STOCK_FIELD,
     ),
 }
+
+
+PHOTO_FOLDER = "photos"
+THUMB_SUFFIX = ".thumb.jpg"  # as ``media.exported`` reads them
+
+
+class BlobSource(Protocol):
+    """Where image bytes come from (``media.blobs.BlobStore``)."""
+
+    def has(self, sha: str) -> bool: ...
+    def read(self, sha: str) -> bytes: ...
+
+
+@dataclass
+class ExportReport:
+    records: int = 0
+    photos: int = 0  # photos written next to the data
+    photos_missing: int = 0  # photos whose image is not on this kiosk (only pulled rows)
 
 
 @dataclass
@@ -135,6 +159,11 @@ def import_file(
     ``photo_loader`` and ``blobs`` let product lines bring photos (see the module notes).
     """
     report = ImportReport()
+    # A refused record saved again (a fixed file imported) is sent to the server again.
+    refused = {
+        (str(e), str(r))
+        for e, r in store.db.execute("SELECT DISTINCT entity, row_id FROM sync_rejection")
+    }
     for line, record in _records(path):
         if "__error__" in record:
             report.errors.append(f"line {line}: {record['__error__']}")
@@ -163,8 +192,10 @@ def import_file(
                 report.unchanged += 1
             if loaded and blobs is not None:
                 report.photos += _attach_photos(store, row_id, loaded, blobs)
-        except ValidationError as exc:
-            report.errors.append(f"line {line}: {exc}")
+            if (kind, row_id) in refused:
+                resend(store, kind, row_id)
+        except ValidationError as exc:  # Bahasa Indonesia first, the English in brackets
+            report.errors.append(f"line {line}: {exc.message('id')} ({exc})")
         except NotFoundError:
             report.errors.append(f"line {line}: {kind} {row_id} was deleted")
     return report
@@ -177,25 +208,68 @@ def export_records(store: Store, kind: str) -> Iterator[dict[str, Any]]:
     yield from store.db.query(sql)
 
 
-def export_jsonl(store: Store, path: Path) -> int:
-    count = 0
+class _PhotoWriter:
+    """Copies products' photos into ``<folder>/photos`` and names them for the data."""
+
+    def __init__(self, store: Store, folder: Path, blobs: BlobSource, report: ExportReport):
+        self.store, self.folder, self.blobs, self.report = store, folder, blobs, report
+
+    def paths(self, product_id: str) -> list[str]:
+        names: list[str] = []
+        for sha, thumb in self.store.db.execute(
+            "SELECT sha256, thumb_sha256 FROM photo WHERE product_id = ? AND deleted = 0 "
+            "ORDER BY position",
+            [product_id],
+        ).fetchall():
+            if not (sha and thumb and self.blobs.has(sha) and self.blobs.has(thumb)):
+                self.report.photos_missing += 1
+                continue
+            target = self.folder / PHOTO_FOLDER
+            target.mkdir(parents=True, exist_ok=True)
+            for name, blob in ((f"{sha}.jpg", sha), (f"{sha}{THUMB_SUFFIX}", thumb)):
+                if not (target / name).is_file():
+                    (target / name).write_bytes(self.blobs.read(blob))
+            names.append(f"{PHOTO_FOLDER}/{sha}.jpg")
+            self.report.photos += 1
+        return names
+
+
+def _exported(store: Store, kind: str, photos: _PhotoWriter | None) -> Iterator[dict[str, Any]]:
+    for row in export_records(store, kind):
+        if photos is not None and kind == "product":
+            row["photos"] = photos.paths(str(row["id"]))
+        yield row
+
+
+def export_jsonl(store: Store, path: Path, blobs: BlobSource | None = None) -> ExportReport:
+    """Every live record as JSON lines; with ``blobs``, the photos beside the file."""
+    report = ExportReport()
+    photos = _PhotoWriter(store, path.parent, blobs, report) if blobs is not None else None
     with path.open("w", encoding="utf-8", newline="\n") as handle:
         for kind in KINDS:
-            for row in export_records(store, kind):
+            for row in _exported(store, kind, photos):
                 handle.write(json.dumps({"kind": kind, **row}, ensure_ascii=False) + "\n")
-                count += 1
-    return count
+                report.records += 1
+    return report
 
 
-def export_csv(store: Store, folder: Path) -> int:
+def export_csv(store: Store, folder: Path, blobs: BlobSource | None = None) -> ExportReport:
+    """``merchants.csv`` and ``products.csv`` in ``folder``; with ``blobs``, the photos
+    too (``photos`` column: paths separated by ``;``)."""
     folder.mkdir(parents=True, exist_ok=True)
-    count = 0
+    report = ExportReport()
+    photos = _PhotoWriter(store, folder, blobs, report) if blobs is not None else None
     for kind in KINDS:
+        columns = list(EXPORT_FIELDS[kind])
+        if photos is not None and kind == "product":
+            columns.append("photos")
         with (folder / f"{kind}s.csv").open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=EXPORT_FIELDS[kind])
+            writer = csv.DictWriter(handle, fieldnames=columns)
             writer.writeheader()
-            for row in export_records(store, kind):
+            for row in _exported(store, kind, photos):
+                if "photos" in row:
+                    row["photos"] = ";".join(row["photos"])
                 # No cell a spreadsheet would run as a formula (``from_spreadsheet`` undoes it).
                 writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
-                count += 1
-    return count
+                report.records += 1
+    return report

@@ -19,6 +19,7 @@ from kiosk_app.domain.records import ENTITIES
 from kiosk_app.store import outbox
 from kiosk_app.store.outbox import OutboxEntry
 from kiosk_app.store.pulled import PulledRows
+from kiosk_app.store.refusals import refused_count
 from kiosk_app.store.store import Store, utcnow
 
 CURSOR_KEY = "sync.cursor"
@@ -246,13 +247,30 @@ def apply_response(store: Store, batch: PushBatch, response: Mapping[str, Any]) 
     return report
 
 
+def pending_photos(store: Store) -> int:
+    """Live photos with an image (full or thumbnail) the server has not confirmed: what
+    an operator counts as photos waiting (one photo, not its two files)."""
+    row = store.db.execute(
+        """SELECT count(*) FROM photo WHERE deleted = 0 AND (
+               (sha256 IS NOT NULL AND sha256 NOT IN (SELECT sha256 FROM blob_remote))
+            OR (thumb_sha256 IS NOT NULL
+                AND thumb_sha256 NOT IN (SELECT sha256 FROM blob_remote)))"""
+    ).fetchone()
+    return int(row[0])
+
+
 def pending_summary(store: Store) -> dict[str, int]:
-    """Counts for the sync badge and ``kiosk-app status``."""
+    """Counts for the sync badge and ``kiosk-app status``.
+
+    ``pending_blobs`` counts image files (a photo has two), ``pending_photos`` photos;
+    ``rejected`` counts records the server refused (``refusals``), not their mutations.
+    """
     db = store.db
     return {
         "pending_changes": outbox.count(db),
         "pending_blobs": len(unconfirmed_blobs(store, limit=100_000)),
-        "rejected": int(db.execute("SELECT count(*) FROM sync_rejection").fetchone()[0]),
+        "pending_photos": pending_photos(store),
+        "rejected": refused_count(store),
         "open_conflicts": int(
             db.execute("SELECT count(*) FROM conflict WHERE resolved_at IS NULL").fetchone()[0]
         ),

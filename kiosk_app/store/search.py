@@ -12,6 +12,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from kiosk_app.store.scope import scope_sql
+
 MAX_TERMS = 8
 MAX_TERM_LENGTH = 40
 # Ranking every match of a one-letter query over 100,000 products takes far too long
@@ -79,18 +81,21 @@ def search_merchants(db: Database, text: str, limit: int = 50) -> list[dict[str,
     return list(db.query(sql, {"query": query, "limit": limit, "candidates": RANK_CANDIDATES}))
 
 
-def search_villages(db: Database, text: str, limit: int = 20) -> list[dict[str, Any]]:
-    """Villages whose name matches ``text``, with their district and regency names."""
+def search_villages(
+    db: Database, text: str, limit: int = 20, scope: str | None = None
+) -> list[dict[str, Any]]:
+    """Villages whose name matches ``text``, with their district and regency names;
+    with ``scope`` (a region code) only the villages inside it."""
     query = fts_query(text)
     if query is None:
         return []
-    sql = """
+    sql = f"""
         SELECT v.code, v.name, d.name AS district, r.name AS regency
         FROM region_fts
         JOIN region v ON v.rowid = region_fts.rowid
         LEFT JOIN region d ON d.code = v.parent_code
         LEFT JOIN region r ON r.code = d.parent_code
-        WHERE region_fts MATCH :query AND v.level = 'village'
+        WHERE region_fts MATCH :query AND v.level = 'village' AND {scope_sql("v.code")}
         ORDER BY bm25(region_fts), v.name
         LIMIT :limit"""
-    return list(db.query(sql, {"query": query, "limit": limit}))
+    return list(db.query(sql, {"query": query, "limit": limit, "scope": scope}))

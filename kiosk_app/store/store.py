@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +24,7 @@ from kiosk_app.domain.errors import FieldError, ValidationError
 from kiosk_app.domain.hlc import HybridClock
 from kiosk_app.domain.ids import uuid7
 from kiosk_app.domain.records import ENTITIES, STOCK_FIELD, EntitySpec
-from kiosk_app.store import outbox
+from kiosk_app.store import outbox, scope
 from kiosk_app.store.connection import open_database
 
 
@@ -180,6 +180,36 @@ class Store:
             for child_entity, child_id in children:
                 self._tombstone(child_entity, child_id, now)
 
+    def send_again(self, entity: str, row_id: str, names: Iterable[str], now: str) -> None:
+        """Queue the current values of ``names`` once more at a fresh clock stamp.
+
+        For changes the server refused (``refusals.resend``): the row keeps its values,
+        its clocks move to the new stamp, and one new mutation (a new id, so the server
+        does not answer it with the old refusal) carries them. ``deleted`` queues the
+        tombstone again if the row is deleted. Call inside ``change()``.
+        """
+        spec = ENTITIES[entity]
+        current = self.get(entity, row_id)
+        if current is None:
+            raise NotFoundError(entity, row_id)
+        wanted = set(names)
+        fields = {n: current[n] for n in spec.fields if n in wanted and n != "deleted"}
+        if fields:
+            self._write_fields(spec, row_id, fields, now)
+        if "deleted" in wanted and current["deleted"]:
+            self._tombstone(entity, row_id, now)
+
+    def delete_one(self, entity: str, row_id: str, now: str) -> None:
+        """Tombstone one record, not its children (``refusals.delete_record`` walks them).
+        Call inside ``change()``."""
+        self._tombstone(entity, row_id, now)
+
+    def send_stock_again(self, product_id: str, delta: int, now: str) -> None:
+        """Queue a refused stock move once more (the local total already holds it)."""
+        outbox.append(
+            self.db, "product", product_id, "stock", {STOCK_FIELD: delta}, self.clock.now(), now
+        )
+
     # -- reads ---------------------------------------------------------------------
 
     def get(self, entity: str, row_id: str) -> dict[str, Any] | None:
@@ -276,5 +306,8 @@ class Store:
                         "Pick a village from the list.",
                     )
                 )
+            elif not scope.inside(code, region := scope.kiosk_scope(self.db)):
+                assert region is not None
+                errors.append(scope.out_of_scope_error(self.db, code, region))
         if errors:
             raise ValidationError(errors)

@@ -32,12 +32,14 @@ import json
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk_app.domain.ids import uuid7
 from kiosk_app.media.blobs import BlobStore
 from kiosk_app.store import outbox, replica
+from kiosk_app.store.scope import kiosk_scope, records_outside
 from kiosk_app.store.store import Store, utcnow
 from kiosk_app.sync.protocol import PROTOCOL_VERSION, key_fingerprint, recipient_header, seal
 
@@ -76,12 +78,33 @@ def _keys(store: Store) -> tuple[Ed25519PrivateKey, bytes]:
     return private, base64.b64decode(server)
 
 
-def export_bundle(store: Store, blobs: BlobStore, device_id: str, path: Path) -> dict[str, int]:
+def export_bundle(store: Store, blobs: BlobStore, device_id: str, path: Path) -> dict[str, Any]:
     """Write every pending mutation and every unconfirmed blob to ``path``, signed with
-    this kiosk's key and sealed to the server's."""
+    this kiosk's key and sealed to the server's.
+
+    Changes of merchants outside the kiosk's region (saved before it was enrolled) are
+    left out: the server would refuse them, and a bundle's answer never comes back to
+    the kiosk. They stay in the outbox; ``left_out`` counts the merchants, named in
+    ``left_out_names``."""
     private, server_key = _keys(store)
+    outside = records_outside(store.db, kiosk_scope(store.db))
     entries = outbox.pending(store.db, limit=1_000_000)
-    shas = [s for s in replica.unconfirmed_blobs(store, limit=1_000_000) if blobs.has(s)]
+    left_out = sorted(
+        {outside[(e.entity, e.row_id)] for e in entries if (e.entity, e.row_id) in outside}
+    )
+    entries = [e for e in entries if (e.entity, e.row_id) not in outside]
+    # Images only photos left out show stay here too.
+    wanted = {
+        image
+        for photo_id, full, thumb in store.db.execute(
+            "SELECT id, sha256, thumb_sha256 FROM photo WHERE deleted = 0"
+        ).fetchall()
+        if ("photo", photo_id) not in outside
+        for image in (full, thumb)
+    }
+    shas = [
+        s for s in replica.unconfirmed_blobs(store, limit=1_000_000) if blobs.has(s) and s in wanted
+    ]
     manifest = {
         "format": BUNDLE_FORMAT,
         "bundle_id": uuid7(),
@@ -111,7 +134,8 @@ def export_bundle(store: Store, blobs: BlobStore, device_id: str, path: Path) ->
             tmp.replace(path)
         finally:
             tmp.unlink(missing_ok=True)
-    return {"mutations": len(entries), "blobs": len(shas)}
+    return {"mutations": len(entries), "blobs": len(shas), "left_out": len(left_out),
+            "left_out_names": left_out}  # fmt: skip
 
 
 def signing_key(store: Store) -> str:

@@ -11,15 +11,18 @@ import ipaddress
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from kiosk_app.media.blobs import BlobStore
+from kiosk_app.store.scope import SCOPE_KEY
 from kiosk_app.store.store import Store
 from kiosk_app.sync.bundle import SERVER_KEY, SIGNING_KEY, new_signing_key, public_half
 from kiosk_app.sync.client import Enrollment, ServerClient
+from kiosk_app.sync.engine import StoreRunner, SyncEngine, SyncResult
 
 URL, DEVICE, TOKEN, REGION, CA_BUNDLE = (
     "server.url",
     "server.device_id",
     "server.token",
-    "server.region",
+    SCOPE_KEY,  # the region scope: the store checks every merchant's village against it
     "server.ca_bundle",
 )
 
@@ -137,3 +140,14 @@ def save_enrollment(
         # A kiosk enrolled anew starts its pull from the beginning.
         store.set_setting("sync.cursor", "0")
     return Device(server_url.rstrip("/"), result.device_id, result.token, result.region, ca_bundle)
+
+
+def first_sync(run: StoreRunner, device: Device, blobs: BlobStore) -> SyncResult:
+    """One sync right after enrollment: it brings the region list of the kiosk's scope
+    (so villages can be picked and files imported at once) and sends what was saved
+    before. Never raises for a link problem: ``result.error`` says what went wrong."""
+    client = device.client()
+    try:
+        return SyncEngine(run, client, blobs).sync_once()
+    finally:
+        client.close()

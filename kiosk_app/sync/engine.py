@@ -81,6 +81,10 @@ class StoreRunner(Protocol):
 
 @dataclass
 class SyncResult:
+    """What one sync did. ``ok``: it ran to the end and nothing is left to send (the
+    scheduler retries otherwise). Records the server refused are not retried: they wait
+    for a person (``refused``), so ``delivered`` is what "all data sent" means."""
+
     ok: bool = False
     sent: int = 0
     received: int = 0
@@ -93,8 +97,16 @@ class SyncResult:
     bytes_down: int = 0
     pending_changes: int = 0
     pending_blobs: int = 0
+    pending_photos: int = 0  # photos (not image files) still to upload
+    photos_sent: int = 0  # photos (not image files) this sync finished uploading
+    refused: int = 0  # records the server refused, not fixed or deleted yet
     error: str | None = None
     details: list[str] = field(default_factory=list)
+
+    @property
+    def delivered(self) -> bool:
+        """Everything reached the server: finished, nothing waiting, nothing refused."""
+        return self.ok and not self.refused
 
 
 class SyncEngine:
@@ -214,6 +226,7 @@ class SyncEngine:
         thumbnails of other kiosks' photos. ``ok`` when nothing is left pending."""
         result = SyncResult()
         started = utcnow()
+        photos_before = self.run(replica.pending_photos)
         traffic_before = (
             self.client.traffic.requests,
             self.client.traffic.bytes_up,
@@ -234,6 +247,9 @@ class SyncEngine:
         summary = self.run(replica.pending_summary)
         result.pending_changes = summary["pending_changes"]
         result.pending_blobs = summary["pending_blobs"]
+        result.pending_photos = summary["pending_photos"]
+        result.photos_sent = max(0, photos_before - result.pending_photos)
+        result.refused = summary["rejected"]
         result.ok = (
             result.error is None and not result.pending_changes and not (result.pending_blobs)
         )

@@ -28,7 +28,7 @@ from sqlite_utils import Database
 
 from kiosk_app import __version__
 from kiosk_app.paths import KioskPaths
-from kiosk_app.store import outbox, replica
+from kiosk_app.store import outbox, refusals, replica
 from kiosk_app.store.migrations import SCHEMA_VERSION
 from kiosk_app.store.store import Store
 from kiosk_app.sync.client import (
@@ -339,6 +339,36 @@ def _pending(report: DoctorReport, conn: sqlite3.Connection, schema: int) -> Non
         report.add("pending", OK, title, (message[0] + ".", message[1] + "."), **p)
 
 
+def _refused(report: DoctorReport, conn: sqlite3.Connection) -> None:
+    """Records the server refused: named, with its reason and the way out (only when
+    there are some; the pending check counts them too)."""
+    try:
+        found = refusals.open_refusals(Store(Database(conn)))
+    except sqlite3.DatabaseError:
+        return  # the pending check has said the database cannot be read
+    if not found:
+        return
+    shown = found[:10]
+    more_id = f" dan {len(found) - len(shown)} lagi" if len(found) > len(shown) else ""
+    more_en = f" and {len(found) - len(shown)} more" if len(found) > len(shown) else ""
+    report.add(
+        "refused",
+        WARN,
+        ("Ditolak server", "Refused by the server"),
+        (
+            f"{len(found)} data ditolak server dan tidak ada di katalog: "
+            + "; ".join(f"{r.label}: {r.message_id}" for r in shown)
+            + f"{more_id}. Operator memperbaikinya di halaman Sinkron (ubah lalu Simpan, "
+            "data dikirim lagi) atau menghapusnya dari kios.",
+            f"{len(found)} records refused by the server, not in the catalog: "
+            + "; ".join(f"{r.label}: {r.message_en}" for r in shown)
+            + f"{more_en}. The operator fixes them on the Sync page (edit, then Save: "
+            "they are sent again) or deletes them from the kiosk.",
+        ),
+        records=[r.to_json() for r in found],
+    )
+
+
 def _check_server(
     report: DoctorReport,
     settings: dict[str, str],
@@ -632,6 +662,8 @@ def run_doctor(
             report.versions["schema_db"] = schema
             if schema <= SCHEMA_VERSION:
                 _pending(report, conn, schema)
+            if schema == SCHEMA_VERSION:
+                _refused(report, conn)
         finally:
             conn.close()
     if language is None:

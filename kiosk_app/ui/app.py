@@ -79,7 +79,7 @@ class KioskApp(QObject):
         self.sync = SyncService(self.runner, self.store_thread, self.blobs, parent=self, **settle)
         self.sync_source = self.sync
         self.runner.local_change.connect(self.sync.local_change)
-        self.enroller = Enroller(self.runner, parent=self)
+        self.enroller = Enroller(self.runner, self.store_thread, self.blobs, parent=self)
         self.enroller.enrolled.connect(self.sync.start)
         self.translator = install_language(
             qt_app, settings.get(LANGUAGE_SETTING) or DEFAULT_LANGUAGE, None
@@ -106,7 +106,7 @@ class KioskApp(QObject):
         )
         window.add_page(
             "merchant_form",
-            MerchantFormPage(runner, session, router, thumbs),
+            MerchantFormPage(runner, session, router, thumbs, self.sync_source),
             section="merchants",
         )
         window.add_page(
@@ -116,12 +116,12 @@ class KioskApp(QObject):
         )
         window.add_page(
             "product_editor",
-            ProductEditorPage(runner, router, thumbs, self.blobs),
+            ProductEditorPage(runner, router, thumbs, self.blobs, self.sync_source),
             section="products",
         )
         window.add_page(
             "sync",
-            SyncPage(runner, self.sync, self.blobs),
+            SyncPage(runner, self.sync, self.blobs, router),
             title=QCoreApplication.translate("KioskApp", "Sync"),
         )
         settings = SettingsPage(runner, session, self.paths, self.enroller)

@@ -34,6 +34,42 @@ def confirm(parent: QWidget, title: str, text: str, yes: str, *, danger: bool = 
     return box.clickedButton() is yes_button
 
 
+SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
+
+
+def ask_unsaved(parent: QWidget) -> str:
+    """Leaving a form with changes: Save, Discard or Cancel (stay). Enter saves."""
+    box = QMessageBox(parent)
+    box.setObjectName("unsavedBox")
+    box.setWindowTitle(QCoreApplication.translate("Dialogs", "Unsaved changes"))
+    box.setText(
+        QCoreApplication.translate(
+            "Dialogs", "This form has changes that are not saved yet. Save them?"
+        )
+    )
+    box.setIcon(QMessageBox.Icon.Question)
+    save = box.addButton(
+        QCoreApplication.translate("Dialogs", "Save"), QMessageBox.ButtonRole.AcceptRole
+    )
+    save.setObjectName("unsavedSave")
+    discard = box.addButton(
+        QCoreApplication.translate("Dialogs", "Discard changes"),
+        QMessageBox.ButtonRole.DestructiveRole,
+    )
+    discard.setObjectName("unsavedDiscard")
+    cancel = box.addButton(
+        QCoreApplication.translate("Dialogs", "Cancel"), QMessageBox.ButtonRole.RejectRole
+    )
+    cancel.setObjectName("unsavedCancel")
+    for button in (save, discard, cancel):
+        button.setMinimumHeight(52)
+    box.setDefaultButton(save)
+    box.setEscapeButton(cancel)
+    box.exec()
+    clicked = box.clickedButton()
+    return SAVE if clicked is save else DISCARD if clicked is discard else CANCEL
+
+
 def inform(parent: QWidget, title: str, text: str, *, error: bool = False) -> None:
     """Tell the person something they must acknowledge."""
     box = QMessageBox(parent)
@@ -62,6 +98,15 @@ def removable_drives() -> list[Path]:
     return drives
 
 
+def start_folder(drives: list[Path], pictures: str, home: str) -> str:
+    """Where the photo chooser opens: a flash drive, else Pictures, else home; never the
+    program's own folder (what Qt falls back to for a folder that does not exist)."""
+    for candidate in (*map(str, drives), pictures, home):
+        if candidate and Path(candidate).is_dir():
+            return candidate
+    return home
+
+
 def photo_file_dialog(parent: QWidget, on_chosen: Callable[[list[str]], None]) -> QFileDialog:
     """Open (non-blocking) a file chooser for photos, with flash drives in the side bar."""
     dialog = QFileDialog(parent, QCoreApplication.translate("Dialogs", "Choose photos"))
@@ -75,9 +120,9 @@ def photo_file_dialog(parent: QWidget, on_chosen: Callable[[list[str]], None]) -
     home = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.HomeLocation)
     drives = removable_drives()
     places = [QUrl.fromLocalFile(str(d)) for d in drives]
-    places += [QUrl.fromLocalFile(p) for p in (pictures, home) if p]
+    places += [QUrl.fromLocalFile(p) for p in (pictures, home) if p and Path(p).is_dir()]
     dialog.setSidebarUrls(places)
-    dialog.setDirectory(str(drives[0]) if drives else pictures or home)
+    dialog.setDirectory(start_folder(drives, pictures, home))
     dialog.setLabelText(
         QFileDialog.DialogLabel.Accept, QCoreApplication.translate("Dialogs", "Choose")
     )

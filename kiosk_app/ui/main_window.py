@@ -3,6 +3,12 @@
 It composes pages it is given (``add_page``); it does not build or contain their logic.
 The sync screen plugs in the same way: ``add_page("sync", page, title=...)`` and
 ``set_sync_source(source)``; the badge then opens it.
+
+Unsaved changes are never dropped in silence: a page with a form offers
+``has_unsaved_changes()``, ``save_then(step)`` and ``discard_changes()``, and leaving it
+any way (another page, "Back", the side bar, "Lock", closing the window) first asks
+Save / Discard / Cancel. The idle lock cannot ask: it keeps the form as it is, and
+whoever logs in next comes back to it.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -23,12 +30,13 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk_app.store.operators import Operator
+from kiosk_app.ui import dialogs
 from kiosk_app.ui.i18n import pick
-from kiosk_app.ui.router import Router
+from kiosk_app.ui.router import Router, Step
 from kiosk_app.ui.session import Session
 from kiosk_app.ui.sync_status import SyncStatusSource
 from kiosk_app.ui.tasks import TaskRunner
-from kiosk_app.ui.widgets.common import big_button, plain_label
+from kiosk_app.ui.widgets.common import ElidedLabel, big_button, plain_label
 from kiosk_app.ui.widgets.sync_badge import SyncBadge
 
 log = logging.getLogger(__name__)
@@ -57,15 +65,22 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self._outer)
 
         self._runner = runner
+        self._detached = False
         self._resume: tuple[str, dict[str, Any]] | None = None
         self._resume_operator: str | None = None
         router.requested.connect(self._show_page)
+        router.set_guard(self.leave_page)
         session.logged_in.connect(self._logged_in)
         session.locked.connect(self._locked)
         runner.failed.connect(self._task_failed)
 
     def detach(self) -> None:
-        """Stop following the router and session (before this window is replaced)."""
+        """Stop following the router and session (before this window is replaced or the
+        app shuts down); closing it then asks nothing. Safe to call twice."""
+        if self._detached:
+            return
+        self._detached = True  # being replaced or shut down: nothing left to ask about
+        self._router.set_guard(None)
         self._router.requested.disconnect(self._show_page)
         self._session.logged_in.disconnect(self._logged_in)
         self._session.locked.disconnect(self._locked)
@@ -90,11 +105,12 @@ class MainWindow(QMainWindow):
         self.sync_badge = SyncBadge()
         self.sync_badge.clicked.connect(self._open_sync)
         bar.addWidget(self.sync_badge)
-        self.operator_label = plain_label()
+        self.operator_label = ElidedLabel()  # plain text; a long name never pushes "Kunci" away
         self.operator_label.setObjectName("operatorLabel")
+        self.operator_label.setMaximumWidth(220)
         bar.addWidget(self.operator_label)
         self.lock_button = big_button(self.tr("Lock"), name="lockButton")
-        self.lock_button.clicked.connect(self._session.lock)
+        self.lock_button.clicked.connect(self.lock)
         bar.addWidget(self.lock_button)
         column.addWidget(top)
 
@@ -171,6 +187,48 @@ class MainWindow(QMainWindow):
         widget = self._stack.currentWidget()
         return next((k for k, p in self._pages.items() if p is widget), None)
 
+    # -- unsaved changes ---------------------------------------------------------------
+
+    def _shown_page(self) -> QWidget | None:
+        """The shell's page in front of the operator (None behind the login gate)."""
+        if self._outer.currentIndex() != 1 or self._session.is_locked:
+            return None
+        return self._stack.currentWidget()
+
+    def leave_page(self, step: Step) -> bool:
+        """The router's guard: True to go on now; otherwise ``step`` runs later, once the
+        page's changes are saved, or never (the operator chose to stay)."""
+        page = self._shown_page()
+        unsaved = getattr(page, "has_unsaved_changes", None)
+        if self._detached or page is None or unsaved is None or not unsaved():
+            return True
+        answer = dialogs.ask_unsaved(self)
+        if answer == dialogs.SAVE:
+            page.save_then(step)  # type: ignore[attr-defined]
+            return False
+        if answer == dialogs.DISCARD:
+            page.discard_changes()  # type: ignore[attr-defined]
+            return True
+        self._check_nav_button()
+        return False
+
+    def _check_nav_button(self) -> None:
+        key = self.current_key()
+        button = self._nav_buttons.get(self._sections.get(key or "", ""))
+        if button is not None:
+            button.setChecked(True)
+
+    def lock(self) -> None:
+        """ "Lock": after the unsaved-changes question, if the form has changes."""
+        if self.leave_page(self._session.lock):
+            self._session.lock()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.leave_page(self.close):
+            event.accept()
+        else:
+            event.ignore()
+
     # -- behaviour -------------------------------------------------------------------
 
     def show_gate(self, key: str, params: dict[str, Any] | None = None) -> None:
@@ -211,6 +269,8 @@ class MainWindow(QMainWindow):
     def _logged_in(self, operator: Operator) -> None:
         self._show_operator(operator)
         resume = self._resume if self._resume_operator == operator.id else None
+        if self._resume is not None and self._has_draft(self._resume[0]):
+            resume = self._resume  # a form left with changes comes back, whoever logs in
         self._resume = self._resume_operator = None
         if resume and resume[0] in self._pages:
             # Back to the page as it was left (its unsaved input included).
@@ -219,6 +279,10 @@ class MainWindow(QMainWindow):
         else:
             self._router.reset()
             self._router.go("dashboard")
+
+    def _has_draft(self, key: str) -> bool:
+        unsaved = getattr(self._pages.get(key), "has_unsaved_changes", None)
+        return bool(unsaved is not None and unsaved())
 
     def _locked(self) -> None:
         # The same operator comes back to where they were; anyone else starts afresh.

@@ -37,6 +37,7 @@ class _Snapshot:
     open_conflicts: int
     last_success: str | None
     last_error: str | None
+    refused: int = 0
 
 
 def _snapshot(store: Store) -> _Snapshot:
@@ -44,10 +45,11 @@ def _snapshot(store: Store) -> _Snapshot:
     return _Snapshot(
         load_device(store),
         summary["pending_changes"],
-        summary["pending_blobs"],
+        summary["pending_photos"],  # one photo, not its two files
         summary["open_conflicts"],
         store.get_setting("sync.last_success"),
         store.get_setting("sync.last_error"),
+        summary["rejected"],
     )
 
 
@@ -213,6 +215,7 @@ class SyncService(SyncStatusSource):
                 self.status.last_success,
                 None,
                 self.status.open_conflicts,
+                self.status.refused,
             )
         )
 
@@ -234,6 +237,8 @@ class SyncService(SyncStatusSource):
                 state = st.OFFLINE
             elif kind is not None:
                 state = st.ERROR
+            elif snap.refused:
+                state = st.REFUSED
             elif snap.pending_changes or snap.pending_photos:
                 state = st.PENDING
             else:
@@ -247,5 +252,6 @@ class SyncService(SyncStatusSource):
                 snap.last_success,
                 error_words(error) if snap.device is not None else None,
                 snap.open_conflicts,
+                snap.refused,
             )
         )

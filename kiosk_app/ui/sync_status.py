@@ -21,7 +21,8 @@ SYNCING = "syncing"
 PENDING = "pending"  # connected, changes waiting (retrying soon)
 OFFLINE = "offline"  # enrolled, but the server cannot be reached now
 ERROR = "error"
-STATES = (NOT_CONNECTED, IDLE, SYNCING, PENDING, OFFLINE, ERROR)
+REFUSED = "refused"  # connected, but the server refused records: a person must act
+STATES = (NOT_CONNECTED, IDLE, SYNCING, PENDING, OFFLINE, ERROR, REFUSED)
 
 
 @dataclass(frozen=True)
@@ -30,10 +31,11 @@ class SyncStatus:
 
     state: str = NOT_CONNECTED
     pending_changes: int | None = None
-    pending_photos: int | None = None
+    pending_photos: int | None = None  # photos, not their image files
     last_success: str | None = None  # ISO time of the last complete sync
     message: str | None = None  # already translated detail (e.g. the last error)
     open_conflicts: int | None = None
+    refused: int | None = None  # records the server refused
 
 
 def format_when(iso: str | None) -> str:

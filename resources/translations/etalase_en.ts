@@ -146,10 +146,57 @@
     </message>
 </context>
 <context>
+    <name>DeliveryPanel</name>
+    <message>
+        <source>Send again</source>
+        <translation>Send again</translation>
+    </message>
+    <message>
+        <source>Delete from this kiosk</source>
+        <translation>Delete from this kiosk</translation>
+    </message>
+    <message>
+        <source>Refused by the server: not in the catalog.</source>
+        <translation>Refused by the server: not in the catalog.</translation>
+    </message>
+    <message>
+        <source>and {n} more</source>
+        <translation>and {n} more</translation>
+    </message>
+    <message>
+        <source>Saved on this kiosk. It is sent once the kiosk is enrolled.</source>
+        <translation>Saved on this kiosk. It is sent once the kiosk is enrolled.</translation>
+    </message>
+    <message>
+        <source>Waiting to be sent: {n} changes, {p} photos.</source>
+        <translation>Waiting to be sent: {n} changes, {p} photos.</translation>
+    </message>
+    <message>
+        <source>On the server.</source>
+        <translation>On the server.</translation>
+    </message>
+</context>
+<context>
     <name>Dialogs</name>
     <message>
         <source>Cancel</source>
         <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Unsaved changes</source>
+        <translation>Unsaved changes</translation>
+    </message>
+    <message>
+        <source>This form has changes that are not saved yet. Save them?</source>
+        <translation>This form has changes that are not saved yet. Save them?</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <source>Discard changes</source>
+        <translation>Discard changes</translation>
     </message>
     <message>
         <source>OK</source>
@@ -250,12 +297,20 @@
         <translation>Continue without internet, enroll later</translation>
     </message>
     <message>
-        <source>Contacting the server…</source>
-        <translation>Contacting the server…</translation>
+        <source>Contacting the server and fetching this kiosk&apos;s region list…</source>
+        <translation>Contacting the server and fetching this kiosk&apos;s region list…</translation>
     </message>
     <message>
-        <source>This kiosk is enrolled for region {region}.</source>
-        <translation>This kiosk is enrolled for region {region}.</translation>
+        <source>This kiosk is enrolled for {region}: {n} villages are ready to choose from.</source>
+        <translation>This kiosk is enrolled for {region}: {n} villages are ready to choose from.</translation>
+    </message>
+    <message>
+        <source>This kiosk is enrolled for {region}, but its region list could not be fetched yet (no connection to the server). Merchants can be registered once it arrives: it is fetched by itself when the link is back.</source>
+        <translation>This kiosk is enrolled for {region}, but its region list could not be fetched yet (no connection to the server). Merchants can be registered once it arrives: it is fetched by itself when the link is back.</translation>
+    </message>
+    <message>
+        <source>The server refused {n} records saved before: see the Sync page.</source>
+        <translation>The server refused {n} records saved before: see the Sync page.</translation>
     </message>
     <message>
         <source>This kiosk has no accounts yet. Create the first one: the technician who looks after this kiosk. The technician can add operators later.</source>
@@ -452,6 +507,10 @@
     <message>
         <source>Add a product</source>
         <translation>Add a product</translation>
+    </message>
+    <message>
+        <source>Only the first {cap} characters fit here: {n} were cut off.</source>
+        <translation>Only the first {cap} characters fit here: {n} were cut off.</translation>
     </message>
     <message>
         <source>Merchant</source>
@@ -675,12 +734,40 @@
         <translation>Save</translation>
     </message>
     <message>
+        <source>Only the first {cap} characters fit here: {n} were cut off.</source>
+        <translation>Only the first {cap} characters fit here: {n} were cut off.</translation>
+    </message>
+    <message>
+        <source>The price takes digits only, in rupiah (for example 15000); “{letters}” was left out.</source>
+        <translation>The price takes digits only, in rupiah (for example 15000); “{letters}” was left out.</translation>
+    </message>
+    <message>
         <source>Edit product</source>
         <translation>Edit product</translation>
     </message>
     <message>
         <source>New product</source>
         <translation>New product</translation>
+    </message>
+    <message>
+        <source>Not shown in the catalog: {merchant} has no consent recorded yet. Record it on the merchant&apos;s page first.</source>
+        <translation>Not shown in the catalog: {merchant} has no consent recorded yet. Record it on the merchant&apos;s page first.</translation>
+    </message>
+    <message>
+        <source>Not shown in the catalog: {merchant} is marked inactive.</source>
+        <translation>Not shown in the catalog: {merchant} is marked inactive.</translation>
+    </message>
+    <message>
+        <source>Draft: not shown in the catalog until you choose “Published”.</source>
+        <translation>Draft: not shown in the catalog until you choose “Published”.</translation>
+    </message>
+    <message>
+        <source>Shown in the public catalog once saved and synced, on {merchant}&apos;s page: {url}</source>
+        <translation>Shown in the public catalog once saved and synced, on {merchant}&apos;s page: {url}</translation>
+    </message>
+    <message>
+        <source>Shown in the public catalog once saved, after this kiosk is enrolled and has synced.</source>
+        <translation>Shown in the public catalog once saved, after this kiosk is enrolled and has synced.</translation>
     </message>
     <message>
         <source>Processing photos…</source>
@@ -736,6 +823,37 @@
     <message>
         <source>{n} products shown, newest first; more load as you scroll</source>
         <translation>{n} products shown, newest first; more load as you scroll</translation>
+    </message>
+</context>
+<context>
+    <name>RefusalCard</name>
+    <message>
+        <source>Merchant</source>
+        <translation>Merchant</translation>
+    </message>
+    <message>
+        <source>Product</source>
+        <translation>Product</translation>
+    </message>
+    <message>
+        <source>Photo</source>
+        <translation>Photo</translation>
+    </message>
+    <message>
+        <source>Refused by the server: {reason}</source>
+        <translation>Refused by the server: {reason}</translation>
+    </message>
+    <message>
+        <source>Edit</source>
+        <translation>Edit</translation>
+    </message>
+    <message>
+        <source>Send again</source>
+        <translation>Send again</translation>
+    </message>
+    <message>
+        <source>Delete from this kiosk</source>
+        <translation>Delete from this kiosk</translation>
     </message>
 </context>
 <context>
@@ -930,6 +1048,10 @@
 <context>
     <name>SyncBadge</name>
     <message>
+        <source>{n} refused by the server</source>
+        <translation>{n} refused by the server</translation>
+    </message>
+    <message>
         <source>{n} changes saved on this kiosk</source>
         <translation>{n} changes saved on this kiosk</translation>
     </message>
@@ -958,8 +1080,16 @@
         <translation>Sync failed, will retry</translation>
     </message>
     <message>
+        <source>Online · data refused, see Sync</source>
+        <translation>Online · data refused, see Sync</translation>
+    </message>
+    <message>
         <source>Online · waiting to send</source>
         <translation>Online · waiting to send</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>Online</translation>
     </message>
     <message>
         <source>Online · all data sent</source>
@@ -1065,6 +1195,10 @@
         <translation>Records: %v of %m</translation>
     </message>
     <message>
+        <source>Refused by the server: not in the catalog</source>
+        <translation>Refused by the server: not in the catalog</translation>
+    </message>
+    <message>
         <source>Merchants: has everything reached the server?</source>
         <translation>Merchants: has everything reached the server?</translation>
     </message>
@@ -1109,6 +1243,10 @@
         <translation>full photo</translation>
     </message>
     <message>
+        <source>Refused by the server: {reason}</source>
+        <translation>Refused by the server: {reason}</translation>
+    </message>
+    <message>
         <source>Yes, all sent</source>
         <translation>Yes, all sent</translation>
     </message>
@@ -1149,6 +1287,10 @@
         <translation>The last sync did not finish; it will be tried again.</translation>
     </message>
     <message>
+        <source>Online, but the server refused some data: it is not in the catalog. See “Refused by the server” below.</source>
+        <translation>Online, but the server refused some data: it is not in the catalog. See “Refused by the server” below.</translation>
+    </message>
+    <message>
         <source>Last complete sync: {when}.</source>
         <translation>Last complete sync: {when}.</translation>
     </message>
@@ -1157,12 +1299,52 @@
         <translation>Never synced yet.</translation>
     </message>
     <message>
+        <source>Sync finished: {sent} changes sent, {received} received, {photos} photos uploaded.</source>
+        <translation>Sync finished: {sent} changes sent, {received} received, {photos} photos uploaded.</translation>
+    </message>
+    <message>
+        <source>{n} refused by the server: see below.</source>
+        <translation>{n} refused by the server: see below.</translation>
+    </message>
+    <message>
+        <source>Sync did not finish: {why}</source>
+        <translation>Sync did not finish: {why}</translation>
+    </message>
+    <message>
+        <source>{n} changes and {p} photos still waiting.</source>
+        <translation>{n} changes and {p} photos still waiting.</translation>
+    </message>
+    <message>
         <source>This kiosk is not enrolled yet: ask the technician to enroll it.</source>
         <translation>This kiosk is not enrolled yet: ask the technician to enroll it.</translation>
     </message>
     <message>
-        <source>Sync started.</source>
-        <translation>Sync started.</translation>
+        <source>Sync started: sending and receiving…</source>
+        <translation>Sync started: sending and receiving…</translation>
+    </message>
+    <message>
+        <source>Queued again ({n} changes): they go with the next sync.</source>
+        <translation>Queued again ({n} changes): they go with the next sync.</translation>
+    </message>
+    <message>
+        <source>Delete “{record}” from this kiosk, with everything under it? The server never accepted it. It cannot be undone.</source>
+        <translation>Delete “{record}” from this kiosk, with everything under it? The server never accepted it. It cannot be undone.</translation>
+    </message>
+    <message>
+        <source>Delete “{record}”, here and on the server, with everything under it? It cannot be undone.</source>
+        <translation>Delete “{record}”, here and on the server, with everything under it? It cannot be undone.</translation>
+    </message>
+    <message>
+        <source>Delete refused data</source>
+        <translation>Delete refused data</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Delete</translation>
+    </message>
+    <message>
+        <source>Deleted.</source>
+        <translation>Deleted.</translation>
     </message>
     <message>
         <source>Saved. It will be sent with the next sync.</source>
@@ -1237,6 +1419,10 @@
     <message>
         <source>Type the village name…</source>
         <translation>Type the village name…</translation>
+    </message>
+    <message>
+        <source>{villages}: outside this kiosk&apos;s region ({region}). The server would refuse it; only villages in {region} can be chosen.</source>
+        <translation>{villages}: outside this kiosk&apos;s region ({region}). The server would refuse it; only villages in {region} can be chosen.</translation>
     </message>
     <message>
         <source>{village} — {district} district, {regency}</source>

@@ -146,10 +146,57 @@
     </message>
 </context>
 <context>
+    <name>DeliveryPanel</name>
+    <message>
+        <source>Send again</source>
+        <translation>Kirim lagi</translation>
+    </message>
+    <message>
+        <source>Delete from this kiosk</source>
+        <translation>Hapus dari kios ini</translation>
+    </message>
+    <message>
+        <source>Refused by the server: not in the catalog.</source>
+        <translation>Ditolak server: tidak ada di katalog.</translation>
+    </message>
+    <message>
+        <source>and {n} more</source>
+        <translation>dan {n} lagi</translation>
+    </message>
+    <message>
+        <source>Saved on this kiosk. It is sent once the kiosk is enrolled.</source>
+        <translation>Tersimpan di kios ini. Dikirim setelah kios didaftarkan ke server.</translation>
+    </message>
+    <message>
+        <source>Waiting to be sent: {n} changes, {p} photos.</source>
+        <translation>Menunggu dikirim: {n} perubahan, {p} foto.</translation>
+    </message>
+    <message>
+        <source>On the server.</source>
+        <translation>Sudah sampai di server.</translation>
+    </message>
+</context>
+<context>
     <name>Dialogs</name>
     <message>
         <source>Cancel</source>
         <translation>Batal</translation>
+    </message>
+    <message>
+        <source>Unsaved changes</source>
+        <translation>Perubahan belum disimpan</translation>
+    </message>
+    <message>
+        <source>This form has changes that are not saved yet. Save them?</source>
+        <translation>Ada perubahan di formulir ini yang belum disimpan. Simpan sekarang?</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Simpan</translation>
+    </message>
+    <message>
+        <source>Discard changes</source>
+        <translation>Buang perubahan</translation>
     </message>
     <message>
         <source>OK</source>
@@ -250,12 +297,20 @@
         <translation>Lanjut tanpa internet, daftar nanti</translation>
     </message>
     <message>
-        <source>Contacting the server…</source>
-        <translation>Menghubungi server…</translation>
+        <source>Contacting the server and fetching this kiosk&apos;s region list…</source>
+        <translation>Menghubungi server dan mengambil daftar wilayah kios ini…</translation>
     </message>
     <message>
-        <source>This kiosk is enrolled for region {region}.</source>
-        <translation>Kios ini terdaftar untuk wilayah {region}.</translation>
+        <source>This kiosk is enrolled for {region}: {n} villages are ready to choose from.</source>
+        <translation>Kios ini terdaftar untuk {region}: {n} desa/kelurahan siap dipilih.</translation>
+    </message>
+    <message>
+        <source>This kiosk is enrolled for {region}, but its region list could not be fetched yet (no connection to the server). Merchants can be registered once it arrives: it is fetched by itself when the link is back.</source>
+        <translation>Kios ini terdaftar untuk {region}, tetapi daftar wilayahnya belum bisa diambil (tidak tersambung ke server). Penjual bisa didaftarkan setelah daftar itu tiba: daftar diambil sendiri begitu koneksi kembali.</translation>
+    </message>
+    <message>
+        <source>The server refused {n} records saved before: see the Sync page.</source>
+        <translation>Server menolak {n} data yang tersimpan sebelumnya: lihat halaman Sinkron.</translation>
     </message>
     <message>
         <source>This kiosk has no accounts yet. Create the first one: the technician who looks after this kiosk. The technician can add operators later.</source>
@@ -452,6 +507,10 @@
     <message>
         <source>Add a product</source>
         <translation>Tambah produk</translation>
+    </message>
+    <message>
+        <source>Only the first {cap} characters fit here: {n} were cut off.</source>
+        <translation>Di sini hanya muat {cap} huruf pertama: {n} huruf sisanya dipotong.</translation>
     </message>
     <message>
         <source>Merchant</source>
@@ -675,12 +734,40 @@
         <translation>Simpan</translation>
     </message>
     <message>
+        <source>Only the first {cap} characters fit here: {n} were cut off.</source>
+        <translation>Di sini hanya muat {cap} huruf pertama: {n} huruf sisanya dipotong.</translation>
+    </message>
+    <message>
+        <source>The price takes digits only, in rupiah (for example 15000); “{letters}” was left out.</source>
+        <translation>Harga hanya berisi angka, dalam rupiah (misalnya 15000); “{letters}” tidak dipakai.</translation>
+    </message>
+    <message>
         <source>Edit product</source>
         <translation>Ubah produk</translation>
     </message>
     <message>
         <source>New product</source>
         <translation>Produk baru</translation>
+    </message>
+    <message>
+        <source>Not shown in the catalog: {merchant} has no consent recorded yet. Record it on the merchant&apos;s page first.</source>
+        <translation>Tidak tampil di katalog: persetujuan {merchant} belum dicatat. Catat dulu di halaman penjual.</translation>
+    </message>
+    <message>
+        <source>Not shown in the catalog: {merchant} is marked inactive.</source>
+        <translation>Tidak tampil di katalog: {merchant} ditandai tidak aktif.</translation>
+    </message>
+    <message>
+        <source>Draft: not shown in the catalog until you choose “Published”.</source>
+        <translation>Draf: belum tampil di katalog sampai Anda memilih “Tampil di katalog”.</translation>
+    </message>
+    <message>
+        <source>Shown in the public catalog once saved and synced, on {merchant}&apos;s page: {url}</source>
+        <translation>Tampil di katalog umum setelah disimpan dan tersinkron, di halaman {merchant}: {url}</translation>
+    </message>
+    <message>
+        <source>Shown in the public catalog once saved, after this kiosk is enrolled and has synced.</source>
+        <translation>Tampil di katalog umum setelah disimpan, begitu kios ini terdaftar dan tersinkron.</translation>
     </message>
     <message>
         <source>Processing photos…</source>
@@ -736,6 +823,37 @@
     <message>
         <source>{n} products shown, newest first; more load as you scroll</source>
         <translation>{n} produk ditampilkan, yang terbaru di atas; gulir ke bawah untuk memuat lagi</translation>
+    </message>
+</context>
+<context>
+    <name>RefusalCard</name>
+    <message>
+        <source>Merchant</source>
+        <translation>Penjual</translation>
+    </message>
+    <message>
+        <source>Product</source>
+        <translation>Produk</translation>
+    </message>
+    <message>
+        <source>Photo</source>
+        <translation>Foto</translation>
+    </message>
+    <message>
+        <source>Refused by the server: {reason}</source>
+        <translation>Ditolak server: {reason}</translation>
+    </message>
+    <message>
+        <source>Edit</source>
+        <translation>Ubah</translation>
+    </message>
+    <message>
+        <source>Send again</source>
+        <translation>Kirim lagi</translation>
+    </message>
+    <message>
+        <source>Delete from this kiosk</source>
+        <translation>Hapus dari kios ini</translation>
     </message>
 </context>
 <context>
@@ -930,6 +1048,10 @@
 <context>
     <name>SyncBadge</name>
     <message>
+        <source>{n} refused by the server</source>
+        <translation>{n} ditolak server</translation>
+    </message>
+    <message>
         <source>{n} changes saved on this kiosk</source>
         <translation>{n} perubahan tersimpan di kios ini</translation>
     </message>
@@ -958,8 +1080,16 @@
         <translation>Gagal mengirim, akan dicoba lagi</translation>
     </message>
     <message>
+        <source>Online · data refused, see Sync</source>
+        <translation>Daring · ada data ditolak, lihat Sinkron</translation>
+    </message>
+    <message>
         <source>Online · waiting to send</source>
         <translation>Daring · menunggu dikirim</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>Daring</translation>
     </message>
     <message>
         <source>Online · all data sent</source>
@@ -1065,6 +1195,10 @@
         <translation>Data: %v dari %m</translation>
     </message>
     <message>
+        <source>Refused by the server: not in the catalog</source>
+        <translation>Ditolak server: tidak ada di katalog</translation>
+    </message>
+    <message>
         <source>Merchants: has everything reached the server?</source>
         <translation>Penjual: sudah sampai semua di server?</translation>
     </message>
@@ -1109,6 +1243,10 @@
         <translation>foto penuh</translation>
     </message>
     <message>
+        <source>Refused by the server: {reason}</source>
+        <translation>Ditolak server: {reason}</translation>
+    </message>
+    <message>
         <source>Yes, all sent</source>
         <translation>Ya, semua terkirim</translation>
     </message>
@@ -1149,6 +1287,10 @@
         <translation>Sinkron terakhir belum selesai; akan dicoba lagi.</translation>
     </message>
     <message>
+        <source>Online, but the server refused some data: it is not in the catalog. See “Refused by the server” below.</source>
+        <translation>Daring, tetapi server menolak sebagian data: data itu tidak ada di katalog. Lihat “Ditolak server” di bawah.</translation>
+    </message>
+    <message>
         <source>Last complete sync: {when}.</source>
         <translation>Sinkron lengkap terakhir: {when}.</translation>
     </message>
@@ -1157,12 +1299,52 @@
         <translation>Belum pernah sinkron.</translation>
     </message>
     <message>
+        <source>Sync finished: {sent} changes sent, {received} received, {photos} photos uploaded.</source>
+        <translation>Sinkron selesai: {sent} perubahan terkirim, {received} diterima, {photos} foto diunggah.</translation>
+    </message>
+    <message>
+        <source>{n} refused by the server: see below.</source>
+        <translation>{n} ditolak server: lihat di bawah.</translation>
+    </message>
+    <message>
+        <source>Sync did not finish: {why}</source>
+        <translation>Sinkron belum selesai: {why}</translation>
+    </message>
+    <message>
+        <source>{n} changes and {p} photos still waiting.</source>
+        <translation>{n} perubahan dan {p} foto masih menunggu.</translation>
+    </message>
+    <message>
         <source>This kiosk is not enrolled yet: ask the technician to enroll it.</source>
         <translation>Kios ini belum terdaftar: minta teknisi mendaftarkannya.</translation>
     </message>
     <message>
-        <source>Sync started.</source>
-        <translation>Sinkron dimulai.</translation>
+        <source>Sync started: sending and receiving…</source>
+        <translation>Sinkron dimulai: mengirim dan menerima…</translation>
+    </message>
+    <message>
+        <source>Queued again ({n} changes): they go with the next sync.</source>
+        <translation>Diantrekan lagi ({n} perubahan): ikut sinkron berikutnya.</translation>
+    </message>
+    <message>
+        <source>Delete “{record}” from this kiosk, with everything under it? The server never accepted it. It cannot be undone.</source>
+        <translation>Hapus “{record}” dari kios ini, beserta semua isinya? Server belum pernah menerimanya. Tidak bisa dibatalkan.</translation>
+    </message>
+    <message>
+        <source>Delete “{record}”, here and on the server, with everything under it? It cannot be undone.</source>
+        <translation>Hapus “{record}” di kios ini dan di server, beserta semua isinya? Tidak bisa dibatalkan.</translation>
+    </message>
+    <message>
+        <source>Delete refused data</source>
+        <translation>Hapus data yang ditolak</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Hapus</translation>
+    </message>
+    <message>
+        <source>Deleted.</source>
+        <translation>Sudah dihapus.</translation>
     </message>
     <message>
         <source>Saved. It will be sent with the next sync.</source>
@@ -1237,6 +1419,10 @@
     <message>
         <source>Type the village name…</source>
         <translation>Ketik nama desa…</translation>
+    </message>
+    <message>
+        <source>{villages}: outside this kiosk&apos;s region ({region}). The server would refuse it; only villages in {region} can be chosen.</source>
+        <translation>{villages}: di luar wilayah kios ini ({region}). Server akan menolaknya; hanya desa di {region} yang bisa dipilih.</translation>
     </message>
     <message>
         <source>{village} — {district} district, {regency}</source>

@@ -88,7 +88,7 @@ def copy_regions(store: Store, other: Store) -> None:
 def test_csv_round_trip(store: Store, tmp_path: Path):
     import_file(store, DEMO)
     out = tmp_path / "export"
-    assert export_csv(store, out) == 9
+    assert export_csv(store, out).records == 9
 
     other = Store.open(tmp_path / "other.db")
     copy_regions(store, other)

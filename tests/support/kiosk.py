@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from kiosk_app.media.blobs import BlobStore
 from kiosk_app.store.importer import export_records
+from kiosk_app.store.scope import SCOPE_KEY
 from kiosk_app.store.store import Store
 from kiosk_app.sync.device import enroll, load_device
 from kiosk_app.sync.engine import SyncEngine, SyncResult
@@ -29,6 +32,17 @@ class Kiosk:
         for engine in self._engines.values():  # they hold the old token
             engine.client.close()
         self._engines.clear()
+
+    @contextmanager
+    def before_enrollment(self) -> Iterator[None]:
+        """What is saved inside is saved as on a kiosk not enrolled yet (no region scope):
+        how a merchant outside the region a kiosk is later enrolled for reaches it."""
+        scope = self.store.get_setting(SCOPE_KEY)
+        self.store.set_setting(SCOPE_KEY, None)
+        try:
+            yield
+        finally:
+            self.store.set_setting(SCOPE_KEY, scope)
 
     def engine(self, server_url: str | None = None) -> SyncEngine:
         device = load_device(self.store)

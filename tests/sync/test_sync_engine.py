@@ -165,7 +165,8 @@ def test_a_write_outside_the_scope_is_refused_and_kept_visible(make_kiosk):
         [MANGGARAI_VILLAGE, "Satar Ngkeling", "53.10.01"],
     )
     inside = a.store.create("merchant", merchant())
-    outside = a.store.create("merchant", merchant(village_code=MANGGARAI_VILLAGE))
+    with a.before_enrollment():  # enrolled, the kiosk itself refuses it
+        outside = a.store.create("merchant", merchant(village_code=MANGGARAI_VILLAGE))
 
     result = a.sync()
 

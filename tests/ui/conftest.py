@@ -27,20 +27,26 @@ def kiosk_paths(tmp_path: Path) -> KioskPaths:
     return paths
 
 
-@pytest.fixture
-def kiosk(qapp, qtbot, kiosk_paths: KioskPaths) -> Iterator:
-    """The whole app, started on the login gate, using the real store thread."""
+def running_app(qapp, qtbot, paths: KioskPaths, **options) -> Iterator:
+    """The whole app on ``paths``, started on its gate, closed afterwards (for fixtures)."""
     from kiosk_app.ui.app import KioskApp, create_qt_app
 
     create_qt_app()
-    app = KioskApp(qapp, kiosk_paths)
+    app = KioskApp(qapp, paths, **options)
     app.start()
-    qtbot.addWidget(app.window)
+    # Closed at teardown as the app shuts down: no unsaved-changes question then.
+    qtbot.addWidget(app.window, before_close_func=lambda window: window.detach())
     idle(qtbot, app)
     yield app
     idle(qtbot, app)
     app.close()
     qapp.removeEventFilter(app.session)
+
+
+@pytest.fixture
+def kiosk(qapp, qtbot, kiosk_paths: KioskPaths) -> Iterator:
+    """The whole app, started on the login gate, using the real store thread."""
+    yield from running_app(qapp, qtbot, kiosk_paths)
 
 
 def idle(qtbot, app, timeout: int = 5000) -> None:
@@ -78,3 +84,31 @@ def make_jpeg(path: Path, color: tuple[int, int, int], size=(1200, 900), label: 
         draw.text((size[0] // 3, size[1] // 2), label, fill="black")
     image.save(path, "JPEG", quality=90)
     return path
+
+
+class Question:
+    """Answers the next unsaved-changes question (Save / Discard / Cancel) once it shows,
+    and remembers that it was asked and its text."""
+
+    def __init__(self, choice: str) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.choice = choice  # "save", "discard" or "cancel"
+        self.asked = False
+        self.text = ""
+        self._timer = QTimer()
+        self._timer.setInterval(20)
+        self._timer.timeout.connect(self._press)
+        self._timer.start()
+
+    def _press(self) -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox) or box.objectName() != "unsavedBox":
+            return
+        self._timer.stop()
+        self.asked, self.text = True, box.text()
+        name = {"save": "unsavedSave", "discard": "unsavedDiscard", "cancel": "unsavedCancel"}
+        box.findChild(QPushButton, name[self.choice]).click()
+
+    def stop(self) -> None:
+        self._timer.stop()

@@ -53,7 +53,16 @@ def nav(qtbot, kiosk, key: str) -> None:
 
 def pick_village(qtbot, kiosk, picker, name: str) -> None:
     qtbot.keyClicks(picker.edit, name)
-    qtbot.waitUntil(lambda: picker.matches.isVisible() and picker.matches.count() > 0)
+
+    def shown() -> bool:  # the matches for this name, not those of an earlier search
+        first = picker.matches.item(0)
+        return (
+            picker.matches.isVisible()
+            and first is not None
+            and (name.lower() in first.text().lower())
+        )
+
+    qtbot.waitUntil(shown)
     idle(qtbot, kiosk)
     item = picker.matches.item(0)
     rect = picker.matches.visualItemRect(item)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QLabel, QPushButton
 
 from tests.ui.conftest import click, idle
 from tests.ui.operator import TECHNICIAN, create_first_technician, nav
@@ -48,7 +48,7 @@ def test_operator_does_not_see_settings_technician_adds_operator(kiosk, qtbot):
     assert kiosk.window.findChild(QPushButton, "nav_settings").isVisible()
     nav(qtbot, kiosk, "settings")
     settings = kiosk.window.page("settings")
-    assert str(kiosk.paths.data) in settings.findChild(type(settings.message), "dataFolder").text()
+    assert str(kiosk.paths.data) in settings.findChild(QLabel, "dataFolder").text()
 
     qtbot.keyClicks(settings.new_name, "Ani")
     qtbot.keyClicks(settings.new_pin, "12a")  # letters are ignored: PIN "12"

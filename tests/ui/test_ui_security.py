@@ -108,3 +108,17 @@ def test_enrolling_over_plain_http_to_another_machine_is_refused(kiosk, qtbot, u
 
     assert "https://" in page.server_message.text()
     assert page.step == "server" and page.enroll_button.isEnabled()
+
+
+def test_a_cut_name_s_tooltip_shows_the_name_as_text(qtbot):
+    from kiosk_app.ui.widgets.common import ElidedLabel
+
+    # Given a title too narrow for a hostile name (its whole text goes to the tooltip)
+    label = ElidedLabel(HOSTILE)
+    qtbot.addWidget(label)
+    label.resize(60, 30)
+    label.show()
+    # Then the tooltip (which Qt renders as rich text when it looks like markup) is escaped
+    tip = label.toolTip()
+    assert tip and "<img" not in tip and "&lt;img" in tip
+    assert label.text() == HOSTILE

@@ -22,7 +22,7 @@ from kiosk_app.ui import sync_status as st
 from tests.support import ROOT
 from tests.support.kiosk import Kiosk
 from tests.support.live import LiveServer
-from tests.ui.conftest import answer_next_question, click, idle, make_jpeg
+from tests.ui.conftest import answer_next_question, click, idle, make_jpeg, running_app
 from tests.ui.operator import (
     choose_language,
     create_first_technician,
@@ -55,17 +55,7 @@ def link(server: LiveServer) -> Iterator[LinkSimulator]:
 @pytest.fixture
 def app(qapp, qtbot, kiosk_paths) -> Iterator:
     """The whole kiosk app; local changes are synced 0.3 s after they are saved."""
-    from kiosk_app.ui.app import KioskApp, create_qt_app
-
-    create_qt_app()
-    kiosk = KioskApp(qapp, kiosk_paths, sync_settle_s=0.3)
-    kiosk.start()
-    qtbot.addWidget(kiosk.window)
-    idle(qtbot, kiosk)
-    yield kiosk
-    idle(qtbot, kiosk)
-    kiosk.close()
-    qapp.removeEventFilter(kiosk.session)
+    yield from running_app(qapp, qtbot, kiosk_paths, sync_settle_s=0.3)
 
 
 def enrolled_app(qtbot, app, url: str, code: str) -> None:

@@ -22,8 +22,8 @@ from kiosk_app.domain.errors import ValidationError
 from kiosk_app.store import operators
 from kiosk_app.store.operators import Operator
 from kiosk_app.store.store import Store
-from kiosk_app.sync.device import Device, load_device
-from kiosk_app.ui.enrollment import Enroller
+from kiosk_app.sync.device import load_device
+from kiosk_app.ui.enrollment import Enrolled, Enroller
 from kiosk_app.ui.i18n import LANGUAGE_SETTING, current_language
 from kiosk_app.ui.session import Session
 from kiosk_app.ui.tasks import TaskRunner
@@ -79,7 +79,7 @@ class FirstRunPage(QWidget):
         }
         for widget in self._step_widgets.values():
             self.steps.addWidget(widget)
-        enroller.enrolled.connect(self._enrolled)
+        enroller.ready.connect(self._enrolled)
         enroller.failed.connect(self._enroll_failed)
 
     @property
@@ -164,19 +164,36 @@ class FirstRunPage(QWidget):
         return panel
 
     def enroll(self) -> None:
-        show_message(self.server_message, self.tr("Contacting the server…"))
+        show_message(
+            self.server_message,
+            self.tr("Contacting the server and fetching this kiosk's region list…"),
+        )
         self.enroll_button.setEnabled(False)
         self._enroller.enroll(self.server_edit.text(), self.code_edit.text())
 
-    def _enrolled(self, device: Device) -> None:
+    def _enrolled(self, outcome: Enrolled) -> None:
         self.enroll_button.setEnabled(True)
         self.code_edit.clear()
-        if self.step == SERVER:
-            self.show_step(ACCOUNT)
-            show_message(
-                self.message,
-                self.tr("This kiosk is enrolled for region {region}.").format(region=device.region),
-            )
+        if self.step != SERVER:
+            return
+        self.show_step(ACCOUNT)
+        if outcome.error is None and outcome.villages:
+            text = self.tr(
+                "This kiosk is enrolled for {region}: {n} villages are ready to choose from."
+            ).format(region=outcome.region, n=outcome.villages)
+            problem = False
+        else:
+            text = self.tr(
+                "This kiosk is enrolled for {region}, but its region list could not be "
+                "fetched yet (no connection to the server). Merchants can be registered once "
+                "it arrives: it is fetched by itself when the link is back."
+            ).format(region=outcome.region)
+            problem = True
+        if outcome.refused:
+            text += " " + self.tr(
+                "The server refused {n} records saved before: see the Sync page."
+            ).format(n=outcome.refused)
+        show_message(self.message, text, error=problem)
 
     def _enroll_failed(self, text: str) -> None:
         self.enroll_button.setEnabled(True)

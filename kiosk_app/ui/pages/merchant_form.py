@@ -1,7 +1,13 @@
-"""Register a merchant (consent first, then the form) or edit one and see their products."""
+"""Register a merchant (consent first, then the form) or edit one and see their products.
+
+The merchant's own screen says where it stands with the server (on it, waiting, or
+refused with the server's reason); saving a refused merchant sends it again, with its
+products. Leaving with unsaved changes asks first (see ``main_window``); Enter saves.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +28,10 @@ from PySide6.QtWidgets import (
 
 from kiosk_app.domain.errors import ValidationError
 from kiosk_app.domain.formatting import format_date_id
-from kiosk_app.store import queries
+from kiosk_app.domain.validation import ADDRESS_MAX, NAME_MAX, validate_fields
+from kiosk_app.store import delivery, queries, refusals
+from kiosk_app.store.store import Store
+from kiosk_app.sync.device import load_device
 from kiosk_app.ui import dialogs
 from kiosk_app.ui.consent import consent_record
 from kiosk_app.ui.i18n import current_language
@@ -31,9 +40,12 @@ from kiosk_app.ui.models.thumbnails import ThumbnailCache
 from kiosk_app.ui.pages.consent_step import ConsentStep
 from kiosk_app.ui.router import Router
 from kiosk_app.ui.session import Session
+from kiosk_app.ui.sync_status import SyncStatusSource
 from kiosk_app.ui.tasks import TaskRunner
 from kiosk_app.ui.widgets.common import (
+    DefaultButton,
     FieldErrors,
+    LengthCap,
     big_button,
     button_row,
     message_label,
@@ -41,11 +53,35 @@ from kiosk_app.ui.widgets.common import (
     plain_label,
     show_message,
     title_label,
+    touch_combo,
+    with_count,
 )
+from kiosk_app.ui.widgets.delivery import Delivery, DeliveryPanel
 from kiosk_app.ui.widgets.product_card import product_grid
 from kiosk_app.ui.widgets.search_picker import VillagePicker
 
 OPTIONAL_FIELDS = ("nib", "npwp", "pirt", "halal_cert", "email")
+CAPS = {"business_name": NAME_MAX, "owner_name": NAME_MAX, "address": ADDRESS_MAX}
+
+
+def save_merchant(store: Store, merchant_id: str | None, fields: dict[str, Any]) -> str:
+    """Create or update, and send again what the server refused of it, in one transaction."""
+    with store.db.atomic():
+        if merchant_id is None:
+            return store.create("merchant", fields)
+        store.update("merchant", merchant_id, fields)
+        refusals.resend(store, "merchant", merchant_id)
+    return merchant_id
+
+
+def merchant_delivery(store: Store, merchant_id: str) -> Delivery:
+    state = delivery.merchant_state(store, merchant_id)
+    return Delivery(
+        enrolled=load_device(store) is not None,
+        pending_changes=state.pending_changes if state else 0,
+        pending_photos=state.pending_photos if state else 0,
+        refusals=refusals.open_refusals(store, merchant_id),
+    )
 
 
 def national_phone(e164: str | None) -> str:
@@ -63,7 +99,12 @@ class MerchantFormPage(QWidget):
     """``enter({})`` registers a new merchant; ``enter({"merchant_id": ...})`` edits one."""
 
     def __init__(
-        self, runner: TaskRunner, session: Session, router: Router, thumbnails: ThumbnailCache
+        self,
+        runner: TaskRunner,
+        session: Session,
+        router: Router,
+        thumbnails: ThumbnailCache,
+        sync_source: SyncStatusSource | None = None,
     ) -> None:
         super().__init__()
         self.setObjectName("merchantFormPage")
@@ -72,6 +113,10 @@ class MerchantFormPage(QWidget):
         self._router = router
         self._merchant_id: str | None = None
         self._consent: dict[str, str] | None = None  # recorded in this visit, not yet saved
+        self._params: dict[str, Any] = {}
+        self._saved_state: dict[str, Any] = {}
+        self._after_save: Callable[[], None] | None = None
+        self._visit = 0  # counts enter(): answers to an earlier visit's questions are dropped
         layout = page_layout(self)
         self.steps = QStackedWidget()
         layout.addWidget(self.steps)
@@ -80,6 +125,9 @@ class MerchantFormPage(QWidget):
         self.consent.declined.connect(self._declined)
         self.steps.addWidget(self.consent)
         self.steps.addWidget(self._build_form(thumbnails))
+        DefaultButton(self.steps.widget(1), self.save_button)
+        if sync_source is not None:
+            sync_source.changed.connect(lambda _status: self.delivery.refresh())
 
     # -- layout ----------------------------------------------------------------------
 
@@ -90,6 +138,9 @@ class MerchantFormPage(QWidget):
         left = QVBoxLayout()
         self.title = title_label("")
         left.addWidget(self.title)
+        self.delivery = DeliveryPanel(self._runner, "merchant", merchant_delivery)
+        self.delivery.delete_requested.connect(self._delete)
+        left.addWidget(self.delivery)
         self.consent_label = plain_label()
         self.consent_label.setObjectName("consentSummary")
         self.consent_label.setWordWrap(True)
@@ -115,12 +166,15 @@ class MerchantFormPage(QWidget):
         }
         for field in ("business_name", "owner_name", "phone"):
             self.edits[field] = self._line_edit(field)
-            self.errors.add_row(form, labels[field], self.edits[field], field)
+            self.errors.add_row(form, labels[field], self._field(field), field)
         self.village = VillagePicker(self._runner)
         self.errors.add_row(form, self.tr("Village"), self.village, "village_code")
+        self.errors.clear_when_valid(
+            "village_code", self.village.chosen, lambda: self._check_village()
+        )
         self.edits["address"] = self._line_edit("address")
-        self.errors.add_row(form, labels["address"], self.edits["address"], "address")
-        self.status = QComboBox()
+        self.errors.add_row(form, labels["address"], self._field("address"), "address")
+        self.status = touch_combo(QComboBox())
         self.status.setObjectName("merchantStatus")
         self.status.addItem(self.tr("Active"), "active")
         self.status.addItem(self.tr("Inactive"), "inactive")
@@ -129,7 +183,7 @@ class MerchantFormPage(QWidget):
         extra_form = QFormLayout(extra)
         for field in OPTIONAL_FIELDS:
             self.edits[field] = self._line_edit(field)
-            self.errors.add_row(extra_form, labels[field], self.edits[field], field)
+            self.errors.add_row(extra_form, labels[field], self._field(field), field)
         form.addRow(extra)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -143,6 +197,7 @@ class MerchantFormPage(QWidget):
         self.delete_button.clicked.connect(self._delete)
         cancel = big_button(self.tr("Back"), name="merchantBack")
         cancel.clicked.connect(lambda: self._router.go("merchants"))
+        self.back_button = cancel
         self.save_button = big_button(self.tr("Save"), kind="primary", name="saveMerchant")
         self.save_button.clicked.connect(self.save)
         self.share_button = big_button(self.tr("Share"), name="shareMerchant")
@@ -177,14 +232,53 @@ class MerchantFormPage(QWidget):
     def _line_edit(self, field: str) -> QLineEdit:
         edit = QLineEdit()
         edit.setObjectName(f"edit_{field}")
-        edit.returnPressed.connect(self.focusNextChild)
+        self.errors.clear_when_valid(field, edit.textChanged, lambda: self._check(field))
         return edit
+
+    def _field(self, field: str) -> QWidget:
+        """The field's editor, with its count when its length is capped."""
+        edit = self.edits[field]
+        if field not in CAPS:
+            return edit
+        cap = LengthCap(edit, CAPS[field], field)
+        cap.cut.connect(lambda dropped, f=field: self._cut(f, dropped))
+        return with_count(edit, cap)
+
+    def _cut(self, field: str, dropped: int) -> None:
+        show_message(
+            self.errors.label(field),
+            self.tr("Only the first {cap} characters fit here: {n} were cut off.").format(
+                cap=CAPS[field], n=dropped
+            ),
+            error=True,
+        )
+
+    def _check(self, field: str) -> None:
+        """Raise ValidationError while ``field`` is not valid yet."""
+        text = self.edits[field].text()
+        if field in CAPS and len(text) >= CAPS[field]:
+            raise ValidationError([])  # the cut message stays until the text is shorter
+        validate_fields("merchant", {field: text}, partial=True)
+
+    def _check_village(self) -> None:
+        if self.village.code() is None:
+            raise ValidationError([])
 
     # -- showing -----------------------------------------------------------------------
 
+    def _now(self, callback: Callable[[Any], None]) -> Callable[[Any], None]:
+        """``callback`` for an answer asked for in this visit: a late one (the page was
+        entered again meanwhile) would overwrite what the operator sees now."""
+        visit = self._visit
+        return lambda result: callback(result) if visit == self._visit else None
+
     def enter(self, params: dict[str, Any]) -> None:
+        self._visit += 1
+        self._params = {k: v for k, v in params.items() if k != "message"}
+        self._after_save = None
         self._merchant_id = params.get("merchant_id")
         self._consent = None
+        self.delivery.follow(None)
         self.errors.clear()
         show_message(self.message, params.get("message", ""))
         for edit in self.edits.values():
@@ -202,13 +296,49 @@ class MerchantFormPage(QWidget):
             merchant_id: str = self._merchant_id
             self._runner.run_task(
                 lambda store: queries.merchant_detail(store, merchant_id),
-                self._show_merchant,
+                self._now(self._show_merchant),
                 context=self,
             )
             self.products.reload(merchant_id=merchant_id, text="")
         else:
             self.title.setText(self.tr("Step 2 of 2: the merchant's data"))
             self._show_consent()
+        self._mark_saved()
+
+    # -- unsaved changes (asked by the main window) --------------------------------------
+
+    def _state(self) -> dict[str, Any]:
+        state: dict[str, Any] = {f: e.text() for f, e in self.edits.items()}
+        state.update(
+            village=(self.village.code(), self.village.edit.text()),
+            status=self.status.currentData(),
+        )
+        return state
+
+    def _mark_saved(self) -> None:
+        self._saved_state = self._state()
+
+    def has_unsaved_changes(self) -> bool:
+        if self.steps.currentIndex() != 1:
+            return False  # the consent step: nothing typed yet
+        return self._state() != self._saved_state
+
+    def save_then(self, step: Callable[[], None]) -> None:
+        """Save; run ``step`` (the navigation asked for) once saved, not if it fails."""
+        self._after_save = step
+        self.save()
+
+    def discard_changes(self) -> None:
+        self.enter(dict(self._params))
+
+    def _continue(self) -> bool:
+        """After a save: go where the operator asked to go, if they asked."""
+        step, self._after_save = self._after_save, None
+        if step is None:
+            return False
+        self._mark_saved()
+        step()
+        return True
 
     def _show_merchant(self, row: dict[str, Any] | None) -> None:
         if row is None:
@@ -222,6 +352,8 @@ class MerchantFormPage(QWidget):
         self.village.set_choice(row["village_code"], label)
         self.status.setCurrentIndex(max(0, self.status.findData(row["status"])))
         self._show_consent_summary(row)
+        self._mark_saved()
+        self.delivery.follow(row["id"])
 
     def _show_consent_summary(self, row: dict[str, Any]) -> None:
         has = bool(row.get("consent_version"))
@@ -276,23 +408,19 @@ class MerchantFormPage(QWidget):
         fields["village_code"] = self.village.code()  # only a village picked from the list
         merchant_id = self._merchant_id
         self.save_button.setEnabled(False)
-        if merchant_id is None:
-            self._runner.run_task(
-                lambda store: store.create("merchant", fields),
-                self._created,
-                self._failed,
-                context=self,
-            )
-        else:
-            self._runner.run_task(
-                lambda store: store.update("merchant", merchant_id, fields),
-                lambda _changed: self._saved(merchant_id),
-                self._failed,
-                context=self,
-            )
+        self._runner.run_task(
+            lambda store: save_merchant(store, merchant_id, fields),
+            self._created if merchant_id is None else self._saved,
+            self._failed,
+            context=self,
+        )
 
     def _created(self, merchant_id: str) -> None:
         self.save_button.setEnabled(True)
+        self._merchant_id = merchant_id
+        if self._continue():
+            return
+        self._mark_saved()
         self._router.go(
             "merchant_form", merchant_id=merchant_id, message=self.tr("Merchant registered.")
         )
@@ -300,15 +428,18 @@ class MerchantFormPage(QWidget):
     def _saved(self, merchant_id: str) -> None:
         self.save_button.setEnabled(True)
         self._consent = None
+        if self._continue():
+            return
         show_message(self.message, self.tr("Saved."))
         self._runner.run_task(
             lambda store: queries.merchant_detail(store, merchant_id),
-            self._show_merchant,
+            self._now(self._show_merchant),
             context=self,
         )
 
     def _failed(self, error: BaseException) -> None:
         self.save_button.setEnabled(True)
+        self._after_save = None  # stay: the operator fixes the fields first
         if not isinstance(error, ValidationError):
             raise error
         loose = self.errors.show(error)
@@ -337,10 +468,14 @@ class MerchantFormPage(QWidget):
         ):
             return
         self._runner.run_task(
-            lambda store: store.delete("merchant", merchant_id),
-            lambda _none: self._router.go("merchants"),
+            lambda store: refusals.delete_record(store, "merchant", merchant_id),
+            lambda _none: self._deleted(),
             context=self,
         )
+
+    def _deleted(self) -> None:
+        self._mark_saved()  # nothing left to save
+        self._router.go("merchants")
 
     def _share(self) -> None:
         if self._merchant_id is not None:

@@ -1,8 +1,11 @@
-"""Sync: what has reached the server, the photo upload queue, conflicts, sync now, USB.
+"""Sync: what has reached the server, what it refused, the photo upload queue,
+conflicts, sync now, USB.
 
-Everything shown is read on the store thread (``delivery``, ``conflicts``) and follows
-the sync service's signals: progress bars move as upload bytes leave, the lists reload
-when a sync finishes or a local change is saved.
+Everything shown is read on the store thread (``delivery``, ``refusals``,
+``conflicts``) and follows the sync service's signals: progress bars move as upload
+bytes leave, the lists reload when a sync finishes or a local change is saved. A
+record the server refused is never shown as sent: it is listed with the server's reason
+and the ways out (edit it and save, send again, or delete it from this kiosk).
 """
 
 from __future__ import annotations
@@ -31,14 +34,19 @@ from PySide6.QtWidgets import (
 
 from kiosk_app.domain.money import format_rupiah
 from kiosk_app.media.blobs import BlobStore
-from kiosk_app.store import conflicts, delivery
+from kiosk_app.store import conflicts, delivery, refusals
 from kiosk_app.store.conflicts import MINE, THEIRS, Conflict
 from kiosk_app.store.delivery import MerchantDelivery, QueuedUpload
+from kiosk_app.store.refusals import Refusal
 from kiosk_app.store.store import Store
 from kiosk_app.sync.bundle import BundleError, export_bundle
+from kiosk_app.sync.engine import SyncResult
+from kiosk_app.ui import dialogs
 from kiosk_app.ui import sync_status as st
 from kiosk_app.ui.dialogs import removable_drives
-from kiosk_app.ui.sync_service import SyncService
+from kiosk_app.ui.i18n import pick
+from kiosk_app.ui.router import Router
+from kiosk_app.ui.sync_service import SyncService, error_words
 from kiosk_app.ui.sync_status import SyncStatus, format_when
 from kiosk_app.ui.tasks import TaskRunner
 from kiosk_app.ui.widgets.common import (
@@ -49,16 +57,21 @@ from kiosk_app.ui.widgets.common import (
     plain_label,
     show_message,
     title_label,
+    wrap_label,
 )
 
 BUNDLE_SUFFIX = ".etalase"
 
 
-def _load(store: Store) -> tuple[list[MerchantDelivery], list[QueuedUpload], list[Conflict]]:
+Lists = tuple[list[MerchantDelivery], list[QueuedUpload], list[Conflict], list[Refusal]]
+
+
+def _load(store: Store) -> Lists:
     return (
         delivery.merchant_delivery(store),
         delivery.upload_queue(store),
         conflicts.open_conflicts(store),
+        refusals.open_refusals(store),
     )
 
 
@@ -144,17 +157,70 @@ class ConflictCard(QFrame):
         column.addLayout(row)
 
 
+class RefusalCard(QFrame):
+    """One refused record: what, the server's reason, and the ways out."""
+
+    def __init__(self, refusal: Refusal, page: SyncPage) -> None:
+        super().__init__()
+        self.refusal = refusal
+        self.setProperty("role", "card")
+        self.setObjectName(f"refusal_{refusal.row_id}")
+        column = QVBoxLayout(self)
+        kinds = {
+            "merchant": self.tr("Merchant"),
+            "product": self.tr("Product"),
+            "photo": self.tr("Photo"),
+        }
+        what = f"{kinds[refusal.entity]}: {refusal.label}"
+        if refusal.entity != "merchant" and refusal.merchant_name:
+            what += f" ({refusal.merchant_name})"
+        self.heading = wrap_label(what, "refusalHeading")
+        self.heading.setProperty("role", "subtitle")
+        column.addWidget(self.heading)
+        reason = pick(refusal.message_id, refusal.message_en)
+        self.reason = wrap_label(
+            self.tr("Refused by the server: {reason}").format(reason=reason), "refusalText"
+        )
+        column.addWidget(self.reason)
+        self.advice = wrap_label(pick(*refusal.advice), "refusalAdvice")
+        self.advice.setProperty("role", "hint")
+        column.addWidget(self.advice)
+        row = QHBoxLayout()
+        self.edit_button = big_button(self.tr("Edit"), kind="primary", name="editRefused")
+        self.edit_button.clicked.connect(lambda: page.open_refused(refusal))
+        self.resend_button = big_button(self.tr("Send again"), name="resendRefused")
+        self.resend_button.clicked.connect(lambda: page.resend(refusal))
+        self.delete_button = big_button(
+            self.tr("Delete from this kiosk"), kind="danger", name="deleteRefused"
+        )
+        self.delete_button.clicked.connect(lambda: page.delete_refused(refusal))
+        for button in (self.edit_button, self.resend_button, self.delete_button):
+            row.addWidget(button)
+        row.addStretch(1)
+        column.addLayout(row)
+
+
 class SyncPage(QWidget):
     """The sync screen (``add_page("sync", ...)``)."""
 
-    def __init__(self, runner: TaskRunner, service: SyncService, blobs: BlobStore) -> None:
+    def __init__(
+        self,
+        runner: TaskRunner,
+        service: SyncService,
+        blobs: BlobStore,
+        router: Router | None = None,
+    ) -> None:
         super().__init__()
         self.setObjectName("syncPage")
         self._runner = runner
         self._service = service
         self._blobs = blobs
+        self._router = router
         self._upload_rows: dict[str, int] = {}
+        self._refused_by_merchant: dict[str, Refusal] = {}
+        self._asked = False  # "Sync now" was pressed: say how it ended
         self.cards: list[ConflictCard] = []
+        self.refusal_cards: list[RefusalCard] = []
 
         layout = page_layout(self)
         top = QHBoxLayout()
@@ -184,14 +250,30 @@ class SyncPage(QWidget):
 
         columns = QHBoxLayout()
         layout.addLayout(columns, 1)
+        left = QVBoxLayout()
+        columns.addLayout(left, 1)
+        self.refusals_box = QGroupBox(self.tr("Refused by the server: not in the catalog"))
+        self.refusals_box.setObjectName("refusalsBox")
+        box = QVBoxLayout(self.refusals_box)
+        refusal_scroll = QScrollArea()
+        refusal_scroll.setWidgetResizable(True)
+        refusal_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        refusal_holder = QWidget()
+        self.refusal_list = QVBoxLayout(refusal_holder)
+        self.refusal_list.addStretch(1)
+        refusal_scroll.setWidget(refusal_holder)
+        box.addWidget(refusal_scroll)
+        self.refusals_box.hide()
+        left.addWidget(self.refusals_box, 1)
         merchants_box = QGroupBox(self.tr("Merchants: has everything reached the server?"))
         box = QVBoxLayout(merchants_box)
         self.merchants = QTableWidget(0, 2)
         self.merchants.setObjectName("merchantDelivery")
         self.merchants.setHorizontalHeaderLabels([self.tr("Merchant"), self.tr("On the server")])
         self._table_style(self.merchants)
+        self.merchants.setWordWrap(True)
         box.addWidget(self.merchants)
-        columns.addWidget(merchants_box, 1)
+        left.addWidget(merchants_box, 1)
 
         right = QVBoxLayout()
         columns.addLayout(right, 1)
@@ -251,7 +333,14 @@ class SyncPage(QWidget):
         merchants: list[MerchantDelivery],
         queue: list[QueuedUpload],
         open_conflicts: list[Conflict],
+        refused: list[Refusal] | None = None,
     ) -> None:
+        refused = refused or []
+        self._refused_by_merchant = {}
+        for r in refused:
+            if r.merchant_id and r.merchant_id not in self._refused_by_merchant:
+                self._refused_by_merchant[r.merchant_id] = r
+        self._show_refusals(refused)
         self.merchants.setRowCount(len(merchants))
         for row, m in enumerate(merchants):
             name = QTableWidgetItem(m.business_name)
@@ -284,7 +373,24 @@ class SyncPage(QWidget):
                 self.cards.append(card)
         self.conflicts_empty.setVisible(not open_conflicts)
 
+    def _show_refusals(self, refused: list[Refusal]) -> None:
+        key = [(r.entity, r.row_id, r.rejected_at) for r in refused]
+        if key != [(c.refusal.entity, c.refusal.row_id, c.refusal.rejected_at)
+                   for c in self.refusal_cards]:  # fmt: skip
+            for card in self.refusal_cards:
+                card.deleteLater()
+            self.refusal_cards = []
+            for r in refused:
+                card = RefusalCard(r, self)
+                self.refusal_list.insertWidget(self.refusal_list.count() - 1, card)
+                self.refusal_cards.append(card)
+        self.refusals_box.setVisible(bool(refused))
+
     def delivery_text(self, m: MerchantDelivery) -> str:
+        if m.refused:
+            first = self._refused_by_merchant.get(m.merchant_id)
+            reason = pick(first.message_id, first.message_en) if first else ""
+            return self.tr("Refused by the server: {reason}").format(reason=reason)
         if m.delivered:
             return self.tr("Yes, all sent")
         parts = []
@@ -305,6 +411,10 @@ class SyncPage(QWidget):
             st.PENDING: self.tr("Online. Some data is still waiting to be sent."),
             st.OFFLINE: self.tr("Offline. The data is safe on this kiosk."),
             st.ERROR: self.tr("The last sync did not finish; it will be tried again."),
+            st.REFUSED: self.tr(
+                "Online, but the server refused some data: it is not in the catalog. "
+                "See “Refused by the server” below."
+            ),
         }
         text = words.get(status.state, "")
         when = format_when(status.last_success)
@@ -345,10 +455,31 @@ class SyncPage(QWidget):
             bar.setRange(0, max(length, 1))
             bar.setValue(confirmed)
 
-    def _sync_finished(self, _result: object) -> None:
+    def _sync_finished(self, result: object) -> None:
         self.records_bar.hide()
+        if self._asked and isinstance(result, SyncResult):
+            self._asked = False
+            self._say_finished(result)
         if self.isVisible():
             self.reload()
+
+    def _say_finished(self, result: SyncResult) -> None:
+        """How the sync the operator asked for ended, with counts."""
+        text = self.tr(
+            "Sync finished: {sent} changes sent, {received} received, {photos} photos uploaded."
+        ).format(sent=result.sent, received=result.received, photos=result.photos_sent)
+        problem = False
+        if result.refused:
+            text += " " + self.tr("{n} refused by the server: see below.").format(n=result.refused)
+            problem = True
+        if result.error is not None:
+            text = self.tr("Sync did not finish: {why}").format(why=error_words(result.error))
+            problem = True
+        elif result.pending_changes or result.pending_photos:
+            text += " " + self.tr("{n} changes and {p} photos still waiting.").format(
+                n=result.pending_changes, p=result.pending_photos
+            )
+        show_message(self.message, text, error=problem)
 
     def _local_change(self) -> None:
         if self.isVisible():
@@ -364,8 +495,69 @@ class SyncPage(QWidget):
                 error=True,
             )
             return
-        show_message(self.message, self.tr("Sync started."))
+        show_message(self.message, self.tr("Sync started: sending and receiving…"))
+        self._asked = True
         self._service.sync_now()
+
+    # -- refused records ---------------------------------------------------------------
+
+    def open_refused(self, refusal: Refusal) -> None:
+        """Open the refused record's own screen, where it is fixed and saved."""
+        if self._router is None:
+            return
+        if refusal.entity == "merchant":
+            self._router.go("merchant_form", merchant_id=refusal.row_id)
+            return
+        if refusal.entity == "product":
+            self._router.go("product_editor", product_id=refusal.row_id)
+            return
+        router = self._router
+        self._runner.run_task(
+            lambda store: (store.get("photo", refusal.row_id) or {}).get("product_id"),
+            lambda product_id: product_id and router.go("product_editor", product_id=product_id),
+            context=self,
+        )
+
+    def resend(self, refusal: Refusal) -> None:
+        def done(queued: int) -> None:
+            show_message(
+                self.message, self.tr("Queued again ({n} changes): they go with the next sync.")
+                .format(n=queued),
+            )  # fmt: skip
+            self._service.refresh()
+            self.reload()
+
+        self._runner.run_task(
+            lambda store: refusals.resend(store, refusal.entity, refusal.row_id),
+            done,
+            context=self,
+        )
+
+    def delete_refused(self, refusal: Refusal) -> None:
+        question = self.tr(
+            "Delete “{record}” from this kiosk, with everything under it? The server never "
+            "accepted it. It cannot be undone."
+        ).format(record=refusal.label)
+        if not refusal.never_on_server:
+            question = self.tr(
+                "Delete “{record}”, here and on the server, with everything under it? "
+                "It cannot be undone."
+            ).format(record=refusal.label)
+        if not dialogs.confirm(
+            self, self.tr("Delete refused data"), question, self.tr("Delete"), danger=True
+        ):
+            return
+
+        def done(_none: None) -> None:
+            show_message(self.message, self.tr("Deleted."))
+            self._service.refresh()
+            self.reload()
+
+        self._runner.run_task(
+            lambda store: refusals.delete_record(store, refusal.entity, refusal.row_id),
+            done,
+            context=self,
+        )
 
     def resolve(self, conflict: Conflict, keep: str) -> None:
         def done(written: bool) -> None:

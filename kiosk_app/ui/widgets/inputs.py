@@ -15,10 +15,12 @@ class RupiahEdit(QLineEdit):
     """Takes typed digits and shows them as ``Rp15.000`` while typing.
 
     Only digits count (a person may also type dots or "Rp"); the cursor keeps its place
-    among the digits when the grouping dots move.
+    among the digits when the grouping dots move. Anything else typed or pasted (letters,
+    "15 ribu") is left out, never silently: ``letters_dropped(text)`` names it.
     """
 
     valueChanged = Signal(object)
+    letters_dropped = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -34,6 +36,12 @@ class RupiahEdit(QLineEdit):
         self.setText("" if amount is None else format_rupiah(int(amount)))
 
     def _reformat(self, text: str) -> None:
+        dropped = _not_money(text)
+        self._show_digits(text)
+        if dropped:  # after the text settled, so its own change does not hide the word
+            self.letters_dropped.emit(dropped)
+
+    def _show_digits(self, text: str) -> None:
         digits_right = sum(ch.isdigit() for ch in text[self.cursorPosition() :])
         digits = "".join(ch for ch in text if ch.isdigit()).lstrip("0")[:_MAX_DIGITS]
         if not digits:
@@ -54,6 +62,15 @@ class RupiahEdit(QLineEdit):
             position -= 1  # stay right after the digit, not after a grouping dot
         self.setCursorPosition(position)
         self.valueChanged.emit(int(digits))
+
+
+def _not_money(text: str) -> str:
+    """What in ``text`` is neither a digit nor how Rupiah is written (Rp, dots, ",-")."""
+    rest = text.strip()
+    if rest[:2].lower() == "rp":
+        rest = rest[2:]
+    rest = rest.removesuffix(",-")
+    return "".join(ch for ch in rest if not (ch.isdigit() or ch in ".,- " or ch.isspace()))
 
 
 class PinEdit(QLineEdit):

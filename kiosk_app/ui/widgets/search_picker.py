@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from kiosk_app.store import search
+from kiosk_app.store.scope import kiosk_scope, region_label
 from kiosk_app.store.store import Store
 from kiosk_app.ui.tasks import TaskRunner
 
@@ -41,6 +43,8 @@ class SearchPicker(QWidget):
         self.edit.setClearButtonEnabled(True)
         column.addWidget(self.edit)
         self.matches = QListWidget()
+        self.matches.setObjectName("matches")
+        self.matches.setWordWrap(True)
         self.matches.hide()
         self.matches.itemActivated.connect(self._choose)
         self.matches.itemClicked.connect(self._choose)
@@ -50,7 +54,7 @@ class SearchPicker(QWidget):
         self._debounce.setInterval(SEARCH_DELAY_MS)
         self._debounce.timeout.connect(self._search)
         self.edit.textEdited.connect(self._typed)
-        self.edit.returnPressed.connect(self._enter)
+        self.edit.installEventFilter(self)
         self.setFocusProxy(self.edit)
 
     def code(self) -> str | None:
@@ -59,7 +63,23 @@ class SearchPicker(QWidget):
     def set_choice(self, code: str | None, label: str = "") -> None:
         self._code = code
         self.edit.setText(label)
+        self.edit.setCursorPosition(0)  # the start of a long name, not its end
         self.matches.hide()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Enter chooses the highlighted match (and goes no further: the form's default
+        button is not pressed by it); Up and Down move through the matches."""
+        if watched is self.edit and isinstance(event, QKeyEvent):
+            if event.type() != QEvent.Type.KeyPress or not self.matches.isVisible():
+                return False
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                return self._enter()
+            step = {Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1}.get(Qt.Key(event.key()))
+            if step is not None and self.matches.count():
+                row = self.matches.currentRow() + step
+                self.matches.setCurrentRow(max(0, min(row, self.matches.count() - 1)))
+                return True
+        return False
 
     def describe(self, row: dict[str, Any]) -> str:
         """How a match is shown (subclasses say more)."""
@@ -88,6 +108,8 @@ class SearchPicker(QWidget):
         for row in rows:
             item = QListWidgetItem(self.describe(row))
             item.setData(Qt.ItemDataRole.UserRole, row[self._key])
+            if row[self._key] is None:  # a note, not something to choose
+                item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.matches.addItem(item)
         if not rows and self.edit.text().strip():
             empty = QListWidgetItem(self.empty_text())
@@ -101,7 +123,7 @@ class SearchPicker(QWidget):
         if rows:
             self.matches.setCurrentRow(0)
 
-    def _enter(self) -> None:
+    def _enter(self) -> bool:
         item = self.matches.currentItem()
         if (
             self.matches.isVisible()
@@ -109,6 +131,8 @@ class SearchPicker(QWidget):
             and item.flags() != Qt.ItemFlag.NoItemFlags
         ):
             self._choose(item)
+            return True
+        return False
 
     def _choose(self, item: QListWidgetItem) -> None:
         code = item.data(Qt.ItemDataRole.UserRole)
@@ -118,21 +142,35 @@ class SearchPicker(QWidget):
         self.chosen.emit(code)
 
 
+def villages_in_scope(store: Store, text: str) -> list[dict[str, Any]]:
+    """Matching villages inside the kiosk's scope; with none, a note naming those
+    outside it (the full official list may be loaded on the kiosk)."""
+    scope = kiosk_scope(store.db)
+    found = search.search_villages(store.db, text, limit=MAX_MATCHES, scope=scope)
+    if found or scope is None:
+        return found
+    outside = search.search_villages(store.db, text, limit=3)
+    if not outside:
+        return []
+    return [{"code": None, "outside": [r["name"] for r in outside],
+             "scope": region_label(store.db, scope)}]  # fmt: skip
+
+
 class VillagePicker(SearchPicker):
-    """Villages by name, shown with their district and regency."""
+    """Villages by name (inside the kiosk's region), shown with district and regency."""
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
-        super().__init__(
-            runner,
-            lambda store, text: search.search_villages(store.db, text, limit=MAX_MATCHES),
-            "code",
-            parent,
-        )
+        super().__init__(runner, villages_in_scope, "code", parent)
         self.edit.setObjectName("villageSearch")
         self.matches.setObjectName("villageMatches")
         self.edit.setPlaceholderText(self.tr("Type the village name…"))
 
     def describe(self, row: dict[str, Any]) -> str:
+        if row.get("outside"):
+            return self.tr(
+                "{villages}: outside this kiosk's region ({region}). The server would refuse "
+                "it; only villages in {region} can be chosen."
+            ).format(villages=", ".join(row["outside"]), region=row["scope"])
         return self.tr("{village} — {district} district, {regency}").format(
             village=row["name"],
             district=row.get("district") or "",
