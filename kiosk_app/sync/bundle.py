@@ -26,7 +26,7 @@ from typing import Any
 
 from kiosk_app.media.blobs import BlobStore
 from kiosk_app.store import outbox, replica
-from kiosk_app.store.store import Store, utcnow
+from kiosk_app.store.store import Store
 from kiosk_app.sync.protocol import PROTOCOL_VERSION
 
 BUNDLE_FORMAT = 1
@@ -81,7 +81,7 @@ def export_bundle(
         "protocol": PROTOCOL_VERSION,
         "device_id": device_id,
         "node_id": store.node_id,
-        "created_at": utcnow(),
+        "created_at": store.now(),
         "mutations": [e.to_wire() for e in entries],
         "blobs": [{"sha256": s, "size": blobs.size(s)} for s in shas],
     }

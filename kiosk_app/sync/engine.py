@@ -28,7 +28,7 @@ from urllib3.exceptions import NewConnectionError
 
 from kiosk_app.media.blobs import BlobStore
 from kiosk_app.store import replica
-from kiosk_app.store.store import Store, utcnow
+from kiosk_app.store.store import Store
 from kiosk_app.sync.client import (
     OfflineError,
     RequestRefusedError,
@@ -107,6 +107,7 @@ class SyncEngine:
         target_request_s: float = TARGET_REQUEST_S,
         on_progress: Callable[[str, int, int], None] | None = None,
         on_upload: Callable[[str, str, int, int, int], None] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.run = run
         self.client = client
@@ -115,6 +116,7 @@ class SyncEngine:
         self.batch_size = batch_size or 0
         self._batch_known = batch_size is not None
         self.target_request_s = target_request_s
+        self.monotonic = monotonic  # how long requests take (tests pass their own)
         self.on_progress = on_progress or (lambda stage, done, total: None)
         # on_upload(sha256, kind, bytes sent, bytes confirmed, length) as each photo goes.
         self.uploader = Uploader(run, client, blobs, on_bytes=on_upload)
@@ -169,7 +171,7 @@ class SyncEngine:
                 "blobs": batch.blobs,
                 "node": batch.node,
             }
-            started = time.monotonic()
+            started = self.monotonic()
             up, down = self.client.traffic.bytes_up, self.client.traffic.bytes_down
             first, more = True, False
             try:
@@ -198,7 +200,7 @@ class SyncEngine:
             self._adapt(
                 len(batch.mutations),
                 limit,
-                time.monotonic() - started,
+                self.monotonic() - started,
                 self.client.traffic.bytes_up - up,
                 self.client.traffic.bytes_down - down,
             )
@@ -212,7 +214,7 @@ class SyncEngine:
         """One complete sync: records, then thumbnails, then full images, then pull
         thumbnails of other kiosks' photos. ``ok`` when nothing is left pending."""
         result = SyncResult()
-        started = utcnow()
+        started = self.run(Store.now)
         traffic_before = (
             self.client.traffic.requests,
             self.client.traffic.bytes_up,
@@ -280,10 +282,10 @@ def _log_sync(store: Store, started: str, result: SyncResult) -> None:
     store.db.execute(
         "INSERT INTO sync_log (started_at, finished_at, ok, sent, received, bytes_up, "
         "bytes_down, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [started, utcnow(), int(result.ok), result.sent, result.received, result.bytes_up,
+        [started, store.now(), int(result.ok), result.sent, result.received, result.bytes_up,
          result.bytes_down, result.error],
     )  # fmt: skip
-    store.set_setting("sync.last_attempt", utcnow())
+    store.set_setting("sync.last_attempt", store.now())
     if result.error is None:
-        store.set_setting("sync.last_success", utcnow())
+        store.set_setting("sync.last_success", store.now())
     store.set_setting("sync.last_error", result.error)

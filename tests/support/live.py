@@ -1,13 +1,16 @@
 """Real processes for end-to-end tests: a kiosk_server on loopback, and kiosks.
 
 The server runs as its own process (``python -m kiosk_server.cli serve``) on a free
-port with a temporary data folder and its embedded SQLite; kiosks are real stores on
-real files, syncing over real HTTP.
+port with a temporary data folder, on its embedded SQLite or on the PostgreSQL database
+``database`` names; kiosks are real stores on real files, syncing over real HTTP.
+
+The test process reads and writes the same database as the server (enrollment codes,
+exports, every row for the oracles) through kiosk_server's own functions: the same code
+as the ``kiosk-server`` commands, without a Python start-up per call.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
@@ -18,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from sqlalchemy import Engine, select
 
 from tests.support import ROOT, SAMPLE_REGIONS
 
@@ -48,22 +52,44 @@ def server_cli(data_dir: Path, *args: str, database: str | None = None) -> str:
 @dataclass
 class LiveServer:
     data_dir: Path
+    # A SQLAlchemy URL (PostgreSQL); None: the embedded SQLite in ``data_dir``.
+    database: str | None = None
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    _engine: Engine | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def backend(self) -> str:
+        return "postgres" if self.database else "sqlite"
+
+    @property
+    def db_url(self) -> str:
+        return self.database or f"sqlite:///{self.data_dir / 'server.db'}"
+
+    @property
+    def engine(self) -> Engine:
+        """The server's database, opened from the test process."""
+        if self._engine is None:
+            from kiosk_server.db import make_engine
+
+            self._engine = make_engine(self.db_url)
+        return self._engine
+
     def start(self) -> LiveServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if not (self.data_dir / ".regions-loaded").exists():
-            server_cli(self.data_dir, "regions", "import", str(SAMPLE_REGIONS))
+            server_cli(self.data_dir, "regions", "import", str(SAMPLE_REGIONS),
+                       database=self.database)  # fmt: skip
             (self.data_dir / ".regions-loaded").write_text("yes")
         log = (self.data_dir / "server.log").open("ab")
+        database = ["--database", self.database] if self.database else []
         self.process = subprocess.Popen(
             [sys.executable, "-m", "kiosk_server.cli", "serve", "--data-dir", str(self.data_dir),
-             "--host", "127.0.0.1", "--port", str(self.port)],
+             *database, "--host", "127.0.0.1", "--port", str(self.port)],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )  # fmt: skip
@@ -86,24 +112,51 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
 
-    def enroll_code(self, region: str) -> str:
-        out = server_cli(self.data_dir, "enroll-code", "--region", region)
-        return out.strip().splitlines()[-1].strip()
+    def cli(self, *args: str) -> str:
+        """Run a ``kiosk-server`` command on this server's data folder and database."""
+        return server_cli(self.data_dir, *args, database=self.database)
 
-    def export(self, out: Path) -> dict[str, list[dict[str, Any]]]:
-        """The server's merchants and products, by kind, sorted by id."""
-        server_cli(self.data_dir, "export", "--format", "jsonl", "--out", str(out))
-        files = [out] if out.is_file() else sorted(out.glob("*.jsonl"))
-        records: dict[str, list[dict[str, Any]]] = {"merchant": [], "product": []}
-        for path in files:
-            for line in path.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    rec = json.loads(line)
-                    records.setdefault(rec.pop("kind"), []).append(rec)
-        for rows in records.values():
-            rows.sort(key=lambda r: r["id"])
-        return records
+    def enroll_code(self, region: str, ttl_hours: float = 72.0) -> str:
+        """A one-time enrollment code (``kiosk-server enroll-code``'s function)."""
+        from kiosk_server.devices import new_enroll_code
+
+        return new_enroll_code(self.engine, region, ttl_hours)
+
+    def export(self, out: Path | None = None) -> dict[str, list[dict[str, Any]]]:
+        """The server's live merchants and products, by kind, sorted by id (what
+        ``kiosk-server export`` writes; ``out`` is kept for the callers' readability)."""
+        from kiosk_server.export import KINDS, records
+
+        return {kind: records(self.engine, kind) for kind in KINDS}
+
+    def rows(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """Every merchant, product and photo row, tombstones included: id -> the synced
+        fields (and a product's stock)."""
+        from kiosk_app.domain.records import ENTITIES, STOCK_FIELD
+        from kiosk_server.db import RECORD_TABLES
+
+        out: dict[str, dict[str, dict[str, Any]]] = {}
+        with self.engine.connect() as conn:
+            for entity, table in RECORD_TABLES.items():
+                names = ["id", *ENTITIES[entity].fields]
+                if entity == "product":
+                    names.append(STOCK_FIELD)
+                found = conn.execute(select(*(table.c[n] for n in names)))
+                # A row never deleted has no "deleted" stamp on the server: NULL, as the
+                # export reads it (the kiosk's column defaults to 0).
+                out[entity] = {r.id: {**r._mapping, "deleted": r.deleted or 0} for r in found}
+        return out
+
+    def blob(self, sha256: str) -> bytes | None:
+        """The bytes the server holds for ``sha256``, or None."""
+        from kiosk_server.blobstore import blob_path
+
+        path = blob_path(self.data_dir / "blobs", sha256)
+        return path.read_bytes() if path.exists() else None
 
     def __enter__(self) -> LiveServer:
         return self.start()

@@ -27,7 +27,6 @@ from kiosk_app.sync.uploads import Uploader
 from tests.media.media_samples import photo_like, to_bytes
 from tests.support import ROOT, VILLAGE
 from tests.support.faultproxy import FaultProxy
-from tests.support.live import server_cli
 
 FAULT_ROUNDS = 12
 
@@ -168,9 +167,9 @@ def test_a_bundle_imported_twice_and_synced_too_changes_the_server_once(
     kiosk.store = type(kiosk.store).open(kiosk.data_dir / "kiosk.db")
     assert made.returncode == 0, made.stderr
 
-    server_cli(server.data_dir, "bundle", "import", str(bundle))
+    server.cli("bundle", "import", str(bundle))
     once = server.export(tmp_path / "once")
-    server_cli(server.data_dir, "bundle", "import", str(bundle))
+    server.cli("bundle", "import", str(bundle))
     twice = server.export(tmp_path / "twice")
     synced = kiosk.sync()  # the same changes over the network as well
     after = server.export(tmp_path / "after")

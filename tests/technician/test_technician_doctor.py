@@ -17,7 +17,7 @@ from kiosk_app.store import outbox
 from kiosk_app.store.regions import import_regions_csv
 from kiosk_app.technician.doctor import FAIL, OK, WARN, DiskUsage, render_text, run_doctor
 from tests.support import SAMPLE_REGIONS, VILLAGE
-from tests.support.live import LiveServer, server_cli
+from tests.support.live import LiveServer
 from tests.technician.conftest import REGION, kiosk_cli
 
 
@@ -198,7 +198,7 @@ def test_revoked_token_is_reported_and_pending_changes_kept(make_kiosk, server: 
     with_pending(kiosk)
     device = kiosk.store.get_setting("server.device_id")
     rows = outbox_rows(kiosk.data_dir / "kiosk.db")
-    server_cli(server.data_dir, "revoke", str(device))
+    server.cli("revoke", str(device))
 
     code, report = doctor_json(kiosk.data_dir)
     text = kiosk_cli("doctor", "--data-dir", str(kiosk.data_dir), "--lang", "both")

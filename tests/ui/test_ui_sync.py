@@ -41,12 +41,6 @@ REGION = "35.07"
 LOOPBACK = LinkProfile("loopback", down_bps=1e9, up_bps=1e9, rtt_ms=0)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with LiveServer(tmp_path_factory.mktemp("server")) as live:
-        yield live
-
-
 @pytest.fixture
 def link(server: LiveServer) -> Iterator[LinkSimulator]:
     with LinkSimulator(LOOPBACK, target=("127.0.0.1", server.port)) as sim:
