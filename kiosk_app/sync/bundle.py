@@ -27,6 +27,7 @@ from typing import Any
 from kiosk_app.media.blobs import BlobStore
 from kiosk_app.store import outbox, replica
 from kiosk_app.store.store import Store
+from kiosk_app.sync import failpoints
 from kiosk_app.sync.protocol import PROTOCOL_VERSION
 
 BUNDLE_FORMAT = 1
@@ -90,9 +91,11 @@ def export_bundle(
     tmp = path.with_name(path.name + ".tmp")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(MANIFEST, raw)
+        failpoints.hit(failpoints.MID_EXPORT)
         for sha in shas:
             # Photos are JPEG already: storing them uncompressed saves CPU, costs nothing.
             archive.write(blobs.path(sha), f"blobs/{sha}", compress_type=zipfile.ZIP_STORED)
+            failpoints.hit(failpoints.MID_EXPORT)
         archive.writestr(SIGNATURE, signature)
     tmp.replace(path)
     return {"mutations": len(entries), "blobs": len(shas)}

@@ -29,6 +29,7 @@ from urllib3.exceptions import NewConnectionError
 from kiosk_app.media.blobs import BlobStore
 from kiosk_app.store import replica
 from kiosk_app.store.store import Store
+from kiosk_app.sync import failpoints
 from kiosk_app.sync.client import (
     OfflineError,
     RequestRefusedError,
@@ -174,12 +175,15 @@ class SyncEngine:
             started = self.monotonic()
             up, down = self.client.traffic.bytes_up, self.client.traffic.bytes_down
             first, more = True, False
+            failpoints.hit(failpoints.BEFORE_REQUEST)
             try:
                 # The answer comes in parts, each applied in its own transaction while
                 # the rest downloads; a part's cursor covers exactly what it carried, so
                 # a cut or a crash between parts keeps what arrived and loses nothing.
                 with contextlib.closing(self.client.sync_parts(payload)) as parts:
                     for part in parts:
+                        if not first:
+                            failpoints.hit(failpoints.BETWEEN_PARTS)
                         sent = batch if first else replace(batch, mutations=[], blobs=[])
                         try:
                             report = self.run(replica.apply_response, sent, part)

@@ -39,6 +39,7 @@ from typing import Any, TypeVar
 
 from kiosk_app.media.blobs import BlobStore
 from kiosk_app.store.store import Store
+from kiosk_app.sync import failpoints
 from kiosk_app.sync.client import RequestRefusedError, ServerClient
 
 log = logging.getLogger(__name__)
@@ -294,6 +295,7 @@ class Uploader:
                 run(_save_upload, sha, url, length, offset, kind)
                 if report is not None and offset < length:
                     report(sha, kind, offset, offset, length)
+        failpoints.hit(failpoints.BEFORE_RECORD)
         run(_finish_upload, sha)
         if report is not None:
             report(sha, kind, length, length, length)
