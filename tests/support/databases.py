@@ -55,9 +55,13 @@ def sqlite_copy(template: Path, data_dir: Path) -> str:
     return f"sqlite:///{target}"
 
 
-def pg_copy(cluster: PgCluster, prefix: str = "t") -> tuple[str, str]:
-    """A fresh database cloned from the template: (name, URL)."""
+def pg_copy(cluster: PgCluster, prefix: str = "t", template: str | None = None) -> tuple[str, str]:
+    """A fresh database cloned from ``template`` (the run's template): (name, URL).
+
+    FILE_COPY: twice as fast as PostgreSQL 15's default (WAL_LOG) for these small
+    databases on a cluster running with fsync off (0.10 s against 0.22 s here)."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    source = template or PG_TEMPLATE
     with cluster._admin() as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE {PG_TEMPLATE}')  # type: ignore[arg-type]
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}" STRATEGY FILE_COPY')  # type: ignore[arg-type]
     return name, cluster.url(name)

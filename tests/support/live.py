@@ -1,8 +1,10 @@
-"""Real processes for end-to-end tests: a kiosk_server on loopback, and kiosks.
+"""Real servers for end-to-end tests: a kiosk_server on loopback, and what it holds.
 
-The server runs as its own process (``python -m kiosk_server.cli serve``) on a free
-port with a temporary data folder, on its embedded SQLite or on the PostgreSQL database
-``database`` names; kiosks are real stores on real files, syncing over real HTTP.
+``LiveServer`` runs the server as its own process (``python -m kiosk_server.cli
+serve``) on a free port with a temporary data folder, on its embedded SQLite or on the
+PostgreSQL database ``database`` names. ``ThreadServer`` serves the same app with
+uvicorn in a thread of the test's process: started in a few milliseconds, for tests that
+need a fresh server per example (the convergence property).
 
 The test process reads and writes the same database as the server (enrollment codes,
 exports, every row for the oracles) through kiosk_server's own functions: the same code
@@ -15,6 +17,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +27,8 @@ import requests
 from sqlalchemy import Engine, select
 
 from tests.support import ROOT, SAMPLE_REGIONS
+
+Rows = dict[str, dict[str, dict[str, Any]]]  # entity -> id -> field -> value
 
 
 def free_port() -> int:
@@ -49,18 +54,12 @@ def server_cli(data_dir: Path, *args: str, database: str | None = None) -> str:
     return done.stdout
 
 
-@dataclass
-class LiveServer:
-    data_dir: Path
-    # A SQLAlchemy URL (PostgreSQL); None: the embedded SQLite in ``data_dir``.
-    database: str | None = None
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
-    _engine: Engine | None = field(default=None, repr=False)
+class ServerData:
+    """What a server holds, read (and enrollment codes written) from the test process."""
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    data_dir: Path
+    database: str | None  # a SQLAlchemy URL (PostgreSQL); None: SQLite in data_dir
+    _engine: Engine | None
 
     @property
     def backend(self) -> str:
@@ -78,6 +77,62 @@ class LiveServer:
 
             self._engine = make_engine(self.db_url)
         return self._engine
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def enroll_code(self, region: str, ttl_hours: float = 72.0) -> str:
+        """A one-time enrollment code (``kiosk-server enroll-code``'s function)."""
+        from kiosk_server.devices import new_enroll_code
+
+        return new_enroll_code(self.engine, region, ttl_hours)
+
+    def export(self, out: Path | None = None) -> dict[str, list[dict[str, Any]]]:
+        """The server's live merchants and products, by kind, sorted by id (what
+        ``kiosk-server export`` writes; ``out`` is kept for the callers' readability)."""
+        from kiosk_server.export import KINDS, records
+
+        return {kind: records(self.engine, kind) for kind in KINDS}
+
+    def rows(self) -> Rows:
+        """Every merchant, product and photo row, tombstones included: id -> the synced
+        fields (and a product's stock)."""
+        from kiosk_app.domain.records import ENTITIES, STOCK_FIELD
+        from kiosk_server.db import RECORD_TABLES
+
+        out: Rows = {}
+        with self.engine.connect() as conn:
+            for entity, table in RECORD_TABLES.items():
+                names = ["id", *ENTITIES[entity].fields]
+                if entity == "product":
+                    names.append(STOCK_FIELD)
+                found = conn.execute(select(*(table.c[n] for n in names)))
+                # A row never deleted has no "deleted" stamp on the server: NULL, as the
+                # export reads it (the kiosk's column defaults to 0).
+                out[entity] = {r.id: {**r._mapping, "deleted": r.deleted or 0} for r in found}
+        return out
+
+    def blob(self, sha256: str) -> bytes | None:
+        """The bytes the server holds for ``sha256``, or None."""
+        from kiosk_server.blobstore import blob_path
+
+        path = blob_path(self.data_dir / "blobs", sha256)
+        return path.read_bytes() if path.exists() else None
+
+
+@dataclass
+class LiveServer(ServerData):
+    data_dir: Path
+    database: str | None = None
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> LiveServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -112,53 +167,65 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
+        self.dispose()
 
     def cli(self, *args: str) -> str:
         """Run a ``kiosk-server`` command on this server's data folder and database."""
         return server_cli(self.data_dir, *args, database=self.database)
 
-    def enroll_code(self, region: str, ttl_hours: float = 72.0) -> str:
-        """A one-time enrollment code (``kiosk-server enroll-code``'s function)."""
-        from kiosk_server.devices import new_enroll_code
-
-        return new_enroll_code(self.engine, region, ttl_hours)
-
-    def export(self, out: Path | None = None) -> dict[str, list[dict[str, Any]]]:
-        """The server's live merchants and products, by kind, sorted by id (what
-        ``kiosk-server export`` writes; ``out`` is kept for the callers' readability)."""
-        from kiosk_server.export import KINDS, records
-
-        return {kind: records(self.engine, kind) for kind in KINDS}
-
-    def rows(self) -> dict[str, dict[str, dict[str, Any]]]:
-        """Every merchant, product and photo row, tombstones included: id -> the synced
-        fields (and a product's stock)."""
-        from kiosk_app.domain.records import ENTITIES, STOCK_FIELD
-        from kiosk_server.db import RECORD_TABLES
-
-        out: dict[str, dict[str, dict[str, Any]]] = {}
-        with self.engine.connect() as conn:
-            for entity, table in RECORD_TABLES.items():
-                names = ["id", *ENTITIES[entity].fields]
-                if entity == "product":
-                    names.append(STOCK_FIELD)
-                found = conn.execute(select(*(table.c[n] for n in names)))
-                # A row never deleted has no "deleted" stamp on the server: NULL, as the
-                # export reads it (the kiosk's column defaults to 0).
-                out[entity] = {r.id: {**r._mapping, "deleted": r.deleted or 0} for r in found}
-        return out
-
-    def blob(self, sha256: str) -> bytes | None:
-        """The bytes the server holds for ``sha256``, or None."""
-        from kiosk_server.blobstore import blob_path
-
-        path = blob_path(self.data_dir / "blobs", sha256)
-        return path.read_bytes() if path.exists() else None
-
     def __enter__(self) -> LiveServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@dataclass
+class ThreadServer(ServerData):
+    """The server app under uvicorn in a thread of this process, on a migrated database."""
+
+    data_dir: Path
+    database: str | None = None
+    port: int = field(default_factory=free_port)
+    _engine: Engine | None = field(default=None, repr=False)
+    _server: Any = field(default=None, repr=False)
+    _thread: threading.Thread | None = field(default=None, repr=False)
+    _app: Any = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> ThreadServer:
+        import uvicorn
+
+        from kiosk_server.app import create_app
+        from kiosk_server.config import Settings
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        settings = Settings(data_dir=self.data_dir, database_url=self.database)
+        self._app = create_app(settings, run_migrations=False)
+        self._engine = self._app.state.ctx.engine  # the oracles read through the app's own
+        config = uvicorn.Config(
+            self._app, host="127.0.0.1", port=self.port, log_config=None, access_log=False
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.002)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(10)
+        self.dispose()
+
+    def __enter__(self) -> ThreadServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

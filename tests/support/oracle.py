@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
 
 from kiosk_app.domain.hlc import Stamp
 from kiosk_app.domain.records import ENTITIES, STOCK_FIELD
 from kiosk_app.store.store import Store
 from tests.support.kiosk import Kiosk
-from tests.support.live import LiveServer
-
-Rows = dict[str, dict[str, dict[str, Any]]]  # entity -> id -> field -> value
+from tests.support.live import Rows, ServerData
 
 
 def kiosk_rows(store: Store) -> Rows:
@@ -50,7 +47,7 @@ def differences(left: Rows, right: Rows, limit: int = 5) -> list[str]:
     return found
 
 
-def assert_same_everywhere(server: LiveServer, kiosks: list[Kiosk]) -> Rows:
+def assert_same_everywhere(server: ServerData, kiosks: list[Kiosk]) -> Rows:
     """Server and kiosks hold the same rows on every field; returns the server's."""
     on_server = server.rows()
     for kiosk in kiosks:
@@ -61,7 +58,7 @@ def assert_same_everywhere(server: LiveServer, kiosks: list[Kiosk]) -> Rows:
     return on_server
 
 
-def assert_photos_held(server: LiveServer, kiosks: list[Kiosk], rows: Rows) -> int:
+def assert_photos_held(server: ServerData, kiosks: list[Kiosk], rows: Rows) -> int:
     """Every live photo's blobs are on the server, whole; every kiosk holds its
     thumbnail. Returns how many live photos there are."""
     live = [p for p in rows["photo"].values() if not p["deleted"]]
