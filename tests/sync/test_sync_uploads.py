@@ -81,7 +81,7 @@ def test_a_blob_that_fits_in_one_chunk_takes_one_request(make_kiosk):
 
 def _server_let_go(server, since: float) -> int:
     """Wait until the server has finished with the cut request; the bytes it kept."""
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60  # a guard against a hang, not a speed check
     folder = Path(server.data_dir) / "uploads"
     while time.monotonic() < deadline:
         parts = [p for p in folder.glob("*.part") if p.stat().st_mtime >= since]
