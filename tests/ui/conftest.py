@@ -35,11 +35,22 @@ def kiosk(qapp, qtbot, kiosk_paths: KioskPaths) -> Iterator:
     create_qt_app()
     app = KioskApp(qapp, kiosk_paths)
     app.start()
-    qtbot.addWidget(app.window)
     idle(qtbot, app)
     yield app
     idle(qtbot, app)
+    close_app(qapp, app)
+
+
+def close_app(qapp, app) -> None:
+    """Stop the app, then close and delete its window.
+
+    Not ``qtbot.addWidget(app.window)``: pytest-qt deletes registered widgets before
+    fixtures are torn down, and the window was then gone (or not, depending on whether
+    ``idle`` had to spin an event loop, which runs deferred deletes) when ``app.close()``
+    detached it: a teardown error about 1 run in 10."""
     app.close()
+    app.window.close()
+    app.window.deleteLater()
     qapp.removeEventFilter(app.session)
 
 

@@ -23,7 +23,7 @@ from kiosk_app.ui import sync_status as st
 from tests.support import ROOT
 from tests.support.kiosk import Kiosk
 from tests.support.live import LiveServer
-from tests.ui.conftest import answer_next_question, click, idle, make_jpeg
+from tests.ui.conftest import answer_next_question, click, close_app, idle, make_jpeg
 from tests.ui.operator import (
     choose_language,
     create_first_technician,
@@ -55,12 +55,10 @@ def app(qapp, qtbot, kiosk_paths) -> Iterator:
     create_qt_app()
     kiosk = KioskApp(qapp, kiosk_paths, sync_settle_s=0.3)
     kiosk.start()
-    qtbot.addWidget(kiosk.window)
     idle(qtbot, kiosk)
     yield kiosk
     idle(qtbot, kiosk)
-    kiosk.close()
-    qapp.removeEventFilter(kiosk.session)
+    close_app(qapp, kiosk)
 
 
 def enrolled_app(qtbot, app, url: str, code: str) -> None:
