@@ -55,7 +55,8 @@ def test_a_thumbnail_whose_bytes_do_not_match_its_hash_is_not_kept(make_kiosk, s
     stored = server.data_dir / "blobs" / photo.thumb_sha256[:2] / photo.thumb_sha256
     good = stored.read_bytes()
     stored.chmod(0o644)
-    stored.write_bytes(good[:200] + bytes([good[200] ^ 1]) + good[201:])
+    damaged = good[:200] + bytes([good[200] ^ 1]) + good[201:]
+    stored.write_bytes(damaged)
 
     # When B syncs, it receives those bytes
     first = b.sync()
@@ -63,7 +64,9 @@ def test_a_thumbnail_whose_bytes_do_not_match_its_hash_is_not_kept(make_kiosk, s
     # Then B does not keep them, under any name
     assert first.ok and first.downloaded == 0
     assert not b.blobs.has(photo.thumb_sha256)
-    assert [f for f in (b.data_dir / "blobs").rglob("*") if f.is_file()] == []
+    held = {f.name: f.read_bytes() for f in (b.data_dir / "blobs").rglob("*") if f.is_file()}
+    assert hashlib.sha256(damaged).hexdigest() not in held
+    assert all(hashlib.sha256(data).hexdigest() == name for name, data in held.items())
 
     # When the server's copy is whole again, B's next sync takes it
     stored.write_bytes(good)
