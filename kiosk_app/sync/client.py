@@ -251,7 +251,9 @@ class ServerClient:
             raise TokenRevokedError(message or "token not accepted")
         if response.status_code == 426 or code == ERR_PROTOCOL_TOO_OLD:
             raise ProtocolTooOldError(message)
-        if response.status_code >= 500:
+        if response.status_code >= 500 or response.status_code == 423:
+            # 423 Locked: the server is still busy with this upload (a request of a link
+            # that died holds it). It passes, like a 5xx: try again later, no refusal.
             raise ServerError(f"{response.status_code}: {message}")
         raise RequestRefusedError(response.status_code, code, message)
 
