@@ -3,7 +3,8 @@ without its outbox entry, or an outbox entry without its change (DESIGN §5.1).
 
 Each trial kills the writer after a random number of committed writes (it prints one
 line per write) plus a random moment, so every trial lands inside real writing however
-slow the machine is. ``CRASH_TRIALS`` (default 50) for a longer run.
+slow the machine is. ``CRASH_TRIALS`` (default 50) for a longer run, ``CRASH_SEED`` for
+another; a failure names the seed, the trial and its kill.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import pytest
 from tests.support import ROOT
 
 TRIALS = int(os.environ.get("CRASH_TRIALS", "50"))
+SEED = int(os.environ.get("CRASH_SEED", "20261128"))
 
 
 def replay_outbox(conn: sqlite3.Connection) -> dict[tuple[str, str], dict[str, object]]:
@@ -69,7 +71,7 @@ def check_database(path: Path) -> int:
 
 @pytest.mark.slow
 def test_sigkill_at_random_points_keeps_rows_and_outbox_together(tmp_path: Path):
-    rng = random.Random(20261128)
+    rng = random.Random(SEED)
     db = tmp_path / "kiosk.db"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     total_entries = []
@@ -88,11 +90,16 @@ def test_sigkill_at_random_points_keeps_rows_and_outbox_together(tmp_path: Path)
         writes = rng.randrange(1, 60)
         for _ in range(writes):
             assert child.stdout.readline(), "the writer stopped on its own"
-        time.sleep(rng.uniform(0.0, 0.01))
+        pause = rng.uniform(0.0, 0.01)
+        time.sleep(pause)
         child.send_signal(signal.SIGKILL)
         child.wait()
-        assert child.returncode == -signal.SIGKILL
-        total_entries.append(check_database(db))
+        plan = f"seed {SEED}, trial {trial}: killed {pause * 1000:.1f} ms after {writes} writes"
+        assert child.returncode == -signal.SIGKILL, plan
+        try:
+            total_entries.append(check_database(db))
+        except AssertionError as exc:
+            raise AssertionError(f"{plan}: {exc}") from exc
         # every write the writer reported committed is still there, and more than before
         before = total_entries[-2] if len(total_entries) > 1 else 0
-        assert total_entries[-1] >= before + writes, f"trial {trial}: {total_entries}"
+        assert total_entries[-1] >= before + writes, f"{plan}: {total_entries}"
