@@ -236,7 +236,7 @@ def plan_trials(rng: random.Random) -> list[Trial]:
     plans = [PLANS[n % len(PLANS)] for n in range(TRIALS)]
     rng.shuffle(plans)
     return [
-        Trial(n, plan, at=rng.randint(1, MAX_AT.get(plan, 1)), delay_s=rng.uniform(0.0, 0.3))
+        Trial(n, plan, at=rng.randint(1, MAX_AT.get(plan, 1)), delay_s=rng.uniform(0.0, 0.15))
         for n, plan in enumerate(plans)
     ]
 
