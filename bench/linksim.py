@@ -250,6 +250,11 @@ class LinkProxy:
         for conn in list(self._conns):
             conn.abort()
 
+    def restore_now(self) -> None:
+        """End a cut now: new connections get through again."""
+        self._cut_until = 0.0
+        log.info("link restored")
+
     async def _cut_schedule(self) -> None:
         # Outages start every cut_every_s after start-up, so the first one does not
         # hit the very first connection of a run.
@@ -485,6 +490,18 @@ class LinkSimulator:
             done.set()
 
         self._loop.call_soon_threadsafe(cut)
+        done.wait(5)
+
+    def restore(self) -> None:
+        """End a cut now (``cut(3600)`` then ``restore()``: down until the caller says)."""
+        assert self._loop is not None, "start() first"
+        done = threading.Event()
+
+        def restore() -> None:
+            self.proxy.restore_now()
+            done.set()
+
+        self._loop.call_soon_threadsafe(restore)
         done.wait(5)
 
     def __enter__(self) -> LinkSimulator:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -27,6 +28,7 @@ from kiosk_app.paths import KioskPaths, resolve_paths
 from kiosk_app.store.connection import StoreError
 from kiosk_app.store.refusals import Refusal
 from kiosk_app.store.store import Store
+from kiosk_app.sync import failpoints
 from kiosk_app.sync.client import SyncError
 from kiosk_app.technician import commands as technician_commands
 
@@ -470,6 +472,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         root.setLevel(logging.WARNING)
     parser = build_parser()
     args = parser.parse_args(argv)
+    failpoints.load(os.environ)  # armed by a crash test's environment only
     if args.self_test:
         from kiosk_app.ui.selftest import run_self_test
 

@@ -203,25 +203,47 @@ def _refuse_replay(engine: Engine, bundle_id: str) -> None:
         )
 
 
+def _checked(
+    engine: Engine, keys: ServerKeys, inner: Path
+) -> tuple[zipfile.ZipFile, dict[str, Any], dict[str, Any]]:
+    """The unsealed bundle's archive, its manifest and its signer, every signature and
+    key checked (the caller closes the archive)."""
+    try:
+        archive = zipfile.ZipFile(inner)
+    except zipfile.BadZipFile as exc:
+        raise _refuse("Isi bundel rusak.", f"The bundle's contents are damaged: {exc}") from exc
+    try:
+        manifest, raw, signature = _manifest(archive)
+        found = _signer(engine, manifest)
+        _verify(found, raw, signature)
+        if manifest.get("server_key") != key_fingerprint(keys.bundle_public):
+            raise _refuse(
+                "Bundel ini ditandatangani untuk server lain.",
+                "The bundle was signed for another server.",
+            )
+    except BaseException:
+        archive.close()
+        raise
+    return archive, manifest, found
+
+
+def inspect_bundle(
+    engine: Engine, settings: Settings, keys: ServerKeys, path: Path
+) -> dict[str, Any]:
+    """A bundle's manifest once its seal, signature and keys check out; imports nothing."""
+    with tempfile.TemporaryDirectory(prefix="bundle-", dir=settings.upload_dir) as tmp:
+        archive, manifest, _found = _checked(engine, keys, _open(path, keys, Path(tmp)))
+        archive.close()
+    return manifest
+
+
 def import_bundle(
     engine: Engine, settings: Settings, keys: ServerKeys, path: Path
 ) -> dict[str, Any]:
     """Check everything (module docstring), then store the blobs and apply the mutations."""
     with tempfile.TemporaryDirectory(prefix="bundle-", dir=settings.upload_dir) as tmp:
-        inner = _open(path, keys, Path(tmp))
-        try:
-            archive = zipfile.ZipFile(inner)
-        except zipfile.BadZipFile as exc:
-            raise _refuse("Isi bundel rusak.", f"The bundle's contents are damaged: {exc}") from exc
+        archive, manifest, found = _checked(engine, keys, _open(path, keys, Path(tmp)))
         with archive:
-            manifest, raw, signature = _manifest(archive)
-            found = _signer(engine, manifest)
-            _verify(found, raw, signature)
-            if manifest.get("server_key") != key_fingerprint(keys.bundle_public):
-                raise _refuse(
-                    "Bundel ini ditandatangani untuk server lain.",
-                    "The bundle was signed for another server.",
-                )
             bundle_id = str(manifest["bundle_id"])
             _refuse_replay(engine, bundle_id)
             shas = _checked_blobs(archive, manifest)

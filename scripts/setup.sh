@@ -13,12 +13,29 @@ missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [ ${#missing[@]} -gt 0 ]; then
+# The PostgreSQL server (initdb, pg_ctl): the server's tests and the live-server suites
+# start a private cluster of their own (bench/pgcluster.py finds the binaries on PATH or
+# in Debian's /usr/lib/postgresql/N/bin). Without it those tests fail, they never skip.
+pg_root=${PG_LIB_ROOT:-/usr/lib/postgresql}
+need_postgres=no
+if ! command -v initdb >/dev/null 2>&1 && ! compgen -G "$pg_root/*/bin/initdb" >/dev/null; then
+  need_postgres=yes
+fi
+if [ ${#missing[@]} -gt 0 ] || [ "$need_postgres" = yes ]; then
   if [ "$(id -u)" = 0 ]; then
-    echo "setup: installing system packages: ${missing[*]}"
     apt-get update -qq
+    if [ "$need_postgres" = yes ]; then
+      # PostgreSQL 15 (Debian 12's); the distribution's own version where it has no 15.
+      if apt-cache show postgresql-15 >/dev/null 2>&1; then
+        missing+=(postgresql-15)
+      else
+        missing+=(postgresql)
+      fi
+    fi
+    echo "setup: installing system packages: ${missing[*]}"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   else
+    [ "$need_postgres" = yes ] && missing+=(postgresql-15)
     echo "setup: please install (as root): ${missing[*]}" >&2
   fi
 fi

@@ -3,6 +3,9 @@
 A stamp is text ``"<wall ms, 13 digits>-<counter, 4 hex>-<node>"`` so that plain string
 comparison (in Python and in SQL) orders stamps by time, then counter, then node id:
 concurrent edits of one field resolve the same way everywhere (latest wins, ties by node).
+
+The wall clock is injected (``WallClock``: milliseconds since the epoch): a store passes
+the PC's clock, tests pass one they control so that stamps order as the test says.
 """
 
 from __future__ import annotations
@@ -11,6 +14,20 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+
+WallClock = Callable[[], int]  # milliseconds since the Unix epoch
+
+
+def system_wall_ms() -> int:
+    """The PC's clock in milliseconds: the default time source of every clock."""
+    return time.time_ns() // 1_000_000
+
+
+def iso_utc(wall_ms: int) -> str:
+    """A wall time as ISO 8601 text in UTC, to the millisecond (how rows record times)."""
+    return datetime.fromtimestamp(wall_ms / 1000, UTC).isoformat(timespec="milliseconds")
+
 
 _STAMP_RE = re.compile(r"^(\d{13})-([0-9a-f]{4})-([0-9A-Za-z._:-]{1,64})$")
 MAX_COUNTER = 0xFFFF
@@ -54,7 +71,7 @@ class HybridClock:
         self,
         node: str,
         last: str | None = None,
-        wall: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
+        wall: WallClock = system_wall_ms,
     ) -> None:
         if not _STAMP_RE.match(f"0000000000000-0000-{node}"):
             raise ClockError(f"invalid clock node id: {node!r}")

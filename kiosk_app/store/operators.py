@@ -17,7 +17,7 @@ from typing import Any
 from kiosk_app.domain.errors import FieldError, ValidationError
 from kiosk_app.domain.ids import uuid7
 from kiosk_app.domain.validation import validate_operator, validate_pin
-from kiosk_app.store.store import NotFoundError, Store, utcnow
+from kiosk_app.store.store import NotFoundError, Store
 
 ALGORITHM = "pbkdf2_sha256"
 ITERATIONS = 240_000
@@ -90,7 +90,7 @@ def create_operator(store: Store, name: str, pin: str, role: str = "operator") -
         "pin_hash": pin_hash,
         "role": clean_role,
         "disabled": 0,
-        "created_at": utcnow(),
+        "created_at": store.now(),
     }
     with store.db.atomic():
         store.db["operator"].insert(row)  # type: ignore[union-attr]

@@ -15,6 +15,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
+from kiosk_app.domain.hlc import WallClock, system_wall_ms
 from kiosk_app.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -25,8 +26,11 @@ _STOP = object()
 class StoreThread:
     """Runs callables ``fn(store, *args)`` on the thread that owns the ``Store``."""
 
-    def __init__(self, path: Path, name: str = "kiosk-store") -> None:
+    def __init__(
+        self, path: Path, name: str = "kiosk-store", wall: WallClock = system_wall_ms
+    ) -> None:
         self._path = path
+        self._wall = wall
         self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._ready: Future[None] = Future()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
@@ -49,7 +53,7 @@ class StoreThread:
 
     def _run(self) -> None:
         try:
-            store = Store.open(self._path)
+            store = Store.open(self._path, self._wall)
         except BaseException as exc:
             self._ready.set_exception(exc)
             return

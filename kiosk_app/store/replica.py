@@ -20,7 +20,7 @@ from kiosk_app.store import outbox
 from kiosk_app.store.outbox import OutboxEntry
 from kiosk_app.store.pulled import PulledRows
 from kiosk_app.store.refusals import refused_count
-from kiosk_app.store.store import Store, utcnow
+from kiosk_app.store.store import Store
 
 CURSOR_KEY = "sync.cursor"
 LATEST_APP_VERSION_KEY = "server.latest_app_version"
@@ -87,7 +87,7 @@ def prepare_push(store: Store, limit: int, max_bytes: int | None = None) -> Push
 
 
 def confirm_blobs(store: Store, shas: Iterable[str]) -> None:
-    now = utcnow()
+    now = store.now()
     with store.db.atomic():
         store.db.conn.executemany(
             "INSERT OR IGNORE INTO blob_remote (sha256, confirmed_at) VALUES (?, ?)",
@@ -122,7 +122,7 @@ def _note_server_conflicts(
     conflict only when the value we replaced was not the one we had seen (``base``) —
     otherwise it was an ordinary later edit.
     """
-    now = utcnow()
+    now = store.now()
     count = 0
     node = store.node_id
     for c in conflicts:
@@ -206,7 +206,7 @@ def apply_response(store: Store, batch: PushBatch, response: Mapping[str, Any]) 
     accepted, rejected = acknowledged(batch, response)
     changes = list(response.get("changes") or [])
     conflicts = list(response.get("conflicts") or [])
-    now = utcnow()
+    now = store.now()
     with store.change():
         report.conflicts = _note_server_conflicts(store, conflicts, _outbox_bases(store, batch))
         store.db.conn.executemany(

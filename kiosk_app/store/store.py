@@ -13,7 +13,6 @@ import json
 import secrets
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from sqlite_utils import Database
 
 from kiosk_app.domain import validation
 from kiosk_app.domain.errors import FieldError, ValidationError
-from kiosk_app.domain.hlc import HybridClock
+from kiosk_app.domain.hlc import HybridClock, WallClock, iso_utc, system_wall_ms
 from kiosk_app.domain.ids import uuid7
 from kiosk_app.domain.records import ENTITIES, STOCK_FIELD, EntitySpec
 from kiosk_app.store import outbox, scope
@@ -29,7 +28,8 @@ from kiosk_app.store.connection import open_database
 
 
 def utcnow() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    """The PC's time as ISO text, for code without a store at hand (``Store.now`` else)."""
+    return iso_utc(system_wall_ms())
 
 
 # Written into a new record's first mutation, so every replica holds the same values.
@@ -49,18 +49,23 @@ class NotFoundError(LookupError):
 class Store:
     """Validated reads and writes over one open kiosk database."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, wall: WallClock = system_wall_ms) -> None:
         self.db = db
+        self.wall = wall  # the clock stamps and the times rows record come from here
         node = self.get_setting("node_id")
         if node is None:
             # A short random node id keeps every clock stamp small on the wire.
             node = secrets.token_hex(6)
             self.set_setting("node_id", node)
-        self.clock = HybridClock(node, self.get_setting("hlc"))
+        self.clock = HybridClock(node, self.get_setting("hlc"), wall)
 
     @classmethod
-    def open(cls, path: Path) -> Store:
-        return cls(open_database(path))
+    def open(cls, path: Path, wall: WallClock = system_wall_ms) -> Store:
+        return cls(open_database(path), wall)
+
+    def now(self) -> str:
+        """The current time (this store's wall clock) as ISO text in UTC."""
+        return iso_utc(self.wall())
 
     def close(self) -> None:
         self.db.close()
@@ -88,7 +93,7 @@ class Store:
     def change(self) -> Iterator[str]:
         """One transaction for a change and its outbox entries; yields the time."""
         with self.db.atomic():
-            yield utcnow()
+            yield self.now()
             self.set_setting("hlc", self.clock.last)
 
     def create(self, entity: str, fields: Mapping[str, Any], row_id: str | None = None) -> str:

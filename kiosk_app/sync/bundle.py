@@ -40,7 +40,8 @@ from kiosk_app.domain.ids import uuid7
 from kiosk_app.media.blobs import BlobStore
 from kiosk_app.store import outbox, replica
 from kiosk_app.store.scope import kiosk_scope, records_outside
-from kiosk_app.store.store import Store, utcnow
+from kiosk_app.store.store import Store
+from kiosk_app.sync import failpoints
 from kiosk_app.sync.protocol import PROTOCOL_VERSION, key_fingerprint, recipient_header, seal
 
 BUNDLE_FORMAT = 2
@@ -112,7 +113,7 @@ def export_bundle(store: Store, blobs: BlobStore, device_id: str, path: Path) ->
         "device_id": device_id,
         "node_id": store.node_id,
         "server_key": key_fingerprint(server_key),
-        "created_at": utcnow(),
+        "created_at": store.now(),
         "mutations": [e.to_wire() for e in entries],
         "blobs": [{"sha256": s, "size": blobs.size(s)} for s in shas],
     }
@@ -125,9 +126,11 @@ def export_bundle(store: Store, blobs: BlobStore, device_id: str, path: Path) ->
         with zipfile.ZipFile(inner, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(MANIFEST, raw)
             archive.writestr(SIGNATURE, signature)
+            failpoints.hit(failpoints.MID_EXPORT)
             for sha in shas:
                 # Photos are JPEG already: storing them uncompressed saves CPU.
                 archive.write(blobs.path(sha), f"blobs/{sha}", compress_type=zipfile.ZIP_STORED)
+                failpoints.hit(failpoints.MID_EXPORT)
         try:
             with inner.open("rb") as source, tmp.open("wb") as target:
                 seal(source, target, key, header)

@@ -26,6 +26,7 @@ import requests
 import urllib3
 
 from kiosk_app import __version__
+from kiosk_app.sync import failpoints
 from kiosk_app.sync.protocol import ERR_PROTOCOL_TOO_OLD, ERR_TOKEN_REVOKED
 
 log = logging.getLogger(__name__)
@@ -252,7 +253,9 @@ class ServerClient:
             raise TokenRevokedError(message or "token not accepted")
         if response.status_code == 426 or code == ERR_PROTOCOL_TOO_OLD:
             raise ProtocolTooOldError(message)
-        if response.status_code >= 500:
+        if response.status_code >= 500 or response.status_code == 423:
+            # 423 Locked: the server is still busy with this upload (a request of a link
+            # that died holds it). It passes, like a 5xx: try again later, no refusal.
             raise ServerError(f"{response.status_code}: {message}")
         raise RequestRefusedError(response.status_code, code, message)
 
@@ -300,14 +303,15 @@ class ServerClient:
         return result
 
     def sync_parts(
-        self, payload: Mapping[str, Any], chunk: int = PART_CHANGES
+        self, payload: Mapping[str, Any], chunk: int | None = None
     ) -> Generator[dict[str, Any], None, None]:
         """``sync``, its answer handed over in parts while it downloads.
 
         Each part is a whole answer to apply on its own (the first carries the push's
         outcomes; every part but the last has ``more`` and, as ``cursor``, the ``seq`` of
-        its last change), so the kiosk applies ``chunk`` changes at a time while the rest
-        is still on the link. An answer not laid out in lines comes as one part."""
+        its last change), so the kiosk applies ``chunk`` changes (``PART_CHANGES`` unless
+        given) at a time while the rest is still on the link. An answer not laid out in
+        lines comes as one part."""
         raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
         body = gzip.compress(raw, compresslevel=6, mtime=0)
         headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
@@ -325,8 +329,9 @@ class ServerClient:
             if response.status_code >= 400:
                 self._count(body, response, response.content)
                 self._raise_for(response)
+            failpoints.hit(failpoints.AFTER_COMMIT)  # the server committed before answering
             batches = _line_batches(response, received)
-            yield from _answer_parts(batches, chunk)
+            yield from _answer_parts(batches, PART_CHANGES if chunk is None else chunk)
             for _ in batches:  # the end of the stream, so the connection can serve again
                 pass
         except (requests.ConnectionError, requests.Timeout, urllib3.exceptions.HTTPError) as exc:
@@ -455,6 +460,8 @@ class _SizedBody:
         return self._length
 
     def read(self, size: int = -1) -> bytes:
+        if 0 < self._left < self._length:  # some of the body has gone, not all of it
+            failpoints.hit(failpoints.MID_CHUNK)
         if self._left <= 0:
             return b""
         size = self._left if size is None or size < 0 else min(size, self._left)

@@ -28,8 +28,8 @@ from urllib3.exceptions import NewConnectionError
 
 from kiosk_app.media.blobs import BlobStore
 from kiosk_app.store import replica
-from kiosk_app.store.store import Store, utcnow
-from kiosk_app.sync import bundle
+from kiosk_app.store.store import Store
+from kiosk_app.sync import bundle, failpoints
 from kiosk_app.sync.client import (
     OfflineError,
     RequestRefusedError,
@@ -120,6 +120,7 @@ class SyncEngine:
         target_request_s: float = TARGET_REQUEST_S,
         on_progress: Callable[[str, int, int], None] | None = None,
         on_upload: Callable[[str, str, int, int, int], None] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.run = run
         self.client = client
@@ -128,6 +129,7 @@ class SyncEngine:
         self.batch_size = batch_size or 0
         self._batch_known = batch_size is not None
         self.target_request_s = target_request_s
+        self.monotonic = monotonic  # how long requests take (tests pass their own)
         self.on_progress = on_progress or (lambda stage, done, total: None)
         # on_upload(sha256, kind, bytes sent, bytes confirmed, length) as each photo goes.
         self.uploader = Uploader(run, client, blobs, on_bytes=on_upload)
@@ -182,15 +184,18 @@ class SyncEngine:
                 "blobs": batch.blobs,
                 "node": batch.node,
             }
-            started = time.monotonic()
+            started = self.monotonic()
             up, down = self.client.traffic.bytes_up, self.client.traffic.bytes_down
             first, more = True, False
+            failpoints.hit(failpoints.BEFORE_REQUEST)
             try:
                 # The answer comes in parts, each applied in its own transaction while
                 # the rest downloads; a part's cursor covers exactly what it carried, so
                 # a cut or a crash between parts keeps what arrived and loses nothing.
                 with contextlib.closing(self.client.sync_parts(payload)) as parts:
                     for part in parts:
+                        if not first:
+                            failpoints.hit(failpoints.BETWEEN_PARTS)
                         sent = batch if first else replace(batch, mutations=[], blobs=[])
                         try:
                             report = self.run(replica.apply_response, sent, part)
@@ -211,7 +216,7 @@ class SyncEngine:
             self._adapt(
                 len(batch.mutations),
                 limit,
-                time.monotonic() - started,
+                self.monotonic() - started,
                 self.client.traffic.bytes_up - up,
                 self.client.traffic.bytes_down - down,
             )
@@ -225,7 +230,7 @@ class SyncEngine:
         """One complete sync: records, then thumbnails, then full images, then pull
         thumbnails of other kiosks' photos. ``ok`` when nothing is left pending."""
         result = SyncResult()
-        started = utcnow()
+        started = self.run(Store.now)
         photos_before = self.run(replica.pending_photos)
         traffic_before = (
             self.client.traffic.requests,
@@ -315,10 +320,10 @@ def _log_sync(store: Store, started: str, result: SyncResult) -> None:
     store.db.execute(
         "INSERT INTO sync_log (started_at, finished_at, ok, sent, received, bytes_up, "
         "bytes_down, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [started, utcnow(), int(result.ok), result.sent, result.received, result.bytes_up,
+        [started, store.now(), int(result.ok), result.sent, result.received, result.bytes_up,
          result.bytes_down, result.error],
     )  # fmt: skip
-    store.set_setting("sync.last_attempt", utcnow())
+    store.set_setting("sync.last_attempt", store.now())
     if result.error is None:
-        store.set_setting("sync.last_success", utcnow())
+        store.set_setting("sync.last_success", store.now())
     store.set_setting("sync.last_error", result.error)

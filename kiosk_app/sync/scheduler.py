@@ -5,6 +5,10 @@ delay (so ten quick edits make one sync); "sync now" wakes it at once. A failure
 retried on its own with exponential backoff and jitter, from 5 s up to 5 min, so a
 failed upload never waits for the next local write; while nothing is pending the
 scheduler still checks in now and then to pull other kiosks' changes.
+
+Time comes from a ``Timer`` (``SYSTEM_TIMER`` by default: ``time.monotonic`` and the
+event's own wait); tests pass one whose time they move themselves, so "three seconds
+later" is a step of the test, not a sleep that has to be long enough.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from kiosk_app.sync.engine import SyncResult
 
@@ -23,6 +28,31 @@ BACKOFF_MIN_S = 5.0
 BACKOFF_MAX_S = 300.0
 SETTLE_S = 3.0
 IDLE_PULL_S = 600.0
+
+
+class Timer(Protocol):
+    """Where the scheduler's time comes from."""
+
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes back."""
+        ...
+
+    def wait(self, event: threading.Event, timeout: float) -> bool:
+        """Until ``event`` is set or ``timeout`` seconds (of this timer) have passed."""
+        ...
+
+
+class SystemTimer:
+    """The PC's monotonic clock; waits are real waits."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def wait(self, event: threading.Event, timeout: float) -> bool:
+        return event.wait(timeout)
+
+
+SYSTEM_TIMER = SystemTimer()
 
 
 def next_backoff(previous: float, rng: random.Random) -> float:
@@ -40,15 +70,17 @@ class SyncScheduler:
         idle_pull_s: float = IDLE_PULL_S,
         settle_s: float = SETTLE_S,
         rng: random.Random | None = None,
+        timer: Timer = SYSTEM_TIMER,
     ) -> None:
         self._sync_once = sync_once
         self._on_result = on_result or (lambda result: None)
         self._idle_pull_s = idle_pull_s
         self._settle_s = settle_s
         self._rng = rng or random.Random()
+        self._timer = timer
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._due = time.monotonic()  # sync once at start
+        self._due = timer.monotonic()  # sync once at start
         self._lock = threading.Lock()
         self.backoff = 0.0
         self._thread = threading.Thread(target=self._loop, name="kiosk-sync", daemon=True)
@@ -72,7 +104,7 @@ class SyncScheduler:
 
     def _schedule(self, delay: float, only_sooner: bool) -> None:
         with self._lock:
-            due = time.monotonic() + delay
+            due = self._timer.monotonic() + delay
             if not only_sooner or due < self._due:
                 self._due = due
         self._wake.set()
@@ -80,9 +112,9 @@ class SyncScheduler:
     def _loop(self) -> None:
         while not self._stop.is_set():
             with self._lock:
-                wait = self._due - time.monotonic()
+                wait = self._due - self._timer.monotonic()
             if wait > 0:
-                self._wake.wait(wait)
+                self._timer.wait(self._wake, wait)
                 self._wake.clear()
                 continue
             try:
@@ -94,8 +126,8 @@ class SyncScheduler:
             with self._lock:
                 if result.error is not None or not result.ok:
                     self.backoff = next_backoff(self.backoff, self._rng)
-                    self._due = time.monotonic() + self.backoff
+                    self._due = self._timer.monotonic() + self.backoff
                     log.info("sync incomplete (%s); retry in %.0f s", result.error, self.backoff)
                 else:
                     self.backoff = 0.0
-                    self._due = time.monotonic() + self._idle_pull_s
+                    self._due = self._timer.monotonic() + self._idle_pull_s

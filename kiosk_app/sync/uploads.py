@@ -38,7 +38,8 @@ from functools import partial
 from typing import Any, TypeVar
 
 from kiosk_app.media.blobs import BlobStore
-from kiosk_app.store.store import Store, utcnow
+from kiosk_app.store.store import Store
+from kiosk_app.sync import failpoints
 from kiosk_app.sync.client import RequestRefusedError, ServerClient
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def _save_upload(store: Store, sha: str, url: str, length: int, offset: int, kin
         "INSERT INTO upload (sha256, url, length, confirmed_offset, kind, updated_at) "
         "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(sha256) DO UPDATE SET url = excluded.url, "
         "confirmed_offset = excluded.confirmed_offset, updated_at = excluded.updated_at",
-        [sha, url, length, offset, kind, utcnow()],
+        [sha, url, length, offset, kind, store.now()],
     )
 
 
@@ -92,7 +93,7 @@ def _finish_upload(store: Store, sha: str) -> None:
         store.db.execute("DELETE FROM upload WHERE sha256 = ?", [sha])
         store.db.execute(
             "INSERT OR IGNORE INTO blob_remote (sha256, confirmed_at) VALUES (?, ?)",
-            [sha, utcnow()],
+            [sha, store.now()],
         )
 
 
@@ -294,6 +295,7 @@ class Uploader:
                 run(_save_upload, sha, url, length, offset, kind)
                 if report is not None and offset < length:
                     report(sha, kind, offset, offset, length)
+        failpoints.hit(failpoints.BEFORE_RECORD)
         run(_finish_upload, sha)
         if report is not None:
             report(sha, kind, length, length, length)

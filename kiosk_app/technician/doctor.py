@@ -373,6 +373,7 @@ def _check_server(
     report: DoctorReport,
     settings: dict[str, str],
     make_client: Callable[[str, str, bool | str], ServerClient],
+    wall: Callable[[], float],
 ) -> str | None:
     """Reachability, clock skew and the token; returns what the server says is latest."""
     url, token = settings.get("server.url"), settings.get("server.token")
@@ -391,7 +392,7 @@ def _check_server(
     client = make_client(url, token, settings.get("server.ca_bundle") or True)
     latest: str | None = None
     try:
-        before = time.time()
+        before = wall()
         try:
             health = client.health()
         except OfflineError as exc:
@@ -422,7 +423,7 @@ def _check_server(
                 error=str(exc),
             )
             return None
-        after = time.time()
+        after = wall()
         rtt_ms = (after - before) * 1000
         report.versions["server"] = health.get("version")
         report.versions["server_protocol"] = health.get("protocol")
@@ -639,8 +640,11 @@ def run_doctor(
     language: str | None = None,
     disk_usage: DiskUsageFn = _disk_usage,
     make_client: Callable[[str, str, bool | str], ServerClient] | None = None,
+    wall: Callable[[], float] = time.time,
 ) -> DoctorReport:
-    """Every check, in order; never raises for a known failure and never writes the DB."""
+    """Every check, in order; never raises for a known failure and never writes the DB.
+
+    ``wall`` is this PC's clock in seconds (compared with the server's); tests set it."""
     report = DoctorReport(
         str(paths.data), datetime.now(UTC).isoformat(timespec="seconds"), language or "id"
     )
@@ -674,7 +678,7 @@ def run_doctor(
     maker = make_client or (
         lambda url, token, verify: ServerClient(url, token, verify=verify, timeout=DOCTOR_TIMEOUT)
     )
-    latest = _check_server(report, settings, maker) if conn is not None or settings else None
+    latest = _check_server(report, settings, maker, wall) if conn is not None or settings else None
     if conn is None and report.status_of("database") == FAIL:
         report.add(
             "server",

@@ -18,6 +18,7 @@ from kiosk_app.media.blobs import BlobStore
 from kiosk_app.paths import KioskPaths, resolve_paths
 from kiosk_app.store.owner import StoreThread
 from kiosk_app.store.store import Store
+from kiosk_app.sync.scheduler import SYSTEM_TIMER, Timer
 from kiosk_app.ui.enrollment import Enroller
 from kiosk_app.ui.i18n import DEFAULT_LANGUAGE, LANGUAGE_SETTING, RESOURCES, install_language
 from kiosk_app.ui.main_window import MainWindow
@@ -56,7 +57,11 @@ class KioskApp(QObject):
     """Owns the store thread, the runner, the session and the window built from pages."""
 
     def __init__(
-        self, qt_app: QApplication, paths: KioskPaths, sync_settle_s: float | None = None
+        self,
+        qt_app: QApplication,
+        paths: KioskPaths,
+        sync_settle_s: float | None = None,
+        sync_timer: Timer = SYSTEM_TIMER,
     ) -> None:
         super().__init__()
         self.qt_app = qt_app
@@ -76,7 +81,9 @@ class KioskApp(QObject):
         # The sync engine on its own thread once the kiosk is enrolled; every local
         # change (any store task that wrote to the outbox) asks it to sync soon.
         settle = {} if sync_settle_s is None else {"settle_s": sync_settle_s}
-        self.sync = SyncService(self.runner, self.store_thread, self.blobs, parent=self, **settle)
+        self.sync = SyncService(
+            self.runner, self.store_thread, self.blobs, timer=sync_timer, parent=self, **settle
+        )
         self.sync_source = self.sync
         self.runner.local_change.connect(self.sync.local_change)
         self.enroller = Enroller(self.runner, self.store_thread, self.blobs, parent=self)

@@ -114,6 +114,7 @@ class SyncService(SyncStatusSource):
         *,
         settle_s: float = sched.SETTLE_S,
         idle_pull_s: float = sched.IDLE_PULL_S,
+        timer: sched.Timer = sched.SYSTEM_TIMER,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -122,6 +123,7 @@ class SyncService(SyncStatusSource):
         self._blobs = blobs
         self._settle_s = settle_s
         self._idle_pull_s = idle_pull_s
+        self._timer = timer  # the scheduler's time (tests move a timer of their own)
         self._scheduler: SyncScheduler | None = None
         self._engine: SyncEngine | None = None
         self._syncing = False
@@ -157,6 +159,7 @@ class SyncService(SyncStatusSource):
             self.finished.emit,
             idle_pull_s=self._idle_pull_s,
             settle_s=self._settle_s,
+            timer=self._timer,
         ).start()
         self.refresh()
 

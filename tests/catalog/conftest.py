@@ -15,7 +15,7 @@ from kiosk_server import blobstore
 from kiosk_server.config import Settings
 
 # The server tests' database fixtures: a SQLite template copy, or a PostgreSQL database.
-from tests.server.conftest import database_url, pg, sqlite_template  # noqa: F401
+from tests.server.conftest import database_url  # noqa: F401
 from tests.server.helpers import Api, Device, merchant_fields, photo_fields, product_fields
 
 CONSENT = {

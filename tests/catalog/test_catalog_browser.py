@@ -60,7 +60,9 @@ def jpeg(colour: str) -> bytes:
     return out.getvalue()
 
 
-def wait_for(check: Any, timeout: float = 10.0) -> Any:
+def wait_for(check: Any, timeout: float = 60.0) -> Any:
+    """``check()`` once it is truthy (the timeout only ends a hang: a loaded machine may
+    take a while to render a page)."""
     deadline = time.monotonic() + timeout
     while True:
         value = check()

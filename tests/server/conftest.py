@@ -1,62 +1,27 @@
 """Server test fixtures: the app on SQLite and on a real PostgreSQL this run starts itself.
 
-PostgreSQL: one private cluster per test session (``bench/pgcluster.py``: initdb and
-pg_ctl as the ``postgres`` user, a temporary folder, a free port on 127.0.0.1). A
-template database is migrated and loaded with the sample regions once; each test gets a
-copy of it. SQLite: a template file, copied per test. When the PostgreSQL binaries are
-missing the PostgreSQL cases are skipped on a developer machine and fail in CI.
+The databases come from the run's templates (``tests/conftest.py``: ``pg`` and
+``sqlite_template``, migrated and loaded with the sample regions once); each test gets a
+copy. PostgreSQL missing is a failure, never a skip.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
 
-from bench.pgcluster import PgCluster, PgUnavailable
+from bench.pgcluster import PgCluster
 from kiosk_server.config import Settings
-from kiosk_server.db import make_engine, migrate
-from kiosk_server.regions import import_regions
 from tests.server.helpers import Api
-from tests.support import SAMPLE_REGIONS
+from tests.support import databases as dbs
 from tests.support.live import free_port
 
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-def _prepare(engine: Engine) -> None:
-    migrate(engine)
-    import_regions(engine, SAMPLE_REGIONS)
-    engine.dispose()
-
-
-@pytest.fixture(scope="session")
-def pg() -> Iterator[PgCluster]:
-    try:
-        cluster = PgCluster().start()
-    except PgUnavailable as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is required in CI: {exc}")
-        pytest.skip(str(exc))
-    try:
-        _prepare(make_engine(cluster.create_database("kiosk_template")))
-        yield cluster
-    finally:
-        cluster.stop()
-
-
-@pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("sqlite-template") / "server.db"
-    _prepare(make_engine(f"sqlite:///{path}"))
-    return path
+BACKENDS = dbs.SERVER_BACKENDS
 
 
 @pytest.fixture(params=BACKENDS)
@@ -70,10 +35,8 @@ def database_url(
         yield f"sqlite:///{path}"
         return
     cluster: PgCluster = request.getfixturevalue("pg")
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with cluster._admin() as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE kiosk_template')  # type: ignore[arg-type]
-    yield cluster.url(name)
+    name, url = dbs.pg_copy(cluster)
+    yield url
     cluster.drop_database(name)
 
 

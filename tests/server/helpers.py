@@ -1,4 +1,4 @@
-"""Helpers for server tests: enrolled devices, mutations stamped by a real clock, sync."""
+"""Helpers for server tests: enrolled devices, mutations stamped by the test's clock, sync."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from kiosk_app.domain.ids import uuid7
 from kiosk_server import devices
 from kiosk_server.config import Settings
 from tests.support import VILLAGE
+from tests.support.clock import SteppingWall
 
 # Tests read the ids of accepted mutations, which only protocol 1 answers list; protocol
 # 2 (counts only) is tested on its own in test_server_sync_protocol.py and end to end.
@@ -124,6 +125,9 @@ class Api:
     engine: Engine
     settings: Settings
     _made: int = field(default=0)
+    # The devices' shared clock, one millisecond later at every stamp: a mutation made
+    # after another is later, whatever the machine's speed (not a tie left to node ids).
+    wall: SteppingWall = field(default_factory=SteppingWall)
 
     @property
     def keys(self) -> Any:
@@ -142,7 +146,8 @@ class Api:
         )  # fmt: skip
         assert response.status_code == 200, response.text
         body = response.json()
-        return Device(body["device_id"], body["token"], body["region"], HybridClock(node))
+        clock = HybridClock(node, wall=self.wall)
+        return Device(body["device_id"], body["token"], body["region"], clock)
 
     def post_sync(
         self, device: Device | None, body: dict[str, Any], *, compress: bool = True

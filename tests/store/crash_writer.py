@@ -1,5 +1,6 @@
 """Child process for the crash test: writes merchants, products, stock moves and deletes
-through the Store as fast as it can until it is killed."""
+through the Store as fast as it can until it is killed, printing a line after each
+committed write (so the test kills it after a number of writes, not after a time)."""
 
 from __future__ import annotations
 
@@ -55,6 +56,7 @@ def main(path: str, seed: int) -> None:
         else:
             victim = products.pop(rng.randrange(len(products)))
             store.delete("product", victim)
+        print(n, flush=True)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import pytest
 
 from kiosk_app.store import outbox
 from kiosk_app.store.backup import BackupError, create_backup, restore_backup, verify_backup
+from kiosk_app.store.migrations import SCHEMA_VERSION
 from kiosk_app.store.store import Store
 
 
@@ -79,10 +80,21 @@ def test_damaged_backup_is_refused_and_nothing_is_touched(
     assert db_path.read_bytes() == before
 
 
-def test_verify_reports_schema_and_counts(store: Store, tmp_path: Path):
+def test_verify_reports_schema_and_counts(store: Store, merchant_fields, tmp_path: Path):
+    # Given a kiosk with three changes not yet sent and two photos' worth of blobs
     db_path = Path(store.db.conn.execute("PRAGMA database_list").fetchone()[2])
-    create_backup(db_path, tmp_path / "none", tmp_path / "b.zip")
+    merchant = store.create("merchant", merchant_fields)
+    product = store.create("product", {"merchant_id": merchant, "name": "Kopi", "price": 1})
+    store.move_stock(product, 4)
+    shas = {put_blob(tmp_path / "blobs", b"foto %d" % n) for n in range(2)}
+    schema = store.db.execute("PRAGMA user_version").fetchone()[0]
+    made = create_backup(db_path, tmp_path / "blobs", tmp_path / "b.zip")
 
+    # When the file is verified
     info = verify_backup(tmp_path / "b.zip")
 
-    assert info.schema >= 3 and info.blobs == 0
+    # Then it reports what went in: the schema, both blobs, the three pending changes
+    assert (info.schema, info.blobs, info.pending_changes) == (schema, 2, 3)
+    assert info.schema == SCHEMA_VERSION and len(shas) == 2
+    assert info.bytes == (tmp_path / "b.zip").stat().st_size == made.bytes
+    assert made == info

@@ -51,8 +51,10 @@ def push_and_answer(store: Store, conflict_for=None, missing=()) -> None:
     replica.apply_response(store, batch, response)
 
 
-def other_stamp() -> str:
-    return HybridClock(OTHER_NODE).now()
+def other_stamp(store: Store) -> str:
+    """A stamp of another kiosk, taken now on the test's clock: later than every stamp
+    this store has taken so far (never in the same millisecond)."""
+    return HybridClock(OTHER_NODE, wall=store.wall).now()
 
 
 @pytest.fixture
@@ -69,7 +71,7 @@ def my_edit_lost(store: Store, merchant_id: str) -> None:
 
     def report(batch):
         return [{"entity": "merchant", "row_id": merchant_id, "field": "business_name",
-                 "won_value": "Warung Kopi Sri", "won_hlc": other_stamp(),
+                 "won_value": "Warung Kopi Sri", "won_hlc": other_stamp(store),
                  "lost_value": "Kopi Bu Sri Asli", "lost_hlc": mine}]  # fmt: skip
 
     push_and_answer(store, report)
@@ -122,7 +124,7 @@ def test_keep_theirs_leaves_the_servers_value_and_sends_nothing(store: Store, me
 
 def test_when_my_edit_won_keep_theirs_writes_their_value(store: Store, merchant_id: str):
     # My edit replaced a value another kiosk had written meanwhile (I never saw it).
-    their_stamp = other_stamp()
+    their_stamp = other_stamp(store)
     store.update("merchant", merchant_id, {"address": "Dusun Krajan"})
 
     def report(batch):
@@ -153,7 +155,7 @@ def test_keep_mine_restores_a_record_another_kiosk_deleted(store: Store, merchan
         nonlocal mine
         mine = batch.mutations[0].hlc
         return [{"entity": "product", "row_id": product, "field": "deleted",
-                 "won_value": 1, "won_hlc": other_stamp(),
+                 "won_value": 1, "won_hlc": other_stamp(store),
                  "lost_value": 0, "lost_hlc": mine}]  # fmt: skip
 
     push_and_answer(store, report)
@@ -173,7 +175,7 @@ def test_a_failed_write_leaves_the_conflict_open(store: Store, merchant_id: str)
 
     def report(batch):
         return [{"entity": "merchant", "row_id": merchant_id, "field": "phone",
-                 "won_value": "+6281399998888", "won_hlc": other_stamp(),
+                 "won_value": "+6281399998888", "won_hlc": other_stamp(store),
                  "lost_value": "not a phone", "lost_hlc": batch.mutations[0].hlc}]  # fmt: skip
 
     push_and_answer(store, report)

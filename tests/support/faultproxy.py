@@ -9,7 +9,9 @@ Put it in front of a real HTTP server on loopback and point the client at ``prox
 Faults are drawn per request burst, not just per connection, so keep-alive clients meet
 them too: a burst starts with the first client bytes on a connection, and again with the
 first client bytes after the server has answered. The proxy never parses HTTP except to
-find where the response headers end, so that a truncation can land inside the body.
+find where the headers end (and, for a request, its Content-Length), so that a dropped
+request and a cut response land inside the body when there is one: the server has read
+the whole head and part of the body, the worst moment for a handler.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from collections.abc import Sequence
 from typing import Any
 
 PASS = "pass"
-DROP_REQUEST = "drop_request"  # part of the request reaches the server, then both reset
+DROP_REQUEST = "drop_request"  # the head and part of the body reach the server, then resets
 DROP_RESPONSE = "drop_response"  # the server gets it all and answers; the client gets part
 DELAY = "delay"  # the request waits a while before it is forwarded
 TRUNCATE = "truncate"  # the client gets the start of the response, then a clean FIN
@@ -65,6 +67,30 @@ def cut_point(response: bytes, complete: bool) -> int | None:
     if complete:
         return len(response) // 2
     return None
+
+
+def request_cut_point(request: bytes, complete: bool) -> int | None:
+    """Where to cut a request prefix, or None to wait for more bytes.
+
+    Inside the body, half way through what its Content-Length announces, once that much
+    has arrived; inside the head when the request has no body, or when the client has
+    sent all it will and the head never ended.
+    """
+    end = request.find(b"\r\n\r\n")
+    if end < 0:
+        return len(request) // 2 if complete else None
+    body_at = end + 4
+    length = 0
+    for line in request[:end].split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length" and value.strip().isdigit():
+            length = int(value.strip())
+    if length <= 0:
+        return body_at // 2  # nothing to cut into but the head
+    cut = body_at + length // 2  # for a body of two bytes or more: strictly inside it
+    if len(request) >= cut:
+        return cut
+    return max(body_at, len(request) - 1) if complete else None
 
 
 class FaultProxy:
@@ -266,9 +292,7 @@ class _Exchange:
                     if self.fault == DELAY:
                         await asyncio.sleep(self.proxy.delay_s())
                     elif self.fault == DROP_REQUEST:
-                        self.s_writer.write(data[: len(data) // 2])
-                        await self.s_writer.drain()
-                        self.kill()
+                        await self._drop_request(data)
                         return
                 self.s_writer.write(data)
                 await self.s_writer.drain()
@@ -277,6 +301,20 @@ class _Exchange:
                 self.s_writer.write_eof()
         except (OSError, RuntimeError):
             self.kill()
+
+    async def _drop_request(self, first: bytes) -> None:
+        """Forward the head and part of the body, then reset both sides."""
+        request = first
+        while (cut := request_cut_point(request, complete=False)) is None:
+            more = await self._read(self.c_reader, _SETTLE_S)
+            if not more:
+                cut = request_cut_point(request, complete=True)
+                break
+            request += more
+        assert cut is not None
+        self.s_writer.write(request[:cut])
+        await self.s_writer.drain()
+        self.kill()
 
     async def _downstream(self) -> None:
         try:

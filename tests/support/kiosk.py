@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from kiosk_app.domain.hlc import WallClock, system_wall_ms
 from kiosk_app.media.blobs import BlobStore
 from kiosk_app.store.importer import export_records
 from kiosk_app.store.scope import SCOPE_KEY
@@ -17,10 +18,11 @@ from kiosk_app.sync.engine import SyncEngine, SyncResult
 
 
 class Kiosk:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, wall: WallClock = system_wall_ms) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.data_dir = data_dir
-        self.store = Store.open(data_dir / "kiosk.db")
+        self.wall = wall  # kiosks of one test share the test's clock: edits order as made
+        self.store = Store.open(data_dir / "kiosk.db", wall)
         self.blobs = BlobStore(data_dir / "blobs")
         # One engine (one HTTP session, so one kept-alive connection) per server address:
         # a new session per sync would pay a TCP handshake (a 700 ms round trip on a

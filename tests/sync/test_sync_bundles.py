@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import create_engine, select, update
+from sqlalchemy import select, update
 
 from kiosk_app.domain.ids import uuid7
 from kiosk_app.store import photos
@@ -39,15 +39,16 @@ def merchant(name: str, phone: str = "081234567890") -> dict[str, object]:
 
 
 def import_bundle(server: LiveServer, path: Path) -> subprocess.CompletedProcess[str]:
+    database = ["--database", server.database] if server.database else []
     return subprocess.run(
         [sys.executable, "-m", "kiosk_server.cli", "bundle", "import", str(path),
-         "--data-dir", str(server.data_dir)],
+         "--data-dir", str(server.data_dir), *database],
         capture_output=True, text=True, cwd=ROOT, timeout=120,
     )  # fmt: skip
 
 
 def server_db(server: LiveServer):
-    return create_engine(f"sqlite:///{server.data_dir / 'server.db'}")
+    return server.engine
 
 
 def export(kiosk, path: Path) -> Path:

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from kiosk_app.store import outbox
 from tests.support import VILLAGE
 
 MANGGARAI_VILLAGE = "53.10.01.2001"
-
-
-def next_millisecond() -> None:
-    """Return once the wall clock has moved past the current millisecond, so a stamp
-    taken next is strictly later than one taken before (stamps order by wall ms first)."""
-    start = time.time_ns() // 1_000_000
-    while time.time_ns() // 1_000_000 <= start:
-        time.sleep(0.0002)
 
 
 def merchant(**over):
@@ -101,9 +91,9 @@ def test_concurrent_edit_of_one_field_converges_and_the_loser_is_kept(make_kiosk
     b.sync()
 
     a.store.update("merchant", m, {"business_name": "Kopi Bu Sri Asli"})
-    # B's edit must carry the later stamp: two edits in one millisecond tie on the wall
-    # clock and are settled by the (random) node ids, which failed this test 1 run in 4.
-    next_millisecond()
+    # B's edit carries the later stamp: the kiosks share the test's clock, one
+    # millisecond later at every read (in one real millisecond the random node ids
+    # would settle it, which failed this test 1 run in 4).
     b.store.update("merchant", m, {"business_name": "Warung Kopi Sri"})  # later stamp wins
     b.sync()
     a.sync()  # A's edit arrives second, with the older stamp: it loses
@@ -177,12 +167,11 @@ def test_a_write_outside_the_scope_is_refused_and_kept_visible(make_kiosk):
 
 
 def test_revoked_token_is_reported_distinctly(make_kiosk, server):
-    from tests.support.live import server_cli
 
     a = make_kiosk("a")
     a.sync()
     device_id = a.store.get_setting("server.device_id")
-    server_cli(server.data_dir, "revoke", device_id)
+    server.cli("revoke", device_id)
 
     result = a.sync()
 

@@ -81,7 +81,7 @@ def test_a_blob_that_fits_in_one_chunk_takes_one_request(make_kiosk):
 
 def _server_let_go(server, since: float) -> int:
     """Wait until the server has finished with the cut request; the bytes it kept."""
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60  # a guard against a hang, not a speed check
     folder = Path(server.data_dir) / "uploads"
     while time.monotonic() < deadline:
         parts = [p for p in folder.glob("*.part") if p.stat().st_mtime >= since]
@@ -207,3 +207,47 @@ def test_an_unreachable_server_raises_offline_from_the_workers(make_kiosk):
 
     assert remote(kiosk, shas) == set()
     client.close()
+
+
+def test_an_upload_the_server_is_still_busy_with_is_retried_not_refused(
+    make_kiosk, server, monkeypatch
+):
+    # Given a photo whose upload was cut after its first chunk (a power cut)...
+    kiosk, device, (photo,) = kiosk_with_photos(make_kiosk, 1, 70)
+    length = kiosk.blobs.size(photo.sha256)
+    monkeypatch.setattr(uploads, "MIN_CHUNK", length // 4)  # four requests for the photo
+    monkeypatch.setattr(uploads, "MAX_CHUNK", length // 4)
+
+    def cut_after_a_chunk(sha: str, kind: str, sent: int, confirmed: int, total: int) -> None:
+        if 0 < confirmed < total:
+            raise PowerCut
+
+    def run(fn, *args):
+        return fn(kiosk.store, *args)
+
+    client = device.client()
+    Uploader(run, client, kiosk.blobs).upload(photo.thumb_sha256, "thumb")
+    with pytest.raises(PowerCut):
+        Uploader(run, client, kiosk.blobs, on_bytes=cut_after_a_chunk).upload(photo.sha256, "full")
+    client.close()
+    saved = kiosk.store.db.execute("SELECT url, confirmed_offset FROM upload").fetchone()
+    assert saved is not None and 0 < saved[1] < length
+    # ...and the server still busy with it: a request of the dead link holds its lock
+    lock = Path(server.data_dir) / "uploads" / f"{saved[0].rsplit('/', 1)[1]}.lock"
+    with lock.open("a") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+        # When the kiosk syncs meanwhile, the server answers 423 for that upload
+        busy = kiosk.sync()
+
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+    # Then the kiosk calls it a passing server state, to try again, not a refusal to
+    # show the technician, and keeps what the server had confirmed
+    assert busy.error is not None and busy.error.startswith("ServerError"), busy.error
+    assert "423" in busy.error and busy.pending_blobs == 1
+    assert kiosk.store.db.execute("SELECT url, confirmed_offset FROM upload").fetchone() == saved
+    # When it syncs again, the rest goes and the photo is whole on the server
+    again = kiosk.sync()
+    assert again.ok and again.uploaded == 1, again.error
+    assert on_server(device, photo.sha256) == kiosk.blobs.path(photo.sha256).read_bytes()

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.support import ROOT
+from tests.support.clock import SteppingWall
 from tests.support.live import LiveServer
 
 REGION = "35.07"
@@ -29,20 +30,16 @@ def kiosk_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Compl
     )
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with LiveServer(tmp_path_factory.mktemp("server")) as live:
-        yield live
-
-
 @pytest.fixture
-def make_kiosk(server: LiveServer, tmp_path: Path) -> Iterator[Callable[..., Any]]:
+def make_kiosk(
+    server: LiveServer, tmp_path: Path, wall: SteppingWall
+) -> Iterator[Callable[..., Any]]:
     from tests.support.kiosk import Kiosk
 
     made: list[Kiosk] = []
 
     def make(name: str = "k", enroll: bool = True) -> Kiosk:
-        kiosk = Kiosk(tmp_path / f"kiosk-{name}-{len(made)}")
+        kiosk = Kiosk(tmp_path / f"kiosk-{name}-{len(made)}", wall)
         if enroll:
             kiosk.enroll(server.url, server.enroll_code(REGION), name)
         made.append(kiosk)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +19,7 @@ from kiosk_app.store import outbox
 from kiosk_app.store.regions import import_regions_csv
 from kiosk_app.technician.doctor import FAIL, OK, WARN, DiskUsage, render_text, run_doctor
 from tests.support import SAMPLE_REGIONS, VILLAGE
-from tests.support.live import LiveServer, server_cli
+from tests.support.live import LiveServer
 from tests.technician.conftest import REGION, kiosk_cli
 
 
@@ -200,7 +202,7 @@ def test_revoked_token_is_reported_and_pending_changes_kept(make_kiosk, server: 
     with_pending(kiosk)
     device = kiosk.store.get_setting("server.device_id")
     rows = outbox_rows(kiosk.data_dir / "kiosk.db")
-    server_cli(server.data_dir, "revoke", str(device))
+    server.cli("revoke", str(device))
 
     code, report = doctor_json(kiosk.data_dir)
     text = kiosk_cli("doctor", "--data-dir", str(kiosk.data_dir), "--lang", "both")
@@ -249,3 +251,33 @@ def test_newer_app_on_the_server_is_told_by_status_and_doctor(
     assert "versi baru 9.1.0 tersedia" in status.stdout
     assert code == 1 and statuses(report)["update"] == WARN
     assert report["versions"]["latest_app"] == "9.1.0"
+
+
+@pytest.mark.parametrize(
+    ("offset_s", "status", "words"),
+    [
+        (600.0, FAIL, r"Jam kios lebih cepat (\d+) detik dari server\. Setel tanggal dan jam"),
+        (-120.0, WARN, r"Jam kios lebih lambat (\d+) detik dari server; sebaiknya disetel\."),
+        (0.0, OK, r"Jam kios lebih (?:cepat|lambat) (\d+) detik dari server \(baik\)\."),
+    ],
+)
+def test_a_kiosk_clock_off_from_the_servers_is_warned_about(
+    make_kiosk, offset_s: float, status: str, words: str
+):
+    # Given an enrolled kiosk whose PC clock is ``offset_s`` off the (real) server's
+    kiosk = make_kiosk()
+    assert kiosk.sync().ok
+    kiosk.store.close()
+
+    # When the doctor compares the two clocks
+    report = run_doctor(resolve_paths(kiosk.data_dir), wall=lambda: time.time() + offset_s)
+
+    # Then it tells by how much and which way, a problem beyond five minutes
+    [clock] = [f for f in report.findings if f.key == "clock"]
+    said = re.match(words, clock.message_id)
+    assert clock.status == status and said, clock.message_id
+    skew, uncertainty = clock.details["skew_s"], clock.details["uncertainty_s"]
+    assert abs(skew - offset_s) <= uncertainty + 0.1  # the server read its clock in between
+    assert abs(int(said.group(1)) - abs(skew)) <= 1
+    assert report.exit_code == {OK: 0, WARN: 1, FAIL: 2}[status]
+    kiosk.store = type(kiosk.store).open(kiosk.data_dir / "kiosk.db")

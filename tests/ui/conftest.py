@@ -34,12 +34,22 @@ def running_app(qapp, qtbot, paths: KioskPaths, **options) -> Iterator:
     create_qt_app()
     app = KioskApp(qapp, paths, **options)
     app.start()
-    # Closed at teardown as the app shuts down: no unsaved-changes question then.
-    qtbot.addWidget(app.window, before_close_func=lambda window: window.detach())
     idle(qtbot, app)
     yield app
     idle(qtbot, app)
+    close_app(qapp, app)
+
+
+def close_app(qapp, app) -> None:
+    """Stop the app, then close and delete its window.
+
+    Not ``qtbot.addWidget(app.window)``: pytest-qt deletes registered widgets before
+    fixtures are torn down, and the window was then gone (or not, depending on whether
+    ``idle`` had to spin an event loop, which runs deferred deletes) when ``app.close()``
+    detached it: a teardown error about 1 run in 10."""
     app.close()
+    app.window.close()
+    app.window.deleteLater()
     qapp.removeEventFilter(app.session)
 
 

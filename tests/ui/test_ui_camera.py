@@ -16,6 +16,11 @@ from tests.ui.conftest import click, idle
 from tests.ui.operator import create_first_technician, nav
 
 
+def close(color, rgb: tuple[int, int, int], tolerance: int = 16) -> bool:
+    got = (color.red(), color.green(), color.blue())
+    return all(abs(a - b) <= tolerance for a, b in zip(got, rgb, strict=True))
+
+
 def open_new_product(qtbot, kiosk):
     create_first_technician(qtbot, kiosk)
     nav(qtbot, kiosk, "products")
@@ -36,7 +41,14 @@ def test_capture_retake_and_use_a_photo_from_a_stand_in_camera(kiosk, qtbot):
 
     click(qtbot, dialog.capture_button)
     qtbot.waitUntil(lambda: dialog.use_button.isVisible(), timeout=5000)
-    assert dialog.still.pixmap() is not None
+    # The still shows the frame taken: 4:3, the pattern's cream square in the middle
+    # and its red-orange ground at the edge (colours pass through the video frame's
+    # conversion, so within a tolerance).
+    still = dialog.still.pixmap().toImage()
+    assert not still.isNull() and abs(still.width() * 3 - still.height() * 4) <= 4
+    assert close(still.pixelColor(still.width() // 2, still.height() // 2), (250, 246, 236))
+    ground = still.pixelColor(3, 3)
+    assert close(ground, (200, ground.green(), 40))
     click(qtbot, dialog.retake_button)
     assert dialog.viewfinder.isVisible() and not dialog.use_button.isVisible()
     click(qtbot, dialog.capture_button)

@@ -75,3 +75,42 @@ def test_operator_does_not_see_settings_technician_adds_operator(kiosk, qtbot):
     assert kiosk.session.operator.name == "Ani"
     assert kiosk.window.current_key() == "dashboard"  # someone else: start afresh
     assert not kiosk.window.findChild(QPushButton, "nav_settings").isVisible()
+
+
+def test_five_wrong_pins_pause_login_then_the_right_pin_works(kiosk, qtbot):
+    create_first_technician(qtbot, kiosk)
+    click(qtbot, kiosk.window.lock_button)
+    idle(qtbot, kiosk)
+    login = kiosk.window.page("login")
+
+    # Given four wrong PINs, each told plainly
+    for _ in range(4):
+        press_pin(qtbot, login, "0000")
+        idle(qtbot, kiosk)
+        assert login.message.text() == "PIN salah. Coba lagi."
+    # When the fifth is wrong too
+    press_pin(qtbot, login, "9999")
+    idle(qtbot, kiosk)
+
+    # Then login pauses: the operator is told to wait, the pad and field are off
+    assert login.message.text() == "PIN salah terlalu sering. Tunggu 30 detik, lalu coba lagi."
+    assert login._pause.isActive() and login._pause.interval() == 30_000
+    assert not login.pad.isEnabled() and not login.pin_edit.isEnabled()
+    # and even the right PIN (typed by any other way) is not checked while it lasts
+    login.pin_edit.setText(TECHNICIAN[1])
+    login.submit()
+    idle(qtbot, kiosk)
+    assert kiosk.session.is_locked and login._pause.isActive()
+
+    # When the 30 seconds are over (the test fires the pause's timer now)
+    login._pause.start(0)
+    qtbot.waitUntil(lambda: login.pad.isEnabled() and login.pin_edit.isEnabled())
+
+    # Then the message is gone, the count starts again, and the right PIN logs in
+    assert login.message.text() == ""
+    press_pin(qtbot, login, "0000")
+    idle(qtbot, kiosk)
+    assert login.message.text() == "PIN salah. Coba lagi."  # one wrong PIN: no pause
+    press_pin(qtbot, login, TECHNICIAN[1])
+    idle(qtbot, kiosk)
+    assert not kiosk.session.is_locked

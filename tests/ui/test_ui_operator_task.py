@@ -20,9 +20,9 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QPushButton
 from tests.support import ROOT
 from tests.ui.conftest import idle, make_jpeg
 from tests.ui.operator import choose_language, create_first_technician, enroll_in_first_run
-from tests.ui.test_ui_sync import REGION, app, by_id, link, server, wait_synced
+from tests.ui.test_ui_sync import REGION, app, by_id, link, wait_synced
 
-__all__ = ["app", "link", "server"]
+__all__ = ["app", "link"]
 DOC = ROOT / "docs" / "operator-task.md"
 
 

@@ -28,9 +28,9 @@ from tests.ui.operator import (
     pick_village,
     register_merchant,
 )
-from tests.ui.test_ui_sync import REGION, app, by_id, link, server, wait_synced
+from tests.ui.test_ui_sync import REGION, app, by_id, link, wait_synced
 
-__all__ = ["app", "link", "server"]  # fixtures shared with the sync screen's tests
+__all__ = ["app", "link"]  # fixtures shared with the sync screen's tests
 OUTSIDE = "Satar Ngkeling"  # a village of Manggarai (53.10), in the sample region list
 
 

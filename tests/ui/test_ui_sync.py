@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import sys
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -38,12 +37,6 @@ from linksim import LinkProfile, LinkSimulator
 REGION = "35.07"
 # Loopback speed, but a link the test can cut (the kiosk's connection goes down).
 LOOPBACK = LinkProfile("loopback", down_bps=1e9, up_bps=1e9, rtt_ms=0)
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with LiveServer(tmp_path_factory.mktemp("server")) as live:
-        yield live
 
 
 @pytest.fixture
@@ -180,8 +173,7 @@ def test_a_conflict_with_another_kiosk_is_settled_on_the_sync_screen(
         assert other.store.get("merchant", merchant_id) is not None
 
         # Given this kiosk's link is down while the operator corrects the address
-        link.cut(8.0)
-        cut_at = time.monotonic()
+        link.cut(3600.0)  # until restore(): the order of events is the test's, not a timer's
         nav(qtbot, app, "merchants")
         merchants = app.window.page("merchants")
         qtbot.keyClicks(merchants.search, "keripik")
@@ -202,7 +194,7 @@ def test_a_conflict_with_another_kiosk_is_settled_on_the_sync_screen(
         assert other.sync().ok
 
         # When the link is back and the operator presses "Sinkron sekarang"
-        time.sleep(max(0.0, 8.5 - (time.monotonic() - cut_at)))
+        link.restore()
         nav(qtbot, app, "sync")
         page = app.window.page("sync")
         click(qtbot, page.sync_button)
@@ -240,10 +232,8 @@ def test_a_conflict_with_another_kiosk_is_settled_on_the_sync_screen(
 def test_usb_bundle_export_from_the_sync_screen(app, qtbot, server, link, tmp_path):
     import json
 
-    from tests.support.live import server_cli
-
     enrolled_app(qtbot, app, link.url, server.enroll_code(REGION))
-    link.cut(30.0)  # offline: the changes stay pending, so they go on the stick
+    link.cut(3600.0)  # offline for the whole test: the changes stay pending for the stick
     register_merchant(qtbot, app, "Madu Hutan Pak Daud")
     nav(qtbot, app, "sync")
     page = app.window.page("sync")
@@ -266,7 +256,7 @@ def test_usb_bundle_export_from_the_sync_screen(app, qtbot, server, link, tmp_pa
 
     assert page.message.text() == f"Disimpan ke {target}: 1 perubahan dan 0 foto."
     # Sealed to the server: only it can open the bundle, and it takes this kiosk's change
-    report = json.loads(server_cli(server.data_dir, "bundle", "import", str(target)))
+    report = json.loads(server.cli("bundle", "import", str(target)))
     assert (report["mutations"], report["accepted"]) == (1, 1)
     assert report["device_id"] == app.sync.device.device_id
 
