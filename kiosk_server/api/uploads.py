@@ -16,7 +16,10 @@ much arrived, so only the rest is sent again. This is our addition to tus: a cli
 does not ask gets a new upload, as tus says.
 
 Limits (docs/security.md): a device may have ``max_open_uploads`` unfinished uploads
-announcing ``max_open_upload_bytes`` in all (429 past them); unfinished uploads expire
+announcing ``max_open_upload_bytes`` in all; a creation past them removes that device's
+oldest unfinished uploads (a kiosk killed mid-upload, or whose photo was deleted while it
+was sent, leaves some behind: refusing would stop its photos until they expire, while
+its own leftovers are all that is dropped); unfinished uploads expire
 (``housekeeping``); a revoked device's uploads are removed at once, and one whose PATCH
 was already running is not accepted when its last byte arrives. The bytes must be a
 JPEG (``jpeg.check_jpeg``: markers and structure, no pixel decoded). An upload of a blob
@@ -33,12 +36,11 @@ import contextlib
 import hashlib
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
@@ -303,6 +305,7 @@ def _create(
     """The new upload's row; with ``resume``, this device's unfinished one of the same
     blob when there is one."""
     now = now_iso()
+    dropped: list[str] = []
     with ctx.engine.begin() as conn:
         size = blobstore.size_if_readable(conn, sha, device)
         done = size is not None and size == length
@@ -321,7 +324,7 @@ def _create(
             if found is not None:
                 return dict(found._mapping)
         if not done:
-            _check_open_uploads(ctx, conn, device, length)
+            dropped = _make_room(ctx, conn, device, length)
         row = {
             "id": uuid7(),
             "device_id": device["id"],
@@ -332,37 +335,50 @@ def _create(
             "completed_at": now if done else None,
         }
         conn.execute(insert(upload).values(**row))
+    for upload_id in dropped:
+        _unlink_partial(ctx, upload_id)
     return row
 
 
-def _check_open_uploads(ctx: ServerContext, conn: Any, device: dict[str, Any], length: int) -> None:
-    """429 when one more unfinished upload of ``length`` bytes would pass the device's
-    limits (those older than the expiry are about to be removed: not counted)."""
+def _make_room(ctx: ServerContext, conn: Any, device: dict[str, Any], length: int) -> list[str]:
+    """Delete the rows of this device's oldest unfinished uploads until one more of
+    ``length`` bytes fits its limits; returns their ids (their bytes go once committed)."""
     settings = ctx.settings
-    cutoff = datetime.now(UTC) - timedelta(hours=settings.upload_expiry_hours)
-    count, announced = conn.execute(
-        select(func.count(), func.coalesce(func.sum(upload.c.length), 0)).where(
-            upload.c.device_id == device["id"],
-            upload.c.completed_at.is_(None),
-            upload.c.created_at >= cutoff.isoformat(timespec="milliseconds"),
-        )
-    ).one()
-    if count + 1 > settings.max_open_uploads or announced + length > settings.max_open_upload_bytes:
+    if length > settings.max_open_upload_bytes:
         raise error(
-            429,
-            "too_many_uploads",
-            f"Terlalu banyak unggahan foto yang belum selesai dari kios ini ({count}); "
-            "selesaikan atau tunggu sampai kedaluwarsa. (Too many unfinished uploads: at "
-            f"most {settings.max_open_uploads} and {settings.max_open_upload_bytes} bytes "
-            "per device.)",
-            headers={"Tus-Resumable": TUS_VERSION, "Retry-After": "3600"},
+            413,
+            "too_large",
+            "Foto ini lebih besar dari batas unggahan kios. "
+            f"(An upload may announce at most {settings.max_open_upload_bytes} bytes.)",
+            headers={"Tus-Resumable": TUS_VERSION},
         )
+    rows = conn.execute(
+        select(upload.c.id, upload.c.length)
+        .where(upload.c.device_id == device["id"], upload.c.completed_at.is_(None))
+        .order_by(upload.c.created_at, upload.c.id)
+    ).all()
+    count, announced = len(rows), sum(int(r.length) for r in rows)
+    dropped: list[str] = []
+    for row in rows:
+        if count + 1 <= settings.max_open_uploads and announced + length <= (
+            settings.max_open_upload_bytes
+        ):
+            break
+        dropped.append(row.id)
+        count, announced = count - 1, announced - int(row.length)
+    if dropped:
+        conn.execute(upload.delete().where(upload.c.id.in_(dropped)))
+    return dropped
 
 
-def _discard(ctx: ServerContext, upload_id: str) -> None:
+def _unlink_partial(ctx: ServerContext, upload_id: str) -> None:
     part = _partial(ctx, upload_id)
     part.unlink(missing_ok=True)
     part.with_suffix(".lock").unlink(missing_ok=True)
+
+
+def _discard(ctx: ServerContext, upload_id: str) -> None:
+    _unlink_partial(ctx, upload_id)
     with ctx.engine.begin() as conn:
         conn.execute(upload.delete().where(upload.c.id == upload_id))
 
