@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 
+from kiosk_app.domain.records import MERCHANT
 from kiosk_app.domain.text import clean_text, fail
+
+HALAL_LABEL = MERCHANT.label("halal_cert")
 
 NIB_DIGITS = 13
 NPWP_DIGITS = 16
@@ -95,8 +98,8 @@ def normalize_halal_cert(text: str, *, field: str = "halal_cert") -> str:
     return clean_text(
         text,
         field=field,
-        label_id="Nomor sertifikat halal",
-        label_en="Halal certificate number",
+        label_id=HALAL_LABEL.id,
+        label_en=HALAL_LABEL.en,
         max_len=HALAL_CERT_MAX,
     )
 

@@ -31,6 +31,8 @@ from kiosk_app.domain.records import (
     PRODUCT_NAME_MAX,
     PRODUCT_STATUSES,
     STOCK_FIELD,
+    STOCK_LABEL,
+    Label,
 )
 from kiosk_app.domain.regions import validate_region_code
 from kiosk_app.domain.text import clean_text, fail, is_blank, parse_whole_number
@@ -50,38 +52,12 @@ PIN_MIN, PIN_MAX = 4, 8
 SQLITE_INT_MAX = 2**63 - 1
 CONSENT_FIELDS = ("consent_version", "consent_at", "consent_operator")
 
-# (Bahasa Indonesia, English) names of fields, as operators know them.
-LABELS: dict[str, tuple[str, str]] = {
-    "business_name": ("Nama usaha", "Business name"),
-    "owner_name": ("Nama pemilik", "Owner name"),
-    "phone": ("Nomor HP", "Phone number"),
-    "village_code": ("Kode desa", "Village code"),
-    "address": ("Alamat", "Address"),
-    "nib": ("NIB", "NIB"),
-    "npwp": ("NPWP", "NPWP"),
-    "pirt": ("Nomor P-IRT", "P-IRT number"),
-    "halal_cert": ("Nomor sertifikat halal", "Halal certificate number"),
-    "email": ("Email", "Email"),
-    "consent_version": ("Versi persetujuan", "Consent version"),
-    "consent_at": ("Waktu persetujuan", "Consent time"),
-    "consent_operator": ("Petugas yang mencatat persetujuan", "Consent operator"),
-    "status": ("Status", "Status"),
-    "deleted": ("Tanda hapus", "Deleted flag"),
-    "merchant_id": ("Penjual", "Merchant"),
-    "name": ("Nama produk", "Product name"),
-    "description": ("Keterangan", "Description"),
-    "price": ("Harga", "Price"),
-    "unit": ("Satuan", "Unit"),
-    "category": ("Kategori", "Category"),
-    "weight_g": ("Berat (gram)", "Weight (grams)"),
-    "product_id": ("Produk", "Product"),
-    "position": ("Urutan foto", "Photo position"),
-    "sha256": ("Sidik foto", "Photo hash"),
-    "thumb_sha256": ("Sidik foto kecil", "Thumbnail hash"),
-    "width": ("Lebar foto", "Photo width"),
-    "height": ("Tinggi foto", "Photo height"),
-    "bytes": ("Ukuran foto", "Photo size"),
-    "thumb_bytes": ("Ukuran foto kecil", "Thumbnail size"),
+# Field labels come from ``records``; a name shared by entities (status, deleted) has
+# one label. Fields checked here that are not synced record fields:
+_OTHER_LABELS = {"role": Label("Peran", "Role")}
+LABELS: dict[str, Label] = {
+    **_OTHER_LABELS,
+    **{name: spec.label(name) for spec in ENTITIES.values() for name in spec.fields},
 }
 _ENTITY_ID = {"merchant": "penjual", "product": "produk", "photo": "foto"}
 
@@ -95,8 +71,8 @@ class Rule:
     clearable: bool = True  # None / "" clears it (stored as None)
 
 
-def _label(field: str) -> tuple[str, str]:
-    return LABELS.get(field, (field, field))
+def _label(field: str) -> Label:
+    return LABELS[field]
 
 
 def _text(max_len: int, min_len: int = 1, *, multiline: bool = False) -> Check:
@@ -364,7 +340,12 @@ def _consent_incomplete(fields: Mapping[str, Any], clean: Mapping[str, Any]) -> 
 def validate_stock(n: object) -> int:
     """A stock level: whole number from 0 to ``MAX_STOCK``."""
     return parse_whole_number(
-        n, field=STOCK_FIELD, label_id="Stok", label_en="Stock", minimum=0, maximum=MAX_STOCK
+        n,
+        field=STOCK_FIELD,
+        label_id=STOCK_LABEL.id,
+        label_en=STOCK_LABEL.en,
+        minimum=0,
+        maximum=MAX_STOCK,
     )
 
 

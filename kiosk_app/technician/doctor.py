@@ -27,9 +27,11 @@ import requests
 from sqlite_utils import Database
 
 from kiosk_app import __version__
+from kiosk_app.domain.records import field_label
 from kiosk_app.paths import KioskPaths
 from kiosk_app.store import outbox, refusals, replica
 from kiosk_app.store.migrations import SCHEMA_VERSION
+from kiosk_app.store.refusals import Refusal
 from kiosk_app.store.store import Store
 from kiosk_app.sync.client import (
     OfflineError,
@@ -339,6 +341,19 @@ def _pending(report: DoctorReport, conn: sqlite3.Connection, schema: int) -> Non
         report.add("pending", OK, title, (message[0] + ".", message[1] + "."), **p)
 
 
+def _what(refusal: Refusal, lang: str) -> str:
+    """The refused record and, when known, its fields by their labels."""
+    labels = []
+    for name in refusal.fields:
+        try:
+            label = field_label(refusal.entity, name)
+        except KeyError:  # a field this app version does not know: its key is all we have
+            labels.append(name)
+            continue
+        labels.append(label.id if lang == "id" else label.en)
+    return f"{refusal.label} ({', '.join(labels)})" if labels else refusal.label
+
+
 def _refused(report: DoctorReport, conn: sqlite3.Connection) -> None:
     """Records the server refused: named, with its reason and the way out (only when
     there are some; the pending check counts them too)."""
@@ -357,11 +372,11 @@ def _refused(report: DoctorReport, conn: sqlite3.Connection) -> None:
         ("Ditolak server", "Refused by the server"),
         (
             f"{len(found)} data ditolak server dan tidak ada di katalog: "
-            + "; ".join(f"{r.label}: {r.message_id}" for r in shown)
+            + "; ".join(f"{_what(r, 'id')}: {r.message_id}" for r in shown)
             + f"{more_id}. Operator memperbaikinya di halaman Sinkron (ubah lalu Simpan, "
             "data dikirim lagi) atau menghapusnya dari kios.",
             f"{len(found)} records refused by the server, not in the catalog: "
-            + "; ".join(f"{r.label}: {r.message_en}" for r in shown)
+            + "; ".join(f"{_what(r, 'en')}: {r.message_en}" for r in shown)
             + f"{more_en}. The operator fixes them on the Sync page (edit, then Save: "
             "they are sent again) or deletes them from the kiosk.",
         ),
