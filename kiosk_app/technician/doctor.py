@@ -14,7 +14,6 @@ import json
 import platform
 import re
 import shutil
-import sqlite3
 import sys
 import time
 from collections.abc import Callable
@@ -24,15 +23,13 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import requests
-from sqlite_utils import Database
 
 from kiosk_app import __version__
 from kiosk_app.domain.records import field_label
 from kiosk_app.paths import KioskPaths
-from kiosk_app.store import outbox, refusals, replica
+from kiosk_app.store.health import ReadOnlyDatabase, UnreadableDatabase
 from kiosk_app.store.migrations import SCHEMA_VERSION
 from kiosk_app.store.refusals import Refusal
-from kiosk_app.store.store import Store
 from kiosk_app.sync.client import (
     OfflineError,
     ProtocolTooOldError,
@@ -138,21 +135,7 @@ def _mb(n: int) -> str:
     return f"{n / 1024 / 1024:,.0f} MB".replace(",", ".")
 
 
-def open_read_only(path: Path) -> sqlite3.Connection:
-    """Open the kiosk database without ever writing to it or beside it.
-
-    With no ``-wal`` file (the app is closed and shut down cleanly) the file is opened
-    ``immutable``, so SQLite creates no ``-wal``/``-shm`` either; otherwise read-only,
-    so the log's committed changes are seen.
-    """
-    wal = path.with_name(path.name + "-wal")
-    flags = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True, timeout=5.0)
-    conn.execute("PRAGMA query_only=ON")
-    return conn
-
-
-def _check_database(report: DoctorReport, path: Path) -> sqlite3.Connection | None:
+def _check_database(report: DoctorReport, path: Path) -> ReadOnlyDatabase | None:
     title = ("Basis data", "Database")
     if not path.exists():
         report.add(
@@ -166,11 +149,14 @@ def _check_database(report: DoctorReport, path: Path) -> sqlite3.Connection | No
             path=str(path),
         )
         return None
+    db: ReadOnlyDatabase | None = None
     try:
-        conn = open_read_only(path)
-        rows = [r[0] for r in conn.execute("PRAGMA integrity_check(20)")]
-        schema = int(conn.execute("PRAGMA user_version").fetchone()[0])
-    except sqlite3.DatabaseError as exc:
+        db = ReadOnlyDatabase(path)
+        rows = db.integrity_errors()
+        schema = db.schema_version()
+    except UnreadableDatabase as exc:
+        if db is not None:
+            db.close()
         report.add(
             "database",
             FAIL,
@@ -185,7 +171,7 @@ def _check_database(report: DoctorReport, path: Path) -> sqlite3.Connection | No
             error=str(exc),
         )
         return None
-    if rows != ["ok"]:
+    if rows:
         report.add(
             "database",
             FAIL,
@@ -199,7 +185,7 @@ def _check_database(report: DoctorReport, path: Path) -> sqlite3.Connection | No
             path=str(path),
             errors=rows,
         )
-        return conn
+        return db
     if schema > SCHEMA_VERSION:
         report.add(
             "database",
@@ -240,7 +226,7 @@ def _check_database(report: DoctorReport, path: Path) -> sqlite3.Connection | No
             path=str(path),
             schema=schema,
         )
-    return conn
+    return db
 
 
 def _check_disk(report: DoctorReport, folder: Path, disk_usage: DiskUsageFn) -> None:
@@ -286,26 +272,11 @@ def _check_disk(report: DoctorReport, folder: Path, disk_usage: DiskUsageFn) -> 
         report.add("disk", OK, title, (f"Sisa ruang {free}.", f"{free} free."), **details)
 
 
-def _read_settings(conn: sqlite3.Connection) -> dict[str, str]:
-    try:
-        return {
-            str(k): str(v)
-            for k, v in conn.execute("SELECT key, value FROM setting")
-            if v is not None
-        }
-    except sqlite3.DatabaseError:
-        return {}
-
-
-def _pending(report: DoctorReport, conn: sqlite3.Connection, schema: int) -> None:
+def _pending(report: DoctorReport, db: ReadOnlyDatabase) -> None:
     title = ("Menunggu dikirim", "Pending")
     try:
-        db = Database(conn)
-        if schema == SCHEMA_VERSION:
-            report.pending = replica.pending_summary(Store(db))
-        else:
-            report.pending = {"pending_changes": outbox.count(db)}
-    except sqlite3.DatabaseError as exc:
+        report.pending = db.pending()
+    except UnreadableDatabase as exc:
         report.add(
             "pending",
             FAIL,
@@ -354,12 +325,12 @@ def _what(refusal: Refusal, lang: str) -> str:
     return f"{refusal.label} ({', '.join(labels)})" if labels else refusal.label
 
 
-def _refused(report: DoctorReport, conn: sqlite3.Connection) -> None:
+def _refused(report: DoctorReport, db: ReadOnlyDatabase) -> None:
     """Records the server refused: named, with its reason and the way out (only when
     there are some; the pending check counts them too)."""
     try:
-        found = refusals.open_refusals(Store(Database(conn)))
-    except sqlite3.DatabaseError:
+        found = db.open_refusals()
+    except UnreadableDatabase:
         return  # the pending check has said the database cannot be read
     if not found:
         return
@@ -672,19 +643,21 @@ def run_doctor(
         os=platform.platform(),
         frozen=bool(getattr(sys, "frozen", False)),
     )
-    conn = _check_database(report, paths.database)
+    db = _check_database(report, paths.database)
     settings: dict[str, str] = {}
-    if conn is not None:
-        try:
-            settings = _read_settings(conn)
-            schema = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            report.versions["schema_db"] = schema
+    if db is not None:
+        with db:
+            settings = db.settings()
+            try:
+                schema = db.schema_version()
+            except UnreadableDatabase:
+                schema = SCHEMA_VERSION + 1  # unknown: read nothing more from it
+            else:
+                report.versions["schema_db"] = schema
             if schema <= SCHEMA_VERSION:
-                _pending(report, conn, schema)
+                _pending(report, db)
             if schema == SCHEMA_VERSION:
-                _refused(report, conn)
-        finally:
-            conn.close()
+                _refused(report, db)
     if language is None:
         report.language = settings.get("ui.language") or "id"
     _check_disk(report, paths.data, disk_usage)
@@ -693,8 +666,8 @@ def run_doctor(
     maker = make_client or (
         lambda url, token, verify: ServerClient(url, token, verify=verify, timeout=DOCTOR_TIMEOUT)
     )
-    latest = _check_server(report, settings, maker, wall) if conn is not None or settings else None
-    if conn is None and report.status_of("database") == FAIL:
+    latest = _check_server(report, settings, maker, wall) if db is not None or settings else None
+    if db is None and report.status_of("database") == FAIL:
         report.add(
             "server",
             SKIP,
