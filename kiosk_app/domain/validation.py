@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from kiosk_app.domain.errors import FieldError, ValidationError
+from kiosk_app.domain.i18n import both
 from kiosk_app.domain.identifiers import (
     normalize_email,
     normalize_halal_cert,
@@ -114,8 +115,11 @@ def _choice(options: tuple[str, ...]) -> Check:
             raise fail(
                 field,
                 "invalid",
-                f"{label_id} harus salah satu dari: {', '.join(options)}.",
-                f"{label_en} must be one of: {', '.join(options)}.",
+                *both(
+                    "{label} must be one of: {options}.",
+                    label=(label_id, label_en),
+                    options=", ".join(options),
+                ),
             )
         return choice
 
@@ -130,7 +134,7 @@ def _flag(value: Any, field: str) -> int:
     if isinstance(value, str) and value.strip() in ("0", "1"):
         return int(value.strip())
     label_id, label_en = _label(field)
-    raise fail(field, "invalid", f"{label_id} harus 0 atau 1.", f"{label_en} must be 0 or 1.")
+    raise fail(field, "invalid", *both("{label} must be 0 or 1.", label=(label_id, label_en)))
 
 
 def _uuid(value: Any, field: str) -> str:
@@ -140,8 +144,7 @@ def _uuid(value: Any, field: str) -> str:
         raise fail(
             field,
             "invalid",
-            f"Kode {label_id.lower()} tidak valid (harus UUID).",
-            f"{label_en} id must be a UUID.",
+            *both("{label} id must be a UUID.", label=(label_id.lower(), label_en)),
         )
     return text
 
@@ -153,8 +156,9 @@ def _sha256(value: Any, field: str) -> str:
         raise fail(
             field,
             "invalid",
-            f"{label_id} tidak valid (harus 64 huruf 0-9 a-f).",
-            f"{label_en} must be 64 lowercase hex characters (sha256).",
+            *both(
+                "{label} must be 64 lowercase hex characters (sha256).", label=(label_id, label_en)
+            ),
         )
     return str(value)
 
@@ -178,10 +182,11 @@ def _aware_datetime(value: Any, field: str) -> str:
         raise fail(
             field,
             "invalid",
-            f"{label_id} harus tanggal dan jam dengan zona waktu, "
-            "contoh: 2025-08-17T10:30:00+07:00",
-            f"{label_en} must be an ISO-8601 date and time with a time zone, "
-            "e.g. 2025-08-17T10:30:00+07:00",
+            *both(
+                "{label} must be an ISO-8601 date and time with a time zone, "
+                "e.g. 2025-08-17T10:30:00+07:00",
+                label=(label_id, label_en),
+            ),
         )
     return text
 
@@ -251,7 +256,7 @@ RULES: dict[str, dict[str, Rule]] = {
 def _missing(field: str) -> FieldError:
     label_id, label_en = _label(field)
     return FieldError(
-        field, f"{field}.required", f"{label_id} wajib diisi.", f"{label_en} is required."
+        field, f"{field}.required", *both("{label} is required.", label=(label_id, label_en))
     )
 
 
@@ -260,14 +265,16 @@ def _unknown(entity: str, field: str) -> FieldError:
         return FieldError(
             field,
             f"{field}.not_a_field",
-            "Stok diubah lewat tambah/kurang stok, bukan di sini.",
-            "Stock changes travel as stock moves, not as a field.",
+            *both("Stock changes travel as stock moves, not as a field."),
         )
     return FieldError(
         field,
         f"{field}.unknown",
-        f"Kolom '{field}' tidak dikenal untuk {_ENTITY_ID[entity]}.",
-        f"Unknown field '{field}' for {entity}.",
+        *both(
+            "Unknown field '{field}' for {entity}.",
+            field=field,
+            entity=(_ENTITY_ID[entity], entity),
+        ),
     )
 
 
@@ -287,8 +294,11 @@ def validate_fields(
                 FieldError(
                     "entity",
                     "entity.unknown",
-                    f"Jenis data '{entity}' tidak dikenal.",
-                    f"Unknown entity {entity!r}; expected one of: {', '.join(RULES)}.",
+                    *both(
+                        "Unknown entity {entity!r}; expected one of: {entities}.",
+                        entity=entity,
+                        entities=", ".join(RULES),
+                    ),
                 )
             ]
         )
@@ -329,8 +339,7 @@ def _consent_incomplete(fields: Mapping[str, Any], clean: Mapping[str, Any]) -> 
         FieldError(
             f,
             f"{f}.required",
-            "Persetujuan harus dicatat lengkap: versi teks, waktu, dan petugas.",
-            "Consent must be recorded whole: text version, time and operator.",
+            *both("Consent must be recorded whole: text version, time and operator."),
         )
         for f in CONSENT_FIELDS
         if f not in given
@@ -392,7 +401,6 @@ def validate_pin(pin: object) -> str:
         raise fail(
             "pin",
             "invalid",
-            f"PIN harus {PIN_MIN} sampai {PIN_MAX} angka.",
-            f"PIN must be {PIN_MIN} to {PIN_MAX} digits.",
+            *both("PIN must be {pin_min} to {pin_max} digits.", pin_min=PIN_MIN, pin_max=PIN_MAX),
         )
     return str(pin)
