@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from kiosk_app.domain.i18n import one_line
 from kiosk_app.paths import KioskPaths
 
 log = logging.getLogger(__name__)
@@ -88,8 +89,7 @@ def cmd_backup(args: argparse.Namespace, paths: KioskPaths) -> int:
         if _disk_full(exc, target.parent, paths.data):
             log.warning("backup to %s failed, disk full: %s", target, exc)
             print(
-                f"Disk PENUH; cadangan tidak ditulis ke {target}. Kosongkan ruang lalu coba "
-                "lagi. (Disk full: no backup written.)",
+                one_line("Disk full: no backup written to {target}.", target=target),
                 file=sys.stderr,
             )
             return 1
@@ -109,8 +109,7 @@ def cmd_backup(args: argparse.Namespace, paths: KioskPaths) -> int:
     )
     if passphrase is None:
         print(
-            "  PERINGATAN: cadangan ini TIDAK dienkripsi; siapa pun yang memegang berkasnya "
-            "bisa membaca data penjual. (Not encrypted.)"
+            "  " + one_line("Not encrypted: anyone holding the file can read the merchants' data.")
         )
     else:
         print("  Terenkripsi: simpan kata sandinya; tanpa itu cadangan tidak bisa dipulihkan.")
@@ -182,9 +181,7 @@ def cmd_restore(args: argparse.Namespace, paths: KioskPaths) -> int:
     print("Kios ini mendapat id jam baru; perubahan yang menunggu akan terkirim saat sinkron.")
     if not info.enrolled:
         print(
-            "Cadangan tidak membawa token kios: daftarkan kios ini lagi dengan kode "
-            "pendaftaran baru dari admin pusat (kiosk-app enroll, atau Pengaturan). "
-            "(The backup holds no device token: enroll this kiosk again with a new code.)"
+            one_line("The backup holds no device token: enroll this kiosk again with a new code.")
         )
     return 0
 
@@ -198,7 +195,7 @@ def cmd_support_bundle(args: argparse.Namespace, paths: KioskPaths) -> int:
         bundle = write_support_bundle(paths, report, Path(args.path))
     except OSError as exc:
         if _disk_full(exc, Path(args.path)):
-            print("Disk tujuan PENUH; paket dukungan tidak ditulis. (Disk full.)", file=sys.stderr)
+            print(one_line("Disk full: no support bundle written."), file=sys.stderr)
             return 1
         raise
     print(
