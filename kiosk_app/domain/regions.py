@@ -131,8 +131,11 @@ def parse_region_row(row: Mapping[str, Any]) -> Region:
             fail(
                 "level",
                 "invalid",
-                "Tingkat wilayah harus salah satu dari: " + ", ".join(REGION_LEVELS) + ".",
-                f"Region level must be one of: {', '.join(REGION_LEVELS)} (got {raw_level!r}).",
+                *both(
+                    "Region level must be one of: {levels} (got {level!r}).",
+                    levels=", ".join(REGION_LEVELS),
+                    level=raw_level,
+                ),
             ).errors
         )
     elif code and _level(code) != level:

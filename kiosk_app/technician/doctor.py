@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 import requests
 
 from kiosk_app import __version__
-from kiosk_app.domain.i18n import N_, both
+from kiosk_app.domain.i18n import N_, both, text
 from kiosk_app.domain.records import field_label
 from kiosk_app.paths import KioskPaths
 from kiosk_app.store.health import ReadOnlyDatabase, UnreadableDatabase
@@ -328,15 +328,16 @@ def _refused(report: DoctorReport, db: ReadOnlyDatabase) -> None:
         "refused",
         WARN,
         both("Refused by the server"),
-        (
-            f"{len(found)} data ditolak server dan tidak ada di katalog: "
-            + "; ".join(f"{_what(r, 'id')}: {r.message_id}" for r in shown)
-            + f"{more[0]}. Operator memperbaikinya di halaman Sinkron (ubah lalu Simpan, "
-            "data dikirim lagi) atau menghapusnya dari kios.",
-            f"{len(found)} records refused by the server, not in the catalog: "
-            + "; ".join(f"{_what(r, 'en')}: {r.message_en}" for r in shown)
-            + f"{more[1]}. The operator fixes them on the Sync page (edit, then Save: "
-            "they are sent again) or deletes them from the kiosk.",
+        both(
+            "{count} records refused by the server, not in the catalog: {records}{more}. "
+            "The operator fixes them on the Sync page (edit, then Save: they are sent "
+            "again) or deletes them from the kiosk.",
+            count=len(found),
+            records=(
+                "; ".join(f"{_what(r, 'id')}: {r.message_id}" for r in shown),
+                "; ".join(f"{_what(r, 'en')}: {r.message_en}" for r in shown),
+            ),
+            more=more,
         ),
         records=[r.to_json() for r in found],
     )
@@ -418,7 +419,7 @@ def _clock(report: DoctorReport, health: dict[str, Any], before: float, after: f
     skew = (before + after) / 2 - health["time_ms"] / 1000
     uncertainty = (after - before) / 2
     direction = both("ahead of") if skew > 0 else both("behind")
-    text = both(
+    skew_text = both(
         "The kiosk clock is {seconds:.0f} s {direction} the server",
         seconds=abs(skew),
         direction=direction,
@@ -431,7 +432,7 @@ def _clock(report: DoctorReport, health: dict[str, Any], before: float, after: f
             title,
             both(
                 "{text}. Set the PC's date and time (right time zone), then sync.",
-                text=text,
+                text=skew_text,
             ),
             **details,
         )
@@ -440,11 +441,11 @@ def _clock(report: DoctorReport, health: dict[str, Any], before: float, after: f
             "clock",
             WARN,
             title,
-            both("{text}; better set it.", text=text),
+            both("{text}; better set it.", text=skew_text),
             **details,
         )
     else:
-        report.add("clock", OK, title, both("{text} (fine).", text=text), **details)
+        report.add("clock", OK, title, both("{text} (fine).", text=skew_text), **details)
 
 
 def _check_token(
@@ -658,12 +659,14 @@ def render_text(report: DoctorReport, language: str | None = None) -> str:
     """The report for a person: Bahasa Indonesia, and English too when asked."""
     lang = language or report.language
     english = lang in ("en", "both")
+    when, folder = report.generated_at, report.data_dir
     lines = [
-        f"Laporan pemeriksaan kios Etalase Desa ({report.generated_at})",
-        f"Folder data: {report.data_dir}",
+        text("id", N_("Etalase Desa kiosk check report ({when})"), when=when),
+        text("id", N_("Data folder: {folder}"), folder=folder),
     ]
     if english:
-        lines.append(f"(Etalase Desa kiosk check report; data folder {report.data_dir})")
+        heading = N_("(Etalase Desa kiosk check report; data folder {folder})")
+        lines.append(text("en", heading, folder=folder))
     lines.append("")
     for f in report.findings:
         label = both(LABELS[f.status])
@@ -673,11 +676,22 @@ def render_text(report: DoctorReport, language: str | None = None) -> str:
     v = report.versions
     lines += [
         "",
-        (
-            f"Versi: aplikasi {v.get('app')}, skema {v.get('schema_db', '-')}/"
-            f"{v.get('schema_app')}, protokol {v.get('protocol')} (server "
-            f"{v.get('server_protocol', '-')}, versi server {v.get('server', '-')}), "
-            f"Python {v.get('python')}, Qt {v.get('qt')}, {v.get('os')}"
+        text(
+            "id",
+            N_(
+                "Versions: app {app}, schema {schema_db}/{schema_app}, protocol {protocol} "
+                "(server {server_protocol}, server version {server}), Python {python}, "
+                "Qt {qt}, {os}"
+            ),
+            app=v.get("app"),
+            schema_db=v.get("schema_db", "-"),
+            schema_app=v.get("schema_app"),
+            protocol=v.get("protocol"),
+            server_protocol=v.get("server_protocol", "-"),
+            server=v.get("server", "-"),
+            python=v.get("python"),
+            qt=v.get("qt"),
+            os=v.get("os"),
         ),
     ]
     code = report.exit_code
