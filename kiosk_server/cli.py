@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from kiosk_app.domain.i18n import N_, text
 from kiosk_server.config import Settings
 
 
@@ -89,7 +90,13 @@ def cmd_enroll_code(args: argparse.Namespace) -> int:
     except EnrollError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"Kode pendaftaran untuk wilayah {args.region}, berlaku {ttl:g} jam, sekali pakai:")
+    heading = text(
+        "id",
+        N_("Enrollment code for region {region}, valid {hours:g} hours, one use:"),
+        region=args.region,
+        hours=ttl,
+    )
+    print(heading)
     print(code)
     return 0
 

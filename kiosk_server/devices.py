@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Engine, insert, select, update
 
 from kiosk_app.domain.errors import ValidationError
+from kiosk_app.domain.i18n import one_line
 from kiosk_app.domain.ids import uuid7
 from kiosk_app.domain.regions import validate_region_code
 from kiosk_server.config import MAX_ENROLL_TTL_HOURS
@@ -38,11 +39,6 @@ TOUCH_INTERVAL_S = 60
 # Codes stored before codes were keyed with the server's secret (migration 0003).
 LEGACY_PREFIX = "sha256:"
 BUNDLE_KEY_BYTES = 32  # a raw Ed25519 public key
-CODE_REFUSED = (
-    "Kode pendaftaran tidak bisa dipakai: salah ketik, sudah dipakai, atau kedaluwarsa. "
-    "Minta kode baru ke admin pusat. (This enrollment code cannot be used: mistyped, "
-    "already used or expired.)"
-)
 
 
 class EnrollError(ValueError):
@@ -69,9 +65,10 @@ def new_enroll_code(engine: Engine, keys: ServerKeys, region_code: str, ttl_hour
     if not 0 < ttl_hours <= MAX_ENROLL_TTL_HOURS:
         raise EnrollError(
             "invalid_ttl",
-            f"masa berlaku kode harus lebih dari 0 dan paling lama {MAX_ENROLL_TTL_HOURS:g} "
-            f"jam (7 hari) (--ttl-hours must be more than 0 and at most "
-            f"{MAX_ENROLL_TTL_HOURS:g})",
+            one_line(
+                "--ttl-hours must be more than 0 and at most {max_enroll_ttl_hours:g}",
+                max_enroll_ttl_hours=MAX_ENROLL_TTL_HOURS,
+            ),
         )
     try:
         region_code = validate_region_code(region_code, field="region")
@@ -154,7 +151,10 @@ def enroll(
             ).first()
             reason = "unknown" if row is None else "used" if row.used_at else "expired"
             log.info("enrollment refused: %s code", reason, extra={"fields": {"reason": reason}})
-            raise EnrollError("code_invalid", CODE_REFUSED)
+            raise EnrollError(
+                "code_invalid",
+                one_line("This enrollment code cannot be used: mistyped, already used or expired."),
+            )
         conn.execute(
             insert(device).values(
                 id=device_id,

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import re
 
+from kiosk_app.domain.i18n import both
+from kiosk_app.domain.records import MERCHANT
 from kiosk_app.domain.text import clean_text, fail
+
+HALAL_LABEL = MERCHANT.label("halal_cert")
 
 NIB_DIGITS = 13
 NPWP_DIGITS = 16
@@ -45,8 +49,7 @@ def normalize_nib(text: str, *, field: str = "nib") -> str:
         raise fail(
             field,
             "invalid",
-            f"NIB harus {NIB_DIGITS} angka. Contoh: 9120001234567",
-            f"NIB must be {NIB_DIGITS} digits. Example: 9120001234567",
+            *both("NIB must be {nib_digits} digits. Example: 9120001234567", nib_digits=NIB_DIGITS),
         )
     return digits
 
@@ -65,8 +68,9 @@ def normalize_npwp(text: str, *, field: str = "npwp") -> str:
         raise fail(
             field,
             "invalid",
-            "NPWP harus 16 angka (atau NPWP lama 15 angka). Contoh: 01.234.567.8-901.000",
-            "NPWP must be 16 digits (or an old 15-digit NPWP). Example: 01.234.567.8-901.000",
+            *both(
+                "NPWP must be 16 digits (or an old 15-digit NPWP). Example: 01.234.567.8-901.000"
+            ),
         )
     return digits
 
@@ -84,8 +88,7 @@ def normalize_pirt(text: str, *, field: str = "pirt") -> str:
         raise fail(
             field,
             "invalid",
-            "Nomor P-IRT harus 15 sampai 17 angka. Contoh: P-IRT No. 2063503010512-25",
-            "P-IRT number must be 15 to 17 digits. Example: P-IRT No. 2063503010512-25",
+            *both("P-IRT number must be 15 to 17 digits. Example: P-IRT No. 2063503010512-25"),
         )
     return digits
 
@@ -95,8 +98,8 @@ def normalize_halal_cert(text: str, *, field: str = "halal_cert") -> str:
     return clean_text(
         text,
         field=field,
-        label_id="Nomor sertifikat halal",
-        label_en="Halal certificate number",
+        label_id=HALAL_LABEL.id,
+        label_en=HALAL_LABEL.en,
         max_len=HALAL_CERT_MAX,
     )
 
@@ -116,7 +119,6 @@ def normalize_email(text: str, *, field: str = "email") -> str:
         raise fail(
             field,
             "invalid",
-            "Alamat email tidak valid. Contoh: tokosaya@gmail.com",
-            "Invalid email address. Example: myshop@gmail.com",
+            *both("Invalid email address. Example: myshop@gmail.com"),
         )
     return f"{local}@{domain}"

@@ -9,6 +9,7 @@ from babel import Locale
 from babel.numbers import format_currency
 
 from kiosk_app.domain.errors import ValidationError
+from kiosk_app.domain.i18n import both
 from kiosk_app.domain.text import fail
 
 # Ten billion rupiah. No village product costs more; a bigger number is a typing slip
@@ -33,8 +34,7 @@ def _invalid() -> ValidationError:
     return fail(
         _FIELD,
         "invalid",
-        f"Harga harus angka bulat, contoh: {_EXAMPLE}",
-        f"Price must be a whole number of rupiah, e.g. {_EXAMPLE}",
+        *both("Price must be a whole number of rupiah, e.g. {example}", example=_EXAMPLE),
     )
 
 
@@ -43,15 +43,16 @@ def _check_range(amount: int) -> int:
         raise fail(
             _FIELD,
             "negative",
-            "Harga tidak boleh minus.",
-            "Price cannot be negative.",
+            *both("Price cannot be negative."),
         )
     if amount > MAX_RUPIAH:
         raise fail(
             _FIELD,
             "too_large",
-            f"Harga terlalu besar, paling banyak {format_rupiah(MAX_RUPIAH)}. Periksa jumlah nol.",
-            f"Price is too large: at most {format_rupiah(MAX_RUPIAH)}. Check the zeros.",
+            *both(
+                "Price is too large: at most {value}. Check the zeros.",
+                value=format_rupiah(MAX_RUPIAH),
+            ),
         )
     return amount
 
@@ -71,8 +72,7 @@ def parse_rupiah(text: str | int) -> int:
         raise fail(
             _FIELD,
             "required",
-            f"Harga belum diisi. Contoh: {_EXAMPLE}",
-            f"Price is empty. Example: {_EXAMPLE}",
+            *both("Price is empty. Example: {example}", example=_EXAMPLE),
         )
     negative = body.startswith("-")
     body = _PREFIX_RE.sub("", body.lstrip("-").lstrip())
@@ -90,15 +90,16 @@ def parse_rupiah(text: str | int) -> int:
         raise fail(
             _FIELD,
             "comma_grouping",
-            f"Harga: pakai titik untuk ribuan, bukan koma. Contoh: {_EXAMPLE}",
-            f"Price: use a dot to group thousands, not a comma. Example: {_EXAMPLE}",
+            *both(
+                "Price: use a dot to group thousands, not a comma. Example: {example}",
+                example=_EXAMPLE,
+            ),
         )
     if _FRACTION_RE.fullmatch(body):
         raise fail(
             _FIELD,
             "fraction",
-            f"Harga tidak boleh pakai sen. Tulis angka bulat, contoh: {_EXAMPLE}",
-            f"Price cannot have cents. Write whole rupiah, e.g. {_EXAMPLE}",
+            *both("Price cannot have cents. Write whole rupiah, e.g. {example}", example=_EXAMPLE),
         )
     raise _invalid()
 

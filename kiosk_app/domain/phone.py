@@ -8,6 +8,7 @@ from urllib.parse import quote
 import phonenumbers
 
 from kiosk_app.domain.errors import ValidationError
+from kiosk_app.domain.i18n import both
 from kiosk_app.domain.text import fail
 
 REGION = "ID"
@@ -22,8 +23,7 @@ def _invalid(field: str) -> ValidationError:
     return fail(
         field,
         "invalid",
-        f"Nomor HP tidak valid. Contoh: {_EXAMPLE}",
-        f"Invalid phone number. Example: {_EXAMPLE}",
+        *both("Invalid phone number. Example: {example}", example=_EXAMPLE),
     )
 
 
@@ -42,8 +42,7 @@ def normalize_phone(text: str, *, field: str = _FIELD) -> str:
         raise fail(
             field,
             "required",
-            f"Nomor HP belum diisi. Contoh: {_EXAMPLE}",
-            f"Phone number is empty. Example: {_EXAMPLE}",
+            *both("Phone number is empty. Example: {example}", example=_EXAMPLE),
         )
     if len(raw) > _MAX_INPUT:
         raise _invalid(field)
@@ -64,8 +63,9 @@ def normalize_phone(text: str, *, field: str = _FIELD) -> str:
         raise fail(
             field,
             "not_indonesian",
-            f"Nomor HP harus nomor Indonesia (+62). Contoh: {_EXAMPLE}",
-            f"The phone number must be Indonesian (+62). Example: {_EXAMPLE}",
+            *both(
+                "The phone number must be Indonesian (+62). Example: {example}", example=_EXAMPLE
+            ),
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

@@ -7,7 +7,16 @@ an overwrite; ``deleted`` is the tombstone field, merged like any other field.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+
+class Label(NamedTuple):
+    """A field's name as operators know it: Bahasa Indonesia, English."""
+
+    id: str
+    en: str
 
 
 @dataclass(frozen=True)
@@ -17,62 +26,83 @@ class EntitySpec:
     fields: tuple[str, ...]  # synced, last-writer-wins per field
     parent: tuple[str, str] | None = None  # (foreign key field, parent entity)
     integer_fields: frozenset[str] = frozenset()
+    labels: Mapping[str, Label] = field(default_factory=dict)
+
+    def label(self, name: str) -> Label:
+        """The label of ``name``; KeyError for a field this entity does not have."""
+        return self.labels[name]
 
 
-MERCHANT = EntitySpec(
-    name="merchant",
-    table="merchant",
-    fields=(
-        "business_name",
-        "owner_name",
-        "phone",
-        "village_code",
-        "address",
-        "nib",
-        "npwp",
-        "pirt",
-        "halal_cert",
-        "email",
-        "consent_version",
-        "consent_at",
-        "consent_operator",
-        "status",
-        "deleted",
+def _entity(
+    name: str,
+    fields: tuple[tuple[str, str, str], ...],
+    *,
+    parent: tuple[str, str] | None = None,
+    integer_fields: frozenset[str] = frozenset(),
+) -> EntitySpec:
+    """An entity from its ``(field, label in Bahasa Indonesia, label in English)`` list:
+    the one place a synced field is named and labelled."""
+    return EntitySpec(
+        name=name,
+        table=name,
+        fields=tuple(f for f, _, _ in fields),
+        parent=parent,
+        integer_fields=integer_fields,
+        labels={f: Label(label_id, label_en) for f, label_id, label_en in fields},
+    )
+
+
+MERCHANT = _entity(
+    "merchant",
+    (
+        ("business_name", "Nama usaha", "Business name"),
+        ("owner_name", "Nama pemilik", "Owner name"),
+        ("phone", "Nomor HP", "Phone number"),
+        ("village_code", "Desa", "Village"),
+        ("address", "Alamat", "Address"),
+        ("nib", "NIB", "NIB"),
+        ("npwp", "NPWP", "NPWP"),
+        ("pirt", "Nomor P-IRT", "P-IRT number"),
+        ("halal_cert", "Nomor sertifikat halal", "Halal certificate number"),
+        ("email", "Email", "Email"),
+        ("consent_version", "Versi persetujuan", "Consent version"),
+        ("consent_at", "Waktu persetujuan", "Consent time"),
+        ("consent_operator", "Petugas yang mencatat persetujuan", "Consent operator"),
+        ("status", "Status", "Status"),
+        ("deleted", "Dihapus atau tidak", "Deleted or not"),
     ),
     integer_fields=frozenset({"deleted"}),
 )
 
-PRODUCT = EntitySpec(
-    name="product",
-    table="product",
-    fields=(
-        "merchant_id",
-        "name",
-        "description",
-        "price",
-        "unit",
-        "category",
-        "weight_g",
-        "status",
-        "deleted",
+PRODUCT = _entity(
+    "product",
+    (
+        ("merchant_id", "Penjual", "Merchant"),
+        ("name", "Nama produk", "Product name"),
+        ("description", "Keterangan", "Description"),
+        ("price", "Harga", "Price"),
+        ("unit", "Satuan", "Unit"),
+        ("category", "Kategori", "Category"),
+        ("weight_g", "Berat (gram)", "Weight (grams)"),
+        ("status", "Status", "Status"),
+        ("deleted", "Dihapus atau tidak", "Deleted or not"),
     ),
     parent=("merchant_id", "merchant"),
     integer_fields=frozenset({"price", "weight_g", "deleted"}),
 )
 
-PHOTO = EntitySpec(
-    name="photo",
-    table="photo",
-    fields=(
-        "product_id",
-        "position",
-        "sha256",
-        "thumb_sha256",
-        "width",
-        "height",
-        "bytes",
-        "thumb_bytes",
-        "deleted",
+PHOTO = _entity(
+    "photo",
+    (
+        ("product_id", "Produk", "Product"),
+        ("position", "Urutan foto", "Photo order"),
+        ("sha256", "Sidik foto", "Photo hash"),
+        ("thumb_sha256", "Sidik foto kecil", "Thumbnail hash"),
+        ("width", "Lebar foto", "Photo width"),
+        ("height", "Tinggi foto", "Photo height"),
+        ("bytes", "Ukuran foto", "Photo size"),
+        ("thumb_bytes", "Ukuran foto kecil", "Thumbnail size"),
+        ("deleted", "Dihapus atau tidak", "Deleted or not"),
     ),
     parent=("product_id", "product"),
     integer_fields=frozenset({"position", "width", "height", "bytes", "thumb_bytes", "deleted"}),
@@ -82,9 +112,17 @@ ENTITIES: dict[str, EntitySpec] = {s.name: s for s in (MERCHANT, PRODUCT, PHOTO)
 
 # Field holding additive stock moves; lives on product but is never last-writer-wins.
 STOCK_FIELD = "stock"
+STOCK_LABEL = Label("Stok", "Stock")
 MERCHANT_STATUSES = ("active", "inactive")
 PRODUCT_STATUSES = ("draft", "published")
 OPERATOR_ROLES = ("operator", "technician")
 REGION_LEVELS = ("province", "regency", "district", "village")
 MAX_PHOTOS_PER_PRODUCT = 9
 PRODUCT_NAME_MAX = 80
+
+
+def field_label(entity: str, name: str) -> Label:
+    """The label of ``entity``'s field ``name`` (``stock`` included, for products)."""
+    if entity == "product" and name == STOCK_FIELD:
+        return STOCK_LABEL
+    return ENTITIES[entity].label(name)

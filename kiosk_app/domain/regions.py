@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk_app.domain.errors import FieldError, ValidationError
+from kiosk_app.domain.i18n import both
 from kiosk_app.domain.records import REGION_LEVELS
 from kiosk_app.domain.text import clean_text, fail
 
@@ -44,15 +45,17 @@ def _bad_code(field: str, level: str | None, problem: str = "invalid") -> Valida
         return fail(
             field,
             problem,
-            "Kode wilayah tidak valid. Contoh: 35, 35.07, 35.07.12 atau 35.07.12.2003",
-            "Invalid region code. Examples: 35, 35.07, 35.07.12 or 35.07.12.2003",
+            *both("Invalid region code. Examples: 35, 35.07, 35.07.12 or 35.07.12.2003"),
         )
     example = _EXAMPLES[level]
     return fail(
         field,
         problem,
-        f"Kode {_LEVEL_ID[level]} tidak valid. Contoh: {example}",
-        f"Invalid {level} code. Example: {example}",
+        *both(
+            "Invalid {level} code. Example: {example}",
+            level=(_LEVEL_ID[level], level),
+            example=example,
+        ),
     )
 
 
@@ -128,8 +131,11 @@ def parse_region_row(row: Mapping[str, Any]) -> Region:
             fail(
                 "level",
                 "invalid",
-                "Tingkat wilayah harus salah satu dari: " + ", ".join(REGION_LEVELS) + ".",
-                f"Region level must be one of: {', '.join(REGION_LEVELS)} (got {raw_level!r}).",
+                *both(
+                    "Region level must be one of: {levels} (got {level!r}).",
+                    levels=", ".join(REGION_LEVELS),
+                    level=raw_level,
+                ),
             ).errors
         )
     elif code and _level(code) != level:
@@ -137,8 +143,12 @@ def parse_region_row(row: Mapping[str, Any]) -> Region:
             fail(
                 "level",
                 "mismatch",
-                f"Kode {code} adalah {_LEVEL_ID[_level(code)]}, bukan {_LEVEL_ID[level]}.",
-                f"Code {code} is a {_level(code)} code, not a {level} code.",
+                *both(
+                    "Code {code} is a {actual} code, not a {level} code.",
+                    code=code,
+                    actual=(_LEVEL_ID[_level(code)], _level(code)),
+                    level=(_LEVEL_ID[level], level),
+                ),
             ).errors
         )
     if errors:

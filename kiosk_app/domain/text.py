@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from kiosk_app.domain.errors import FieldError, ValidationError
+from kiosk_app.domain.i18n import both, both_in
 
 _WHOLE_NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+|[0-9]{1,3}(?:\.[0-9]{3})+)")
 # Unicode's control characters (category Cc) are exactly U+0000-U+001F and U+007F-U+009F;
@@ -44,43 +45,41 @@ def clean_text(
     Control characters are refused (tab and newline are allowed in multi-line text):
     they are invisible on screen and break CSV exports and search.
     """
+    label = (label_id, label_en)
     if not isinstance(value, str):
-        raise fail(
-            field,
-            "type",
-            f"{label_id} harus berupa tulisan.",
-            f"{label_en} must be text.",
-        )
+        raise fail(field, "type", *both("{label} must be text.", label=label))
     text = unicodedata.normalize("NFC", value.strip())
     if multiline:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if (_CONTROL_MULTILINE_RE if multiline else _CONTROL_RE).search(text):
         if multiline:
-            message_id = f"{label_id} berisi tanda yang tidak bisa dibaca. Ketik ulang."
+            message = both("{label} contains control characters.", label=label)
         else:
-            message_id = f"{label_id} harus satu baris saja, tanpa tanda khusus."
-        raise fail(
-            field,
-            "control_chars",
-            message_id,
-            f"{label_en} contains control characters"
-            + ("." if multiline else " or line breaks; use one line."),
-        )
+            message = both(
+                "{label} contains control characters or line breaks; use one line.",
+                label=label,
+            )
+        raise fail(field, "control_chars", *message)
     if not text:
-        raise fail(field, "required", f"{label_id} belum diisi.", f"{label_en} is empty.")
+        raise fail(field, "required", *both("{label} is empty.", label=label))
     if len(text) < min_len:
         raise fail(
             field,
             "too_short",
-            f"{label_id} terlalu pendek, paling sedikit {min_len} huruf.",
-            f"{label_en} is too short: at least {min_len} characters.",
+            *both(
+                "{label} is too short: at least {min_len} characters.", label=label, min_len=min_len
+            ),
         )
     if len(text) > max_len:
         raise fail(
             field,
             "too_long",
-            f"{label_id} terlalu panjang, paling banyak {max_len} huruf (sekarang {len(text)}).",
-            f"{label_en} is too long: at most {max_len} characters (now {len(text)}).",
+            *both(
+                "{label} is too long: at most {max_len} characters (now {length}).",
+                label=label,
+                max_len=max_len,
+                length=len(text),
+            ),
         )
     return text
 
@@ -98,6 +97,7 @@ def parse_whole_number(
 
     Booleans and floats are refused: ``True`` or ``2.5`` reaching here is a mistake.
     """
+    label = (label_id, label_en)
     number: int | None = None
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
@@ -112,26 +112,33 @@ def parse_whole_number(
         raise fail(
             field,
             "invalid",
-            f"{label_id} harus angka bulat, contoh: {max(minimum, 0) + 1}.",
-            f"{label_en} must be a whole number, e.g. {max(minimum, 0) + 1}.",
+            *both(
+                "{label} must be a whole number, e.g. {example}.",
+                label=label,
+                example=max(minimum, 0) + 1,
+            ),
         )
     if number < minimum:
+        # Indonesian says "not below 0" for zero, "at least n" otherwise.
+        amount = (_grouped(minimum), str(minimum))
         if minimum == 0:
-            message_id = f"{label_id} tidak boleh kurang dari 0."
+            message = both_in(
+                "zero", "{label} must be at least {minimum}.", label=label, minimum=amount
+            )
         else:
-            message_id = f"{label_id} paling kecil {_grouped(minimum)}."
-        raise fail(
-            field,
-            "too_small",
-            message_id,
-            f"{label_en} must be at least {minimum}.",
-        )
+            message = both_in(
+                "minimum", "{label} must be at least {minimum}.", label=label, minimum=amount
+            )
+        raise fail(field, "too_small", *message)
     if number > maximum:
         raise fail(
             field,
             "too_large",
-            f"{label_id} terlalu besar, paling banyak {_grouped(maximum)}.",
-            f"{label_en} is too large: at most {maximum:,}.",
+            *both(
+                "{label} is too large: at most {maximum}.",
+                label=label,
+                maximum=(_grouped(maximum), f"{maximum:,}"),
+            ),
         )
     return number
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from kiosk_app.domain.errors import FieldError, ValidationError
+from kiosk_app.domain.i18n import both
 from kiosk_app.domain.identifiers import (
     normalize_email,
     normalize_halal_cert,
@@ -31,6 +32,8 @@ from kiosk_app.domain.records import (
     PRODUCT_NAME_MAX,
     PRODUCT_STATUSES,
     STOCK_FIELD,
+    STOCK_LABEL,
+    Label,
 )
 from kiosk_app.domain.regions import validate_region_code
 from kiosk_app.domain.text import clean_text, fail, is_blank, parse_whole_number
@@ -50,38 +53,12 @@ PIN_MIN, PIN_MAX = 4, 8
 SQLITE_INT_MAX = 2**63 - 1
 CONSENT_FIELDS = ("consent_version", "consent_at", "consent_operator")
 
-# (Bahasa Indonesia, English) names of fields, as operators know them.
-LABELS: dict[str, tuple[str, str]] = {
-    "business_name": ("Nama usaha", "Business name"),
-    "owner_name": ("Nama pemilik", "Owner name"),
-    "phone": ("Nomor HP", "Phone number"),
-    "village_code": ("Kode desa", "Village code"),
-    "address": ("Alamat", "Address"),
-    "nib": ("NIB", "NIB"),
-    "npwp": ("NPWP", "NPWP"),
-    "pirt": ("Nomor P-IRT", "P-IRT number"),
-    "halal_cert": ("Nomor sertifikat halal", "Halal certificate number"),
-    "email": ("Email", "Email"),
-    "consent_version": ("Versi persetujuan", "Consent version"),
-    "consent_at": ("Waktu persetujuan", "Consent time"),
-    "consent_operator": ("Petugas yang mencatat persetujuan", "Consent operator"),
-    "status": ("Status", "Status"),
-    "deleted": ("Tanda hapus", "Deleted flag"),
-    "merchant_id": ("Penjual", "Merchant"),
-    "name": ("Nama produk", "Product name"),
-    "description": ("Keterangan", "Description"),
-    "price": ("Harga", "Price"),
-    "unit": ("Satuan", "Unit"),
-    "category": ("Kategori", "Category"),
-    "weight_g": ("Berat (gram)", "Weight (grams)"),
-    "product_id": ("Produk", "Product"),
-    "position": ("Urutan foto", "Photo position"),
-    "sha256": ("Sidik foto", "Photo hash"),
-    "thumb_sha256": ("Sidik foto kecil", "Thumbnail hash"),
-    "width": ("Lebar foto", "Photo width"),
-    "height": ("Tinggi foto", "Photo height"),
-    "bytes": ("Ukuran foto", "Photo size"),
-    "thumb_bytes": ("Ukuran foto kecil", "Thumbnail size"),
+# Field labels come from ``records``; a name shared by entities (status, deleted) has
+# one label. Fields checked here that are not synced record fields:
+_OTHER_LABELS = {"role": Label("Peran", "Role")}
+LABELS: dict[str, Label] = {
+    **_OTHER_LABELS,
+    **{name: spec.label(name) for spec in ENTITIES.values() for name in spec.fields},
 }
 _ENTITY_ID = {"merchant": "penjual", "product": "produk", "photo": "foto"}
 
@@ -95,8 +72,8 @@ class Rule:
     clearable: bool = True  # None / "" clears it (stored as None)
 
 
-def _label(field: str) -> tuple[str, str]:
-    return LABELS.get(field, (field, field))
+def _label(field: str) -> Label:
+    return LABELS[field]
 
 
 def _text(max_len: int, min_len: int = 1, *, multiline: bool = False) -> Check:
@@ -138,8 +115,11 @@ def _choice(options: tuple[str, ...]) -> Check:
             raise fail(
                 field,
                 "invalid",
-                f"{label_id} harus salah satu dari: {', '.join(options)}.",
-                f"{label_en} must be one of: {', '.join(options)}.",
+                *both(
+                    "{label} must be one of: {options}.",
+                    label=(label_id, label_en),
+                    options=", ".join(options),
+                ),
             )
         return choice
 
@@ -154,7 +134,7 @@ def _flag(value: Any, field: str) -> int:
     if isinstance(value, str) and value.strip() in ("0", "1"):
         return int(value.strip())
     label_id, label_en = _label(field)
-    raise fail(field, "invalid", f"{label_id} harus 0 atau 1.", f"{label_en} must be 0 or 1.")
+    raise fail(field, "invalid", *both("{label} must be 0 or 1.", label=(label_id, label_en)))
 
 
 def _uuid(value: Any, field: str) -> str:
@@ -164,8 +144,7 @@ def _uuid(value: Any, field: str) -> str:
         raise fail(
             field,
             "invalid",
-            f"Kode {label_id.lower()} tidak valid (harus UUID).",
-            f"{label_en} id must be a UUID.",
+            *both("{label} id must be a UUID.", label=(label_id.lower(), label_en)),
         )
     return text
 
@@ -177,8 +156,9 @@ def _sha256(value: Any, field: str) -> str:
         raise fail(
             field,
             "invalid",
-            f"{label_id} tidak valid (harus 64 huruf 0-9 a-f).",
-            f"{label_en} must be 64 lowercase hex characters (sha256).",
+            *both(
+                "{label} must be 64 lowercase hex characters (sha256).", label=(label_id, label_en)
+            ),
         )
     return str(value)
 
@@ -202,10 +182,11 @@ def _aware_datetime(value: Any, field: str) -> str:
         raise fail(
             field,
             "invalid",
-            f"{label_id} harus tanggal dan jam dengan zona waktu, "
-            "contoh: 2025-08-17T10:30:00+07:00",
-            f"{label_en} must be an ISO-8601 date and time with a time zone, "
-            "e.g. 2025-08-17T10:30:00+07:00",
+            *both(
+                "{label} must be an ISO-8601 date and time with a time zone, "
+                "e.g. 2025-08-17T10:30:00+07:00",
+                label=(label_id, label_en),
+            ),
         )
     return text
 
@@ -275,7 +256,7 @@ RULES: dict[str, dict[str, Rule]] = {
 def _missing(field: str) -> FieldError:
     label_id, label_en = _label(field)
     return FieldError(
-        field, f"{field}.required", f"{label_id} wajib diisi.", f"{label_en} is required."
+        field, f"{field}.required", *both("{label} is required.", label=(label_id, label_en))
     )
 
 
@@ -284,14 +265,16 @@ def _unknown(entity: str, field: str) -> FieldError:
         return FieldError(
             field,
             f"{field}.not_a_field",
-            "Stok diubah lewat tambah/kurang stok, bukan di sini.",
-            "Stock changes travel as stock moves, not as a field.",
+            *both("Stock changes travel as stock moves, not as a field."),
         )
     return FieldError(
         field,
         f"{field}.unknown",
-        f"Kolom '{field}' tidak dikenal untuk {_ENTITY_ID[entity]}.",
-        f"Unknown field '{field}' for {entity}.",
+        *both(
+            "Unknown field '{field}' for {entity}.",
+            field=field,
+            entity=(_ENTITY_ID[entity], entity),
+        ),
     )
 
 
@@ -311,8 +294,11 @@ def validate_fields(
                 FieldError(
                     "entity",
                     "entity.unknown",
-                    f"Jenis data '{entity}' tidak dikenal.",
-                    f"Unknown entity {entity!r}; expected one of: {', '.join(RULES)}.",
+                    *both(
+                        "Unknown entity {entity!r}; expected one of: {entities}.",
+                        entity=entity,
+                        entities=", ".join(RULES),
+                    ),
                 )
             ]
         )
@@ -353,8 +339,7 @@ def _consent_incomplete(fields: Mapping[str, Any], clean: Mapping[str, Any]) -> 
         FieldError(
             f,
             f"{f}.required",
-            "Persetujuan harus dicatat lengkap: versi teks, waktu, dan petugas.",
-            "Consent must be recorded whole: text version, time and operator.",
+            *both("Consent must be recorded whole: text version, time and operator."),
         )
         for f in CONSENT_FIELDS
         if f not in given
@@ -364,7 +349,12 @@ def _consent_incomplete(fields: Mapping[str, Any], clean: Mapping[str, Any]) -> 
 def validate_stock(n: object) -> int:
     """A stock level: whole number from 0 to ``MAX_STOCK``."""
     return parse_whole_number(
-        n, field=STOCK_FIELD, label_id="Stok", label_en="Stock", minimum=0, maximum=MAX_STOCK
+        n,
+        field=STOCK_FIELD,
+        label_id=STOCK_LABEL.id,
+        label_en=STOCK_LABEL.en,
+        minimum=0,
+        maximum=MAX_STOCK,
     )
 
 
@@ -411,7 +401,6 @@ def validate_pin(pin: object) -> str:
         raise fail(
             "pin",
             "invalid",
-            f"PIN harus {PIN_MIN} sampai {PIN_MAX} angka.",
-            f"PIN must be {PIN_MIN} to {PIN_MAX} digits.",
+            *both("PIN must be {pin_min} to {pin_max} digits.", pin_min=PIN_MIN, pin_max=PIN_MAX),
         )
     return str(pin)

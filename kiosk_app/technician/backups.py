@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
+from kiosk_app.domain.i18n import both
 from kiosk_app.store.backup import BackupError, BackupInfo, create_backup
 from kiosk_app.store.store import utcnow
 from kiosk_app.sync.protocol import (
@@ -53,8 +54,10 @@ class PassphraseError(ValueError):
 def check_passphrase(passphrase: str) -> str:
     if len(passphrase) < MIN_PASSPHRASE:
         raise PassphraseError(
-            f"Kata sandi cadangan minimal {MIN_PASSPHRASE} karakter.",
-            f"The backup passphrase must have at least {MIN_PASSPHRASE} characters.",
+            *both(
+                "The backup passphrase must have at least {min_passphrase} characters.",
+                min_passphrase=MIN_PASSPHRASE,
+            ),
         )
     return passphrase
 
@@ -73,22 +76,22 @@ def read_passphrase(
             lines = Path(file).read_text(encoding="utf-8").splitlines()
         except OSError as exc:
             raise PassphraseError(
-                f"Berkas kata sandi tidak bisa dibaca: {file}",
-                f"Cannot read the passphrase file: {exc}",
+                *both("Cannot read the passphrase file: {reason}", reason=(file, exc)),
             ) from exc
         return lines[0] if lines else ""
     if os.environ.get(PASSPHRASE_ENV):
         return os.environ[PASSPHRASE_ENV]
     if not (sys.stdin.isatty() if interactive is None else interactive):
         raise PassphraseError(
-            "Kata sandi cadangan dibutuhkan: beri --passphrase-file BERKAS (atau "
-            f"{PASSPHRASE_ENV}), atau --no-encrypt untuk cadangan tanpa enkripsi.",
-            "A backup passphrase is needed: give --passphrase-file FILE (or "
-            f"{PASSPHRASE_ENV}), or --no-encrypt for an unencrypted backup.",
+            *both(
+                "A backup passphrase is needed: give --passphrase-file FILE (or "
+                "{passphrase_env}), or --no-encrypt for an unencrypted backup.",
+                passphrase_env=PASSPHRASE_ENV,
+            ),
         )
     first = prompt("Kata sandi cadangan (passphrase): ")
     if confirm and prompt("Ulangi kata sandi (repeat): ") != first:
-        raise PassphraseError("Kedua kata sandi tidak sama.", "The passphrases differ.")
+        raise PassphraseError(*both("The passphrases differ."))
     return first
 
 
@@ -157,8 +160,10 @@ def open_encrypted_backup(source: Path, passphrase: str, work: Path) -> Path:
     except (SealError, OSError) as exc:
         plain.unlink(missing_ok=True)
         raise BackupError(
-            "Cadangan tidak bisa dibuka: kata sandi salah, atau berkasnya rusak.",
-            f"Cannot open the backup {source.name}: wrong passphrase, or the file is damaged.",
+            *both(
+                "Cannot open the backup {name}: wrong passphrase, or the file is damaged.",
+                name=source.name,
+            ),
         ) from exc
     return plain
 

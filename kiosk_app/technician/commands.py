@@ -16,11 +16,21 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from kiosk_app.domain.i18n import N_, one_line, text
 from kiosk_app.paths import KioskPaths
 
 log = logging.getLogger(__name__)
 Handler = Callable[[argparse.Namespace, KioskPaths], int]
 Command = Callable[[str, Handler, str], argparse.ArgumentParser]
+
+
+def _id(msgid: str, **params: object) -> str:
+    """A technician's console line in Bahasa Indonesia (the kiosk's language)."""
+    return text("id", msgid, **params)
+
+
+def _unchanged(paths: KioskPaths) -> str:
+    return _id(N_("Nothing was changed in {folder}."), folder=paths.data)
 
 
 def _disk_full(exc: Exception, *folders: Path) -> bool:
@@ -68,7 +78,10 @@ def cmd_backup(args: argparse.Namespace, paths: KioskPaths) -> int:
     )
 
     if not paths.database.exists():
-        print(f"Tidak ada basis data untuk dicadangkan di {paths.data}.", file=sys.stderr)
+        print(
+            _id(N_("There is no database to back up in {folder}."), folder=paths.data),
+            file=sys.stderr,
+        )
         return 1
     target = _backup_target(Path(args.path), not args.no_encrypt)
     passphrase = None
@@ -88,8 +101,7 @@ def cmd_backup(args: argparse.Namespace, paths: KioskPaths) -> int:
         if _disk_full(exc, target.parent, paths.data):
             log.warning("backup to %s failed, disk full: %s", target, exc)
             print(
-                f"Disk PENUH; cadangan tidak ditulis ke {target}. Kosongkan ruang lalu coba "
-                "lagi. (Disk full: no backup written.)",
+                one_line("Disk full: no backup written to {target}.", target=target),
                 file=sys.stderr,
             )
             return 1
@@ -102,18 +114,25 @@ def cmd_backup(args: argparse.Namespace, paths: KioskPaths) -> int:
         info.pending_changes,
         "encrypted" if passphrase else "NOT encrypted",
     )
-    print(f"Cadangan ditulis dan diperiksa: {info.path}")
+    print(_id(N_("Backup written and verified: {path}"), path=info.path))
+    written = N_("  schema {schema}, {photos} photo files, {pending} pending changes, {mb:.1f} MB")
     print(
-        f"  skema {info.schema}, {info.blobs} berkas foto, {info.pending_changes} perubahan "
-        f"menunggu, {info.bytes / 1024 / 1024:.1f} MB"
+        _id(
+            written,
+            schema=info.schema,
+            photos=info.blobs,
+            pending=info.pending_changes,
+            mb=info.bytes / 1024 / 1024,
+        )
     )
     if passphrase is None:
         print(
-            "  PERINGATAN: cadangan ini TIDAK dienkripsi; siapa pun yang memegang berkasnya "
-            "bisa membaca data penjual. (Not encrypted.)"
+            "  " + one_line("Not encrypted: anyone holding the file can read the merchants' data.")
         )
     else:
-        print("  Terenkripsi: simpan kata sandinya; tanpa itu cadangan tidak bisa dipulihkan.")
+        print(
+            _id(N_("  Encrypted: keep its passphrase; without it the backup cannot be restored."))
+        )
     return 0
 
 
@@ -144,7 +163,7 @@ def cmd_restore(args: argparse.Namespace, paths: KioskPaths) -> int:
 
     source = Path(args.path)
     if not source.is_file():
-        print(f"Berkas cadangan tidak ditemukan: {source}", file=sys.stderr)
+        print(_id(N_("Backup file not found: {path}"), path=source), file=sys.stderr)
         return 1
     paths.ensure()
     with tempfile.TemporaryDirectory(prefix="kiosk-restore-", dir=paths.data) as work:
@@ -159,7 +178,7 @@ def cmd_restore(args: argparse.Namespace, paths: KioskPaths) -> int:
             return 2
         except BackupError as exc:
             print(
-                f"{exc.message_id}\n({exc.message_en})\nTidak ada yang diubah di {paths.data}.",
+                f"{exc.message_id}\n({exc.message_en})\n{_unchanged(paths)}",
                 file=sys.stderr,
             )
             return 1
@@ -168,23 +187,30 @@ def cmd_restore(args: argparse.Namespace, paths: KioskPaths) -> int:
             info = restore_backup(plain, paths.database, paths.blobs)
         except BackupError as exc:  # changed between the check and the restore
             print(
-                f"{exc.message_id}\n({exc.message_en})\nTidak ada yang diubah di {paths.data}.",
+                f"{exc.message_id}\n({exc.message_en})\n{_unchanged(paths)}",
                 file=sys.stderr,
             )
             return 1
     log.info("restored %s into %s (previous database kept in %s)", source, paths.data, kept)
+    restored = N_(
+        "Restored from {path}: schema {schema}, {photos} photo files, {pending} changes "
+        "waiting to be sent."
+    )
     print(
-        f"Dipulihkan dari {source}: skema {info.schema}, {info.blobs} berkas foto, "
-        f"{info.pending_changes} perubahan menunggu dikirim."
+        _id(
+            restored,
+            path=source,
+            schema=info.schema,
+            photos=info.blobs,
+            pending=info.pending_changes,
+        )
     )
     if kept:
-        print(f"Basis data sebelumnya disimpan di {kept}.")
-    print("Kios ini mendapat id jam baru; perubahan yang menunggu akan terkirim saat sinkron.")
+        print(_id(N_("The previous database is kept in {path}."), path=kept))
+    print(_id(N_("This kiosk gets a new clock id; pending changes are sent at the next sync.")))
     if not info.enrolled:
         print(
-            "Cadangan tidak membawa token kios: daftarkan kios ini lagi dengan kode "
-            "pendaftaran baru dari admin pusat (kiosk-app enroll, atau Pengaturan). "
-            "(The backup holds no device token: enroll this kiosk again with a new code.)"
+            one_line("The backup holds no device token: enroll this kiosk again with a new code.")
         )
     return 0
 
@@ -198,13 +224,14 @@ def cmd_support_bundle(args: argparse.Namespace, paths: KioskPaths) -> int:
         bundle = write_support_bundle(paths, report, Path(args.path))
     except OSError as exc:
         if _disk_full(exc, Path(args.path)):
-            print("Disk tujuan PENUH; paket dukungan tidak ditulis. (Disk full.)", file=sys.stderr)
+            print(one_line("Disk full: no support bundle written."), file=sys.stderr)
             return 1
         raise
-    print(
-        f"Paket dukungan ditulis: {bundle.path} ({len(bundle.files)} berkas, data pribadi "
-        "disamarkan). Kirim berkas ini ke tim dukungan."
+    done = N_(
+        "Support bundle written: {path} ({files} files, personal data hidden). Send this "
+        "file to the support team."
     )
+    print(_id(done, path=bundle.path, files=len(bundle.files)))
     return 0
 
 

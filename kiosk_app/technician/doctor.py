@@ -14,7 +14,6 @@ import json
 import platform
 import re
 import shutil
-import sqlite3
 import sys
 import time
 from collections.abc import Callable
@@ -24,13 +23,14 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import requests
-from sqlite_utils import Database
 
 from kiosk_app import __version__
+from kiosk_app.domain.i18n import N_, both, text
+from kiosk_app.domain.records import field_label
 from kiosk_app.paths import KioskPaths
-from kiosk_app.store import outbox, refusals, replica
+from kiosk_app.store.health import ReadOnlyDatabase, UnreadableDatabase
 from kiosk_app.store.migrations import SCHEMA_VERSION
-from kiosk_app.store.store import Store
+from kiosk_app.store.refusals import Refusal
 from kiosk_app.sync.client import (
     OfflineError,
     ProtocolTooOldError,
@@ -136,78 +136,61 @@ def _mb(n: int) -> str:
     return f"{n / 1024 / 1024:,.0f} MB".replace(",", ".")
 
 
-def open_read_only(path: Path) -> sqlite3.Connection:
-    """Open the kiosk database without ever writing to it or beside it.
-
-    With no ``-wal`` file (the app is closed and shut down cleanly) the file is opened
-    ``immutable``, so SQLite creates no ``-wal``/``-shm`` either; otherwise read-only,
-    so the log's committed changes are seen.
-    """
-    wal = path.with_name(path.name + "-wal")
-    flags = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True, timeout=5.0)
-    conn.execute("PRAGMA query_only=ON")
-    return conn
-
-
-def _check_database(report: DoctorReport, path: Path) -> sqlite3.Connection | None:
-    title = ("Basis data", "Database")
+def _check_database(report: DoctorReport, path: Path) -> ReadOnlyDatabase | None:
+    title = both("Database")
     if not path.exists():
         report.add(
             "database",
             WARN,
             title,
-            (
-                "Basis data belum ada: kios ini belum pernah dipakai.",
-                "There is no database yet: this kiosk has never been used.",
-            ),
+            both("There is no database yet: this kiosk has never been used."),
             path=str(path),
         )
         return None
+    db: ReadOnlyDatabase | None = None
     try:
-        conn = open_read_only(path)
-        rows = [r[0] for r in conn.execute("PRAGMA integrity_check(20)")]
-        schema = int(conn.execute("PRAGMA user_version").fetchone()[0])
-    except sqlite3.DatabaseError as exc:
+        db = ReadOnlyDatabase(path)
+        rows = db.integrity_errors()
+        schema = db.schema_version()
+    except UnreadableDatabase as exc:
+        if db is not None:
+            db.close()
         report.add(
             "database",
             FAIL,
             title,
-            (
-                "Basis data RUSAK dan tidak dapat dibaca. Jangan hapus apa pun: salin "
-                "folder data, lalu pulihkan dari cadangan (kiosk-app restore).",
-                "The database is DAMAGED and cannot be read. Delete nothing: copy the "
-                "data folder, then restore from a backup (kiosk-app restore).",
+            both(
+                "The database is DAMAGED and cannot be read. Delete nothing: copy the data "
+                "folder, then restore from a backup (kiosk-app restore)."
             ),
             path=str(path),
             error=str(exc),
         )
         return None
-    if rows != ["ok"]:
+    if rows:
         report.add(
             "database",
             FAIL,
             title,
-            (
-                f"Basis data RUSAK: pemeriksaan menemukan {len(rows)} kesalahan. Jangan "
-                "hapus apa pun: salin folder data, lalu pulihkan dari cadangan.",
-                f"The database is DAMAGED: the check found {len(rows)} errors. Delete "
-                "nothing: copy the data folder, then restore from a backup.",
+            both(
+                "The database is DAMAGED: the check found {errors} errors. Delete nothing: copy "
+                "the data folder, then restore from a backup.",
+                errors=len(rows),
             ),
             path=str(path),
             errors=rows,
         )
-        return conn
+        return db
     if schema > SCHEMA_VERSION:
         report.add(
             "database",
             FAIL,
             title,
-            (
-                f"Basis data dari versi aplikasi yang lebih baru (skema {schema} > "
-                f"{SCHEMA_VERSION}). Pasang versi aplikasi terbaru.",
-                f"The database is from a newer app (schema {schema} > {SCHEMA_VERSION}). "
-                "Install the latest app.",
+            both(
+                "The database is from a newer app (schema {schema} > {schema_version}). Install "
+                "the latest app.",
+                schema=schema,
+                schema_version=SCHEMA_VERSION,
             ),
             path=str(path),
             schema=schema,
@@ -217,11 +200,11 @@ def _check_database(report: DoctorReport, path: Path) -> sqlite3.Connection | No
             "database",
             OK,
             title,
-            (
-                f"Basis data utuh, skema {schema}; akan diperbarui ke skema "
-                f"{SCHEMA_VERSION} (dengan cadangan) saat aplikasi dibuka.",
-                f"The database is sound, schema {schema}; it is upgraded to "
-                f"{SCHEMA_VERSION} (after a backup) when the app opens it.",
+            both(
+                "The database is sound, schema {schema}; it is upgraded to {schema_version} "
+                "(after a backup) when the app opens it.",
+                schema=schema,
+                schema_version=SCHEMA_VERSION,
             ),
             path=str(path),
             schema=schema,
@@ -231,18 +214,15 @@ def _check_database(report: DoctorReport, path: Path) -> sqlite3.Connection | No
             "database",
             OK,
             title,
-            (
-                f"Basis data utuh (integrity_check ok), skema {schema}.",
-                f"The database is sound (integrity_check ok), schema {schema}.",
-            ),
+            both("The database is sound (integrity_check ok), schema {schema}.", schema=schema),
             path=str(path),
             schema=schema,
         )
-    return conn
+    return db
 
 
 def _check_disk(report: DoctorReport, folder: Path, disk_usage: DiskUsageFn) -> None:
-    title = ("Ruang disk", "Free disk")
+    title = both("Free disk")
     where = _existing(folder)
     try:
         usage = disk_usage(where)
@@ -251,7 +231,7 @@ def _check_disk(report: DoctorReport, folder: Path, disk_usage: DiskUsageFn) -> 
             "disk",
             WARN,
             title,
-            ("Ruang disk tidak dapat diperiksa.", "Free disk space cannot be checked."),
+            both("Free disk space cannot be checked."),
             folder=str(where),
             error=str(exc),
         )
@@ -263,12 +243,11 @@ def _check_disk(report: DoctorReport, folder: Path, disk_usage: DiskUsageFn) -> 
             "disk",
             FAIL,
             title,
-            (
-                f"Disk PENUH: sisa {free} di {where}. Perubahan dan foto baru tidak bisa "
-                "disimpan. Kosongkan ruang (hapus unduhan/berkas lama), jangan hapus "
-                "folder data.",
-                f"The disk is FULL: {free} free in {where}. New changes and photos cannot "
-                "be saved. Free some space; do not delete the data folder.",
+            both(
+                "The disk is FULL: {free} free in {where}. New changes and photos cannot be "
+                "saved. Free some space; do not delete the data folder.",
+                free=free,
+                where=where,
             ),
             **details,
         )
@@ -277,49 +256,30 @@ def _check_disk(report: DoctorReport, folder: Path, disk_usage: DiskUsageFn) -> 
             "disk",
             WARN,
             title,
-            (f"Ruang disk hampir habis: sisa {free}.", f"Disk nearly full: {free} free."),
+            both("Disk nearly full: {free} free.", free=free),
             **details,
         )
     else:
-        report.add("disk", OK, title, (f"Sisa ruang {free}.", f"{free} free."), **details)
+        report.add("disk", OK, title, both("{free} free.", free=free), **details)
 
 
-def _read_settings(conn: sqlite3.Connection) -> dict[str, str]:
+def _pending(report: DoctorReport, db: ReadOnlyDatabase) -> None:
+    title = both("Pending")
     try:
-        return {
-            str(k): str(v)
-            for k, v in conn.execute("SELECT key, value FROM setting")
-            if v is not None
-        }
-    except sqlite3.DatabaseError:
-        return {}
-
-
-def _pending(report: DoctorReport, conn: sqlite3.Connection, schema: int) -> None:
-    title = ("Menunggu dikirim", "Pending")
-    try:
-        db = Database(conn)
-        if schema == SCHEMA_VERSION:
-            report.pending = replica.pending_summary(Store(db))
-        else:
-            report.pending = {"pending_changes": outbox.count(db)}
-    except sqlite3.DatabaseError as exc:
+        report.pending = db.pending()
+    except UnreadableDatabase as exc:
         report.add(
             "pending",
             FAIL,
             title,
-            (
-                "Jumlah perubahan yang menunggu tidak dapat dihitung (basis data rusak).",
-                "Pending changes cannot be counted (damaged database).",
-            ),
+            both("Pending changes cannot be counted (damaged database)."),
             error=str(exc),
         )
         return
     p = report.pending
     changes, blobs = p.get("pending_changes", 0), p.get("pending_blobs", 0)
-    message = (
-        f"{changes} perubahan dan {blobs} foto menunggu dikirim ke server",
-        f"{changes} changes and {blobs} photos waiting for the server",
+    message = both(
+        "{changes} changes and {blobs} photos waiting for the server", changes=changes, blobs=blobs
     )
     rejected, conflicts = p.get("rejected", 0), p.get("open_conflicts", 0)
     if rejected or conflicts:
@@ -327,11 +287,12 @@ def _pending(report: DoctorReport, conn: sqlite3.Connection, schema: int) -> Non
             "pending",
             WARN,
             title,
-            (
-                f"{message[0]}; {rejected} ditolak server dan {conflicts} konflik perlu "
-                "dilihat operator.",
-                f"{message[1]}; {rejected} refused by the server and {conflicts} conflicts "
-                "for the operator to review.",
+            both(
+                "{message}; {rejected} refused by the server and {conflicts} conflicts for the "
+                "operator to review.",
+                message=message,
+                rejected=rejected,
+                conflicts=conflicts,
             ),
             **p,
         )
@@ -339,31 +300,44 @@ def _pending(report: DoctorReport, conn: sqlite3.Connection, schema: int) -> Non
         report.add("pending", OK, title, (message[0] + ".", message[1] + "."), **p)
 
 
-def _refused(report: DoctorReport, conn: sqlite3.Connection) -> None:
+def _what(refusal: Refusal, lang: str) -> str:
+    """The refused record and, when known, its fields by their labels."""
+    labels = []
+    for name in refusal.fields:
+        try:
+            label = field_label(refusal.entity, name)
+        except KeyError:  # a field this app version does not know: its key is all we have
+            labels.append(name)
+            continue
+        labels.append(label.id if lang == "id" else label.en)
+    return f"{refusal.label} ({', '.join(labels)})" if labels else refusal.label
+
+
+def _refused(report: DoctorReport, db: ReadOnlyDatabase) -> None:
     """Records the server refused: named, with its reason and the way out (only when
     there are some; the pending check counts them too)."""
     try:
-        found = refusals.open_refusals(Store(Database(conn)))
-    except sqlite3.DatabaseError:
+        found = db.open_refusals()
+    except UnreadableDatabase:
         return  # the pending check has said the database cannot be read
     if not found:
         return
     shown = found[:10]
-    more_id = f" dan {len(found) - len(shown)} lagi" if len(found) > len(shown) else ""
-    more_en = f" and {len(found) - len(shown)} more" if len(found) > len(shown) else ""
+    more = both(" and {n} more", n=len(found) - len(shown)) if len(found) > len(shown) else ("", "")
     report.add(
         "refused",
         WARN,
-        ("Ditolak server", "Refused by the server"),
-        (
-            f"{len(found)} data ditolak server dan tidak ada di katalog: "
-            + "; ".join(f"{r.label}: {r.message_id}" for r in shown)
-            + f"{more_id}. Operator memperbaikinya di halaman Sinkron (ubah lalu Simpan, "
-            "data dikirim lagi) atau menghapusnya dari kios.",
-            f"{len(found)} records refused by the server, not in the catalog: "
-            + "; ".join(f"{r.label}: {r.message_en}" for r in shown)
-            + f"{more_en}. The operator fixes them on the Sync page (edit, then Save: "
-            "they are sent again) or deletes them from the kiosk.",
+        both("Refused by the server"),
+        both(
+            "{count} records refused by the server, not in the catalog: {records}{more}. "
+            "The operator fixes them on the Sync page (edit, then Save: they are sent "
+            "again) or deletes them from the kiosk.",
+            count=len(found),
+            records=(
+                "; ".join(f"{_what(r, 'id')}: {r.message_id}" for r in shown),
+                "; ".join(f"{_what(r, 'en')}: {r.message_en}" for r in shown),
+            ),
+            more=more,
         ),
         records=[r.to_json() for r in found],
     )
@@ -377,16 +351,13 @@ def _check_server(
 ) -> str | None:
     """Reachability, clock skew and the token; returns what the server says is latest."""
     url, token = settings.get("server.url"), settings.get("server.token")
-    server_title = ("Server", "Server")
+    server_title = both("Server")
     if not url or not token:
         report.add(
             "server",
             WARN,
             server_title,
-            (
-                "Kios belum didaftarkan ke server (kiosk-app enroll).",
-                "This kiosk is not enrolled with a server (kiosk-app enroll).",
-            ),
+            both("This kiosk is not enrolled with a server (kiosk-app enroll)."),
         )
         return None
     client = make_client(url, token, settings.get("server.ca_bundle") or True)
@@ -400,11 +371,10 @@ def _check_server(
                 "server",
                 FAIL,
                 server_title,
-                (
-                    f"Server {url} tidak terjangkau. Periksa sambungan internet/VSAT. "
-                    "Data aman di kios.",
-                    f"Server {url} cannot be reached. Check the internet/VSAT link. "
-                    "Data is safe on the kiosk.",
+                both(
+                    "Server {url} cannot be reached. Check the internet/VSAT link. Data is safe "
+                    "on the kiosk.",
+                    url=url,
                 ),
                 url=url,
                 error=str(exc),
@@ -415,10 +385,7 @@ def _check_server(
                 "server",
                 FAIL,
                 server_title,
-                (
-                    f"Server {url} menjawab dengan kesalahan: {exc}",
-                    f"Server {url} answered with an error: {exc}",
-                ),
+                both("Server {url} answered with an error: {exc}", url=url, exc=exc),
                 url=url,
                 error=str(exc),
             )
@@ -432,10 +399,7 @@ def _check_server(
             "server",
             OK,
             server_title,
-            (
-                f"Server {url} terjangkau (waktu pulang-pergi {rtt_ms:.0f} ms).",
-                f"Server {url} reachable (round trip {rtt_ms:.0f} ms).",
-            ),
+            both("Server {url} reachable (round trip {rtt_ms:.0f} ms).", url=url, rtt_ms=rtt_ms),
             url=url,
             round_trip_ms=round(rtt_ms),
         )
@@ -447,17 +411,18 @@ def _check_server(
 
 
 def _clock(report: DoctorReport, health: dict[str, Any], before: float, after: float) -> None:
-    title = ("Jam", "Clock")
+    title = both("Clock")
     if not isinstance(health.get("time_ms"), int):
-        report.add("clock", SKIP, title, ("Server tidak memberi jam.", "No server clock."))
+        report.add("clock", SKIP, title, both("No server clock."))
         return
     # The server read its clock somewhere within the round trip: compare with the middle.
     skew = (before + after) / 2 - health["time_ms"] / 1000
     uncertainty = (after - before) / 2
-    direction = ("lebih cepat", "ahead of") if skew > 0 else ("lebih lambat", "behind")
-    text = (
-        f"Jam kios {direction[0]} {abs(skew):.0f} detik dari server",
-        f"The kiosk clock is {abs(skew):.0f} s {direction[1]} the server",
+    direction = both("ahead of") if skew > 0 else both("behind")
+    skew_text = both(
+        "The kiosk clock is {seconds:.0f} s {direction} the server",
+        seconds=abs(skew),
+        direction=direction,
     )
     details = {"skew_s": round(skew, 1), "uncertainty_s": round(uncertainty, 2)}
     if abs(skew) > SKEW_FAIL_S:
@@ -465,10 +430,9 @@ def _clock(report: DoctorReport, health: dict[str, Any], before: float, after: f
             "clock",
             FAIL,
             title,
-            (
-                f"{text[0]}. Setel tanggal dan jam Windows (zona waktu yang benar), lalu "
-                "sinkronkan lagi.",
-                f"{text[1]}. Set the PC's date and time (right time zone), then sync.",
+            both(
+                "{text}. Set the PC's date and time (right time zone), then sync.",
+                text=skew_text,
             ),
             **details,
         )
@@ -477,17 +441,17 @@ def _clock(report: DoctorReport, health: dict[str, Any], before: float, after: f
             "clock",
             WARN,
             title,
-            (f"{text[0]}; sebaiknya disetel.", f"{text[1]}; better set it."),
+            both("{text}; better set it.", text=skew_text),
             **details,
         )
     else:
-        report.add("clock", OK, title, (f"{text[0]} (baik).", f"{text[1]} (fine)."), **details)
+        report.add("clock", OK, title, both("{text} (fine).", text=skew_text), **details)
 
 
 def _check_token(
     report: DoctorReport, client: ServerClient, settings: dict[str, str]
 ) -> str | None:
-    title = ("Token perangkat", "Device token")
+    title = both("Device token")
     # An authenticated sync that sends nothing and asks for no changes: it proves the
     # token and the protocol without moving the cursor or changing anything here.
     probe = {
@@ -505,13 +469,10 @@ def _check_token(
             "token",
             FAIL,
             title,
-            (
-                "Token kios DITOLAK server: perangkat ini sudah dicabut atau tidak dikenal. "
-                "Minta kode pendaftaran baru ke admin pusat, lalu jalankan kiosk-app "
-                "enroll. Data yang menunggu tetap aman dan akan terkirim setelahnya.",
-                "The server REFUSED this kiosk's token: the device was revoked or is "
-                "unknown. Ask the central admin for a new enrollment code, then run "
-                "kiosk-app enroll. Pending data stays safe and is sent afterwards.",
+            both(
+                "The server REFUSED this kiosk's token: the device was revoked or is unknown. Ask "
+                "the central admin for a new enrollment code, then run kiosk-app enroll. Pending "
+                "data stays safe and is sent afterwards."
             ),
             device_id=device,
             server_message=str(exc),
@@ -531,7 +492,7 @@ def _check_token(
             "token",
             WARN,
             title,
-            (f"Token tidak dapat diperiksa: {exc}", f"Token could not be checked: {exc}"),
+            both("Token could not be checked: {exc}", exc=exc),
             error=str(exc),
         )
         return None
@@ -539,7 +500,7 @@ def _check_token(
         "token",
         OK,
         title,
-        ("Token diterima server.", "The server accepts the token."),
+        both("The server accepts the token."),
         device_id=device,
     )
     latest = answer.get("latest_app_version")
@@ -547,20 +508,19 @@ def _check_token(
 
 
 def _check_update(report: DoctorReport, latest: str | None) -> None:
-    title = ("Versi aplikasi", "App version")
+    title = both("App version")
     report.versions["latest_app"] = latest
     if is_newer(latest):
         report.add(
             "update",
             WARN,
             title,
-            (
-                f"Versi baru {latest} tersedia (terpasang {__version__}). Pasang paket "
-                "terbaru dari admin pusat; aplikasi tidak memperbarui dirinya sendiri. "
-                "Buat cadangan dulu (kiosk-app backup).",
-                f"Version {latest} is available (installed {__version__}). Install the "
-                "new package from the central admin; the app does not update itself. "
-                "Take a backup first (kiosk-app backup).",
+            both(
+                "Version {latest} is available (installed {installed}). Install the new package "
+                "from the central admin; the app does not update itself. Take a backup first "
+                "(kiosk-app backup).",
+                latest=latest,
+                installed=__version__,
             ),
             installed=__version__,
             latest=latest,
@@ -570,10 +530,7 @@ def _check_update(report: DoctorReport, latest: str | None) -> None:
             "update",
             OK,
             title,
-            (
-                f"Versi {__version__} adalah yang terbaru yang diketahui.",
-                f"Version {__version__} is the latest known.",
-            ),
+            both("Version {installed} is the latest known.", installed=__version__),
             installed=__version__,
             latest=latest,
         )
@@ -585,13 +542,13 @@ def _check_backup(report: DoctorReport, settings: dict[str, str]) -> None:
     if encrypted is None:
         return
     when, where = settings.get("backup.last_at", "?"), settings.get("backup.last_path", "?")
-    title = ("Cadangan", "Backup")
+    title = both("Backup")
     if encrypted == "1":
         report.add(
             "backup",
             OK,
             title,
-            (f"Cadangan terakhir ({when}) terenkripsi.", f"The last backup ({when}) is encrypted."),
+            both("The last backup ({when}) is encrypted.", when=when),
             last_at=when,
         )
         return
@@ -599,12 +556,11 @@ def _check_backup(report: DoctorReport, settings: dict[str, str]) -> None:
         "backup",
         WARN,
         title,
-        (
-            f"Cadangan terakhir ({when}, {where}) TIDAK dienkripsi: siapa pun yang memegang "
-            "berkasnya bisa membaca data penjual. Buat cadangan baru dengan kata sandi, lalu "
-            "hapus yang lama.",
-            f"The last backup ({when}, {where}) is NOT encrypted: anyone holding the file can "
-            "read the merchants' data. Make a new one with a passphrase and delete the old one.",
+        both(
+            "The last backup ({when}, {where}) is NOT encrypted: anyone holding the file can read "
+            "the merchants' data. Make a new one with a passphrase and delete the old one.",
+            when=when,
+            where=where,
         ),
         last_at=when,
         path=where,
@@ -624,12 +580,11 @@ def _check_transport(report: DoctorReport, settings: dict[str, str]) -> None:
         report.add(
             "transport",
             WARN,
-            ("Sambungan", "Connection"),
-            (
-                f"Alamat server {url} tidak memakai https://: token kios terbaca di jaringan. "
-                "Daftarkan ulang kios dengan alamat https://.",
-                f"The server address {url} is not https://: the kiosk's token is readable on "
-                "the network. Enroll the kiosk again with an https:// address.",
+            both("Connection"),
+            both(
+                "The server address {url} is not https://: the kiosk's token is readable on the "
+                "network. Enroll the kiosk again with an https:// address.",
+                url=url,
             ),
         )
 
@@ -657,19 +612,21 @@ def run_doctor(
         os=platform.platform(),
         frozen=bool(getattr(sys, "frozen", False)),
     )
-    conn = _check_database(report, paths.database)
+    db = _check_database(report, paths.database)
     settings: dict[str, str] = {}
-    if conn is not None:
-        try:
-            settings = _read_settings(conn)
-            schema = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            report.versions["schema_db"] = schema
+    if db is not None:
+        with db:
+            settings = db.settings()
+            try:
+                schema = db.schema_version()
+            except UnreadableDatabase:
+                schema = SCHEMA_VERSION + 1  # unknown: read nothing more from it
+            else:
+                report.versions["schema_db"] = schema
             if schema <= SCHEMA_VERSION:
-                _pending(report, conn, schema)
+                _pending(report, db)
             if schema == SCHEMA_VERSION:
-                _refused(report, conn)
-        finally:
-            conn.close()
+                _refused(report, db)
     if language is None:
         report.language = settings.get("ui.language") or "id"
     _check_disk(report, paths.data, disk_usage)
@@ -678,26 +635,23 @@ def run_doctor(
     maker = make_client or (
         lambda url, token, verify: ServerClient(url, token, verify=verify, timeout=DOCTOR_TIMEOUT)
     )
-    latest = _check_server(report, settings, maker, wall) if conn is not None or settings else None
-    if conn is None and report.status_of("database") == FAIL:
+    latest = _check_server(report, settings, maker, wall) if db is not None or settings else None
+    if db is None and report.status_of("database") == FAIL:
         report.add(
             "server",
             SKIP,
-            ("Server", "Server"),
-            (
-                "Server tidak diperiksa: alamat dan token ada di basis data yang rusak.",
-                "Server not checked: its address and token are in the damaged database.",
-            ),
+            both("Server"),
+            both("Server not checked: its address and token are in the damaged database."),
         )
     _check_update(report, latest or settings.get(LATEST_VERSION_SETTING))
     return report
 
 
 LABELS = {
-    OK: ("OK", "OK"),
-    WARN: ("PERINGATAN", "WARNING"),
-    FAIL: ("MASALAH", "PROBLEM"),
-    SKIP: ("LEWATI", "SKIPPED"),
+    OK: N_("OK"),
+    WARN: N_("WARNING"),
+    FAIL: N_("PROBLEM"),
+    SKIP: N_("SKIPPED"),
 }
 
 
@@ -705,39 +659,46 @@ def render_text(report: DoctorReport, language: str | None = None) -> str:
     """The report for a person: Bahasa Indonesia, and English too when asked."""
     lang = language or report.language
     english = lang in ("en", "both")
+    when, folder = report.generated_at, report.data_dir
     lines = [
-        f"Laporan pemeriksaan kios Etalase Desa ({report.generated_at})",
-        f"Folder data: {report.data_dir}",
+        text("id", N_("Etalase Desa kiosk check report ({when})"), when=when),
+        text("id", N_("Data folder: {folder}"), folder=folder),
     ]
     if english:
-        lines.append(f"(Etalase Desa kiosk check report; data folder {report.data_dir})")
+        heading = N_("(Etalase Desa kiosk check report; data folder {folder})")
+        lines.append(text("en", heading, folder=folder))
     lines.append("")
     for f in report.findings:
-        label = LABELS[f.status]
+        label = both(LABELS[f.status])
         lines.append(f"[{label[0]}] {f.title_id}: {f.message_id}")
         if english:
             lines.append(f"    ({label[1]}) {f.title_en}: {f.message_en}")
     v = report.versions
     lines += [
         "",
-        (
-            f"Versi: aplikasi {v.get('app')}, skema {v.get('schema_db', '-')}/"
-            f"{v.get('schema_app')}, protokol {v.get('protocol')} (server "
-            f"{v.get('server_protocol', '-')}, versi server {v.get('server', '-')}), "
-            f"Python {v.get('python')}, Qt {v.get('qt')}, {v.get('os')}"
+        text(
+            "id",
+            N_(
+                "Versions: app {app}, schema {schema_db}/{schema_app}, protocol {protocol} "
+                "(server {server_protocol}, server version {server}), Python {python}, "
+                "Qt {qt}, {os}"
+            ),
+            app=v.get("app"),
+            schema_db=v.get("schema_db", "-"),
+            schema_app=v.get("schema_app"),
+            protocol=v.get("protocol"),
+            server_protocol=v.get("server_protocol", "-"),
+            server=v.get("server", "-"),
+            python=v.get("python"),
+            qt=v.get("qt"),
+            os=v.get("os"),
         ),
     ]
     code = report.exit_code
     verdict = {
-        0: ("Kesimpulan: semua baik.", "Verdict: all good."),
-        1: (
-            "Kesimpulan: ada peringatan, kios tetap bisa dipakai.",
-            "Verdict: warnings; the kiosk can still be used.",
-        ),
-        2: (
-            "Kesimpulan: ada MASALAH yang perlu ditangani (lihat di atas).",
-            "Verdict: there are PROBLEMS to fix (see above).",
-        ),
+        0: both("Verdict: all good."),
+        1: both("Verdict: warnings; the kiosk can still be used."),
+        2: both("Verdict: there are PROBLEMS to fix (see above)."),
     }[code]
     lines.append(verdict[0])
     if english:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
+from kiosk_app.domain import records
+
 log = logging.getLogger(__name__)
 
 RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
@@ -78,3 +80,9 @@ def current_language() -> str:
 def pick(message_id: str, message_en: str) -> str:
     """The message in the current language."""
     return message_id if _current == "id" else message_en
+
+
+def field_label(entity: str, field: str) -> str:
+    """A record field's name as the operator knows it (``records``), in the current
+    language: the one label forms, conflict cards and messages share."""
+    return pick(*records.field_label(entity, field))

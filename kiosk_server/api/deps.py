@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
+from kiosk_app.domain.i18n import one_line
 from kiosk_app.sync.protocol import ERR_TOKEN_INVALID, ERR_TOKEN_REVOKED
 from kiosk_server import devices
 from kiosk_server.config import Settings
@@ -66,7 +67,7 @@ def _app_version(request: Request) -> str | None:
 def _authenticate_missing() -> None:
     raise _unauthorized(
         ERR_TOKEN_INVALID,
-        "Permintaan ini butuh token perangkat. (Authorization: Bearer TOKEN required.)",
+        one_line("Authorization: Bearer TOKEN required."),
     )
 
 
@@ -77,13 +78,12 @@ def _authenticate(ctx: ServerContext, token: str, version: str | None) -> dict[s
     if device is None:
         raise _unauthorized(
             ERR_TOKEN_INVALID,
-            "Token perangkat tidak dikenal; daftarkan kios lagi. (Unknown device token.)",
+            one_line("Unknown device token."),
         )
     if device["revoked_at"] is not None:
         raise _unauthorized(
             ERR_TOKEN_REVOKED,
-            "Perangkat ini sudah dicabut; daftarkan ulang dengan kode baru. "
-            "(This device was revoked; enroll it again with a new code.)",
+            one_line("This device was revoked; enroll it again with a new code."),
         )
     devices.touch(ctx.engine, device, version)
     return device

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from kiosk_app.domain.i18n import one_line
 from kiosk_server import devices
 from kiosk_server.api.deps import Context, CurrentDevice, ServerContext
 from kiosk_server.api.errors import error, read_json, responses
@@ -86,8 +87,7 @@ async def enroll(request: Request, ctx: Context) -> EnrollResponse:
         raise error(
             429,
             "rate_limited",
-            "Terlalu banyak percobaan pendaftaran; tunggu sebentar lalu coba lagi. "
-            "(Too many enrollment attempts: wait, then try again.)",
+            one_line("Too many enrollment attempts: wait, then try again."),
             headers={"Retry-After": str(max(1, math.ceil(wait)))},
         )
     payload = await read_json(request, MAX_ENROLL_BODY)
@@ -145,7 +145,6 @@ async def register_bundle_key(
         raise error(
             409,
             "bundle_key_exists",
-            "Perangkat ini sudah punya kunci bundel lain; daftarkan ulang kios. "
-            f"({exc}: enroll the kiosk again.)",
+            one_line("{exc}: enroll the kiosk again.", exc=exc),
         ) from exc
     return BundleKeyResponse(server_bundle_key=server_bundle_key(ctx))

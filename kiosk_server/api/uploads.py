@@ -44,6 +44,7 @@ from sqlalchemy import insert, select, update
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
+from kiosk_app.domain.i18n import one_line
 from kiosk_app.domain.ids import is_uuid, uuid7
 from kiosk_app.sync.protocol import ERR_TOKEN_REVOKED
 from kiosk_server import blobstore, housekeeping
@@ -348,8 +349,10 @@ def _make_room(ctx: ServerContext, conn: Any, device: dict[str, Any], length: in
         raise error(
             413,
             "too_large",
-            "Foto ini lebih besar dari batas unggahan kios. "
-            f"(An upload may announce at most {settings.max_open_upload_bytes} bytes.)",
+            one_line(
+                "An upload may announce at most {max_open_upload_bytes} bytes.",
+                max_open_upload_bytes=settings.max_open_upload_bytes,
+            ),
             headers={"Tus-Resumable": TUS_VERSION},
         )
     rows = conn.execute(
@@ -541,25 +544,20 @@ def _complete(ctx: ServerContext, row: dict[str, Any], part: Path, device: dict[
         raise _tus_fail(
             401,
             ERR_TOKEN_REVOKED,
-            "Unggahan ini dihentikan (perangkat dicabut atau unggahan kedaluwarsa). "
-            "(This upload was ended: its device was revoked or it expired.)",
+            one_line("This upload was ended: its device was revoked or it expired."),
         )
     data = part.read_bytes()  # at most Tus-Max-Size
     problem: str | None = None
     if hashlib.sha256(data).hexdigest() != row["sha256"]:
-        problem = (
-            "Isi foto tidak cocok dengan sidik jarinya; unggahan dibuang, kirim ulang. "
-            "(The bytes do not match the sha256 in Upload-Metadata; upload discarded.)"
+        problem = one_line(
+            "The bytes do not match the sha256 in Upload-Metadata; upload discarded."
         )
         code = "hash_mismatch"
     else:
         try:
             check_jpeg(data)
         except NotJpeg as exc:
-            problem = (
-                "Berkas ini bukan foto JPEG; unggahan dibuang. "
-                f"(Not a JPEG: {exc}; upload discarded.)"
-            )
+            problem = one_line("Not a JPEG: {exc}; upload discarded.", exc=exc)
             code = "not_jpeg"
     if problem is not None:
         part.unlink(missing_ok=True)

@@ -425,46 +425,6 @@
         <translation>Record consent</translation>
     </message>
     <message>
-        <source>Business name</source>
-        <translation>Business name</translation>
-    </message>
-    <message>
-        <source>Owner&apos;s name</source>
-        <translation>Owner&apos;s name</translation>
-    </message>
-    <message>
-        <source>Phone (WhatsApp)</source>
-        <translation>Phone (WhatsApp)</translation>
-    </message>
-    <message>
-        <source>Address</source>
-        <translation>Address</translation>
-    </message>
-    <message>
-        <source>NIB (13 digits)</source>
-        <translation>NIB (13 digits)</translation>
-    </message>
-    <message>
-        <source>NPWP</source>
-        <translation>NPWP</translation>
-    </message>
-    <message>
-        <source>P-IRT number</source>
-        <translation>P-IRT number</translation>
-    </message>
-    <message>
-        <source>Halal certificate</source>
-        <translation>Halal certificate</translation>
-    </message>
-    <message>
-        <source>Email</source>
-        <translation>Email</translation>
-    </message>
-    <message>
-        <source>Village</source>
-        <translation>Village</translation>
-    </message>
-    <message>
         <source>Active</source>
         <translation>Active</translation>
     </message>
@@ -473,8 +433,12 @@
         <translation>Inactive</translation>
     </message>
     <message>
-        <source>Status</source>
-        <translation>Status</translation>
+        <source>{label} (WhatsApp)</source>
+        <translation>{label} (WhatsApp)</translation>
+    </message>
+    <message>
+        <source>{label} (13 digits)</source>
+        <translation>{label} (13 digits)</translation>
     </message>
     <message>
         <source>Permits and email (fill in only if the owner has them)</source>
@@ -678,48 +642,12 @@
 <context>
     <name>ProductEditorPage</name>
     <message>
-        <source>Merchant</source>
-        <translation>Merchant</translation>
-    </message>
-    <message>
-        <source>Product name</source>
-        <translation>Product name</translation>
-    </message>
-    <message>
-        <source>Price</source>
-        <translation>Price</translation>
-    </message>
-    <message>
-        <source>Stock</source>
-        <translation>Stock</translation>
-    </message>
-    <message>
-        <source>Description</source>
-        <translation>Description</translation>
-    </message>
-    <message>
-        <source>Unit</source>
-        <translation>Unit</translation>
-    </message>
-    <message>
-        <source>Category</source>
-        <translation>Category</translation>
-    </message>
-    <message>
-        <source>Weight</source>
-        <translation>Weight</translation>
-    </message>
-    <message>
         <source>Draft (not shown yet)</source>
         <translation>Draft (not shown yet)</translation>
     </message>
     <message>
         <source>Published in the catalog</source>
         <translation>Published in the catalog</translation>
-    </message>
-    <message>
-        <source>Status</source>
-        <translation>Status</translation>
     </message>
     <message>
         <source>Delete product</source>
@@ -1106,66 +1034,6 @@
 </context>
 <context>
     <name>SyncPage</name>
-    <message>
-        <source>Business name</source>
-        <translation>Business name</translation>
-    </message>
-    <message>
-        <source>Owner&apos;s name</source>
-        <translation>Owner&apos;s name</translation>
-    </message>
-    <message>
-        <source>Phone number</source>
-        <translation>Phone number</translation>
-    </message>
-    <message>
-        <source>Village</source>
-        <translation>Village</translation>
-    </message>
-    <message>
-        <source>Address</source>
-        <translation>Address</translation>
-    </message>
-    <message>
-        <source>E-mail</source>
-        <translation>E-mail</translation>
-    </message>
-    <message>
-        <source>Status</source>
-        <translation>Status</translation>
-    </message>
-    <message>
-        <source>Product name</source>
-        <translation>Product name</translation>
-    </message>
-    <message>
-        <source>Description</source>
-        <translation>Description</translation>
-    </message>
-    <message>
-        <source>Price</source>
-        <translation>Price</translation>
-    </message>
-    <message>
-        <source>Unit</source>
-        <translation>Unit</translation>
-    </message>
-    <message>
-        <source>Category</source>
-        <translation>Category</translation>
-    </message>
-    <message>
-        <source>Weight (grams)</source>
-        <translation>Weight (grams)</translation>
-    </message>
-    <message>
-        <source>Photo order</source>
-        <translation>Photo order</translation>
-    </message>
-    <message>
-        <source>Deleted or not</source>
-        <translation>Deleted or not</translation>
-    </message>
     <message>
         <source>(empty)</source>
         <translation>(empty)</translation>

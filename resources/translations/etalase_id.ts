@@ -425,46 +425,6 @@
         <translation>Catat persetujuan</translation>
     </message>
     <message>
-        <source>Business name</source>
-        <translation>Nama usaha</translation>
-    </message>
-    <message>
-        <source>Owner&apos;s name</source>
-        <translation>Nama pemilik</translation>
-    </message>
-    <message>
-        <source>Phone (WhatsApp)</source>
-        <translation>Nomor HP (WhatsApp)</translation>
-    </message>
-    <message>
-        <source>Address</source>
-        <translation>Alamat</translation>
-    </message>
-    <message>
-        <source>NIB (13 digits)</source>
-        <translation>NIB (13 angka)</translation>
-    </message>
-    <message>
-        <source>NPWP</source>
-        <translation>NPWP</translation>
-    </message>
-    <message>
-        <source>P-IRT number</source>
-        <translation>Nomor P-IRT</translation>
-    </message>
-    <message>
-        <source>Halal certificate</source>
-        <translation>Sertifikat halal</translation>
-    </message>
-    <message>
-        <source>Email</source>
-        <translation>Email</translation>
-    </message>
-    <message>
-        <source>Village</source>
-        <translation>Desa</translation>
-    </message>
-    <message>
         <source>Active</source>
         <translation>Aktif</translation>
     </message>
@@ -473,8 +433,12 @@
         <translation>Tidak aktif</translation>
     </message>
     <message>
-        <source>Status</source>
-        <translation>Status</translation>
+        <source>{label} (WhatsApp)</source>
+        <translation>{label} (WhatsApp)</translation>
+    </message>
+    <message>
+        <source>{label} (13 digits)</source>
+        <translation>{label} (13 angka)</translation>
     </message>
     <message>
         <source>Permits and email (fill in only if the owner has them)</source>
@@ -678,48 +642,12 @@
 <context>
     <name>ProductEditorPage</name>
     <message>
-        <source>Merchant</source>
-        <translation>Penjual</translation>
-    </message>
-    <message>
-        <source>Product name</source>
-        <translation>Nama produk</translation>
-    </message>
-    <message>
-        <source>Price</source>
-        <translation>Harga</translation>
-    </message>
-    <message>
-        <source>Stock</source>
-        <translation>Stok</translation>
-    </message>
-    <message>
-        <source>Description</source>
-        <translation>Keterangan</translation>
-    </message>
-    <message>
-        <source>Unit</source>
-        <translation>Satuan</translation>
-    </message>
-    <message>
-        <source>Category</source>
-        <translation>Kategori</translation>
-    </message>
-    <message>
-        <source>Weight</source>
-        <translation>Berat</translation>
-    </message>
-    <message>
         <source>Draft (not shown yet)</source>
         <translation>Draf (belum ditampilkan)</translation>
     </message>
     <message>
         <source>Published in the catalog</source>
         <translation>Tampil di katalog</translation>
-    </message>
-    <message>
-        <source>Status</source>
-        <translation>Status</translation>
     </message>
     <message>
         <source>Delete product</source>
@@ -1106,66 +1034,6 @@
 </context>
 <context>
     <name>SyncPage</name>
-    <message>
-        <source>Business name</source>
-        <translation>Nama usaha</translation>
-    </message>
-    <message>
-        <source>Owner&apos;s name</source>
-        <translation>Nama pemilik</translation>
-    </message>
-    <message>
-        <source>Phone number</source>
-        <translation>Nomor HP</translation>
-    </message>
-    <message>
-        <source>Village</source>
-        <translation>Desa</translation>
-    </message>
-    <message>
-        <source>Address</source>
-        <translation>Alamat</translation>
-    </message>
-    <message>
-        <source>E-mail</source>
-        <translation>Email</translation>
-    </message>
-    <message>
-        <source>Status</source>
-        <translation>Status</translation>
-    </message>
-    <message>
-        <source>Product name</source>
-        <translation>Nama produk</translation>
-    </message>
-    <message>
-        <source>Description</source>
-        <translation>Keterangan</translation>
-    </message>
-    <message>
-        <source>Price</source>
-        <translation>Harga</translation>
-    </message>
-    <message>
-        <source>Unit</source>
-        <translation>Satuan</translation>
-    </message>
-    <message>
-        <source>Category</source>
-        <translation>Kategori</translation>
-    </message>
-    <message>
-        <source>Weight (grams)</source>
-        <translation>Berat (gram)</translation>
-    </message>
-    <message>
-        <source>Photo order</source>
-        <translation>Urutan foto</translation>
-    </message>
-    <message>
-        <source>Deleted or not</source>
-        <translation>Dihapus atau tidak</translation>
-    </message>
     <message>
         <source>(empty)</source>
         <translation>(kosong)</translation>

@@ -34,7 +34,7 @@ from kiosk_app.store.store import Store
 from kiosk_app.sync.device import load_device
 from kiosk_app.ui import dialogs
 from kiosk_app.ui.consent import consent_record
-from kiosk_app.ui.i18n import current_language
+from kiosk_app.ui.i18n import current_language, field_label
 from kiosk_app.ui.models.products import ID_ROLE, ProductListModel
 from kiosk_app.ui.models.thumbnails import ThumbnailCache
 from kiosk_app.ui.pages.consent_step import ConsentStep
@@ -153,22 +153,19 @@ class MerchantFormPage(QWidget):
         form = QFormLayout(form_box)
         self.errors = FieldErrors()
         self.edits: dict[str, QLineEdit] = {}
-        labels = {
-            "business_name": self.tr("Business name"),
-            "owner_name": self.tr("Owner's name"),
-            "phone": self.tr("Phone (WhatsApp)"),
-            "address": self.tr("Address"),
-            "nib": self.tr("NIB (13 digits)"),
-            "npwp": self.tr("NPWP"),
-            "pirt": self.tr("P-IRT number"),
-            "halal_cert": self.tr("Halal certificate"),
-            "email": self.tr("Email"),
-        }
+        labels = {f: field_label("merchant", f) for f in ("business_name", "owner_name")}
+        labels |= {f: field_label("merchant", f) for f in ("address", *OPTIONAL_FIELDS)}
+        labels["phone"] = self.tr("{label} (WhatsApp)").format(
+            label=field_label("merchant", "phone")
+        )
+        labels["nib"] = self.tr("{label} (13 digits)").format(label=field_label("merchant", "nib"))
         for field in ("business_name", "owner_name", "phone"):
             self.edits[field] = self._line_edit(field)
             self.errors.add_row(form, labels[field], self._field(field), field)
         self.village = VillagePicker(self._runner)
-        self.errors.add_row(form, self.tr("Village"), self.village, "village_code")
+        self.errors.add_row(
+            form, field_label("merchant", "village_code"), self.village, "village_code"
+        )
         self.errors.clear_when_valid(
             "village_code", self.village.chosen, lambda: self._check_village()
         )
@@ -178,7 +175,7 @@ class MerchantFormPage(QWidget):
         self.status.setObjectName("merchantStatus")
         self.status.addItem(self.tr("Active"), "active")
         self.status.addItem(self.tr("Inactive"), "inactive")
-        self.errors.add_row(form, self.tr("Status"), self.status, "status")
+        self.errors.add_row(form, field_label("merchant", "status"), self.status, "status")
         extra = QGroupBox(self.tr("Permits and email (fill in only if the owner has them)"))
         extra_form = QFormLayout(extra)
         for field in OPTIONAL_FIELDS:

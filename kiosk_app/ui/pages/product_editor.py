@@ -38,7 +38,7 @@ from kiosk_app.store import delivery, photos, queries, refusals
 from kiosk_app.store.store import Store
 from kiosk_app.sync.device import load_device
 from kiosk_app.ui import dialogs
-from kiosk_app.ui.i18n import pick
+from kiosk_app.ui.i18n import field_label, pick
 from kiosk_app.ui.models.thumbnails import ThumbnailCache
 from kiosk_app.ui.poster import merchant_page_url
 from kiosk_app.ui.router import Router
@@ -174,44 +174,46 @@ class ProductEditorPage(QWidget):
         self.merchant_label.setObjectName("productMerchant")
         self.merchant_picker = MerchantPicker(runner)
         self.merchant_picker.chosen.connect(self._merchant_chosen)
-        self.errors.add_row(right, self.tr("Merchant"), self._merchant_box(), "merchant_id")
+        self.errors.add_row(
+            right, field_label("product", "merchant_id"), self._merchant_box(), "merchant_id"
+        )
         self.name_edit = QLineEdit()
         self.name_edit.setObjectName("edit_name")
         self.errors.add_row(
-            left, self.tr("Product name"), self._capped(self.name_edit, "name"), "name"
+            left, field_label("product", "name"), self._capped(self.name_edit, "name"), "name"
         )
         self.price_edit = RupiahEdit()
         self.price_edit.setObjectName("edit_price")
         self.price_edit.letters_dropped.connect(self._price_letters)
-        self.errors.add_row(left, self.tr("Price"), self.price_edit, "price")
+        self.errors.add_row(left, field_label("product", "price"), self.price_edit, "price")
         self.stock_spin = QSpinBox()
         self.stock_spin.setObjectName("edit_stock")
         self.stock_spin.setRange(0, MAX_STOCK)
-        self.errors.add_row(left, self.tr("Stock"), self.stock_spin, "stock")
+        self.errors.add_row(left, field_label("product", "stock"), self.stock_spin, "stock")
         self.description_edit = QPlainTextEdit()
         self.description_edit.setObjectName("edit_description")
         self.description_edit.setTabChangesFocus(True)
         self.description_edit.setFixedHeight(72)
         described = self._capped(self.description_edit, "description")
-        self.errors.add_row(left, self.tr("Description"), described, "description")
+        self.errors.add_row(left, field_label("product", "description"), described, "description")
         self.unit_combo = self._combo("edit_unit")
         unit = self._capped(self.unit_combo.lineEdit(), "unit", self.unit_combo)
-        self.errors.add_row(right, self.tr("Unit"), unit, "unit")
+        self.errors.add_row(right, field_label("product", "unit"), unit, "unit")
         self.category_combo = self._combo("edit_category")
         category = self._capped(self.category_combo.lineEdit(), "category", self.category_combo)
-        self.errors.add_row(right, self.tr("Category"), category, "category")
+        self.errors.add_row(right, field_label("product", "category"), category, "category")
         self.weight_spin = QSpinBox()
         self.weight_spin.setObjectName("edit_weight_g")
         self.weight_spin.setRange(0, WEIGHT_G_MAX)
         self.weight_spin.setSuffix(" g")
         self.weight_spin.setSpecialValueText("—")
-        self.errors.add_row(right, self.tr("Weight"), self.weight_spin, "weight_g")
+        self.errors.add_row(right, field_label("product", "weight_g"), self.weight_spin, "weight_g")
         self.status_combo = touch_combo(QComboBox())
         self.status_combo.setObjectName("edit_status")
         self.status_combo.addItem(self.tr("Draft (not shown yet)"), "draft")
         self.status_combo.addItem(self.tr("Published in the catalog"), "published")
         self.status_combo.activated.connect(self._status_picked)
-        self.errors.add_row(right, self.tr("Status"), self.status_combo, "status")
+        self.errors.add_row(right, field_label("product", "status"), self.status_combo, "status")
         self.catalog_hint = hint_label()
         self.catalog_hint.setObjectName("catalogHint")
         right.addRow(self.catalog_hint)

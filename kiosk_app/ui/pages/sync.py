@@ -44,7 +44,7 @@ from kiosk_app.sync.engine import SyncResult
 from kiosk_app.ui import dialogs
 from kiosk_app.ui import sync_status as st
 from kiosk_app.ui.dialogs import removable_drives
-from kiosk_app.ui.i18n import pick
+from kiosk_app.ui.i18n import field_label, pick
 from kiosk_app.ui.router import Router
 from kiosk_app.ui.sync_service import SyncService, error_words
 from kiosk_app.ui.sync_status import SyncStatus, format_when
@@ -73,28 +73,6 @@ def _load(store: Store) -> Lists:
         conflicts.open_conflicts(store),
         refusals.open_refusals(store),
     )
-
-
-def field_label(entity: str, field: str) -> str:
-    """A field's name as the operator knows it."""
-    labels = {
-        "business_name": QCoreApplication.translate("SyncPage", "Business name"),
-        "owner_name": QCoreApplication.translate("SyncPage", "Owner's name"),
-        "phone": QCoreApplication.translate("SyncPage", "Phone number"),
-        "village_code": QCoreApplication.translate("SyncPage", "Village"),
-        "address": QCoreApplication.translate("SyncPage", "Address"),
-        "email": QCoreApplication.translate("SyncPage", "E-mail"),
-        "status": QCoreApplication.translate("SyncPage", "Status"),
-        "name": QCoreApplication.translate("SyncPage", "Product name"),
-        "description": QCoreApplication.translate("SyncPage", "Description"),
-        "price": QCoreApplication.translate("SyncPage", "Price"),
-        "unit": QCoreApplication.translate("SyncPage", "Unit"),
-        "category": QCoreApplication.translate("SyncPage", "Category"),
-        "weight_g": QCoreApplication.translate("SyncPage", "Weight (grams)"),
-        "position": QCoreApplication.translate("SyncPage", "Photo order"),
-        "deleted": QCoreApplication.translate("SyncPage", "Deleted or not"),
-    }
-    return labels.get(field, field)
 
 
 def value_text(field: str, value: Any) -> str:
