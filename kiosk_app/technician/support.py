@@ -8,7 +8,6 @@ and a manifest saying what was redacted. Nothing from the database itself is inc
 from __future__ import annotations
 
 import json
-import sqlite3
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,69 +16,15 @@ from pathlib import Path
 from kiosk_app import __version__
 from kiosk_app.logs import LOG_NAME
 from kiosk_app.paths import KioskPaths
-from kiosk_app.technician.doctor import DoctorReport, open_read_only, render_json, render_text
+from kiosk_app.store.readonly import personal_values
+from kiosk_app.technician.doctor import DoctorReport, render_json, render_text
 from kiosk_app.technician.redact import Redactor
-
-# Every personal field of a merchant (DESIGN §3), and the operators' names: text
-# values hidden in any form, numbers in any grouping (``redact.Redactor``).
-TEXT_QUERIES = (
-    "SELECT business_name FROM merchant",
-    "SELECT owner_name FROM merchant",
-    "SELECT address FROM merchant",
-    "SELECT email FROM merchant",
-    "SELECT halal_cert FROM merchant",
-    "SELECT consent_operator FROM merchant",
-    "SELECT name FROM operator",
-)
-NUMBER_QUERIES = (
-    "SELECT phone FROM merchant",
-    "SELECT nib FROM merchant",
-    "SELECT npwp FROM merchant",
-    "SELECT pirt FROM merchant",
-)
-SECRET_SETTINGS = ("server.token", "bundle.signing_key")
 
 
 @dataclass(frozen=True)
 class SupportBundle:
     path: Path
     files: list[str]
-
-
-@dataclass
-class Personal:
-    texts: list[str]
-    numbers: list[str]
-    secrets: list[str]
-
-
-def _column(conn: sqlite3.Connection, sql: str) -> list[str]:
-    try:
-        return [str(r[0]) for r in conn.execute(sql) if r[0]]
-    except sqlite3.Error:
-        return []
-
-
-def _personal_values(database: Path) -> Personal:
-    """Personal values and secrets this kiosk holds, read-only; a damaged database gives
-    what it can."""
-    found = Personal([], [], [])
-    if not database.exists():
-        return found
-    try:
-        conn = open_read_only(database)
-    except sqlite3.Error:
-        return found
-    try:
-        for sql in TEXT_QUERIES:
-            found.texts += _column(conn, sql)
-        for sql in NUMBER_QUERIES:
-            found.numbers += _column(conn, sql)
-        for key in SECRET_SETTINGS:
-            found.secrets += _column(conn, f"SELECT value FROM setting WHERE key = '{key}'")
-    finally:
-        conn.close()
-    return found
 
 
 def _home_hidden(text: str) -> str:
@@ -93,7 +38,7 @@ def write_support_bundle(paths: KioskPaths, report: DoctorReport, target: Path) 
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         target = target / f"etalase-desa-dukungan-{stamp}.zip"
     target.parent.mkdir(parents=True, exist_ok=True)
-    personal = _personal_values(paths.database)
+    personal = personal_values(paths.database)
     redactor = Redactor(texts=personal.texts, numbers=personal.numbers, secrets=personal.secrets)
 
     def clean(text: str) -> str:

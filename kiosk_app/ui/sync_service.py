@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
 
 from kiosk_app.media.blobs import BlobStore
-from kiosk_app.store import replica
+from kiosk_app.store import replica, sync_log
 from kiosk_app.store.owner import StoreThread
 from kiosk_app.store.store import Store
 from kiosk_app.sync import scheduler as sched
@@ -42,13 +42,14 @@ class _Snapshot:
 
 def _snapshot(store: Store) -> _Snapshot:
     summary = replica.pending_summary(store)
+    last = sync_log.last_sync(store)
     return _Snapshot(
         load_device(store),
         summary["pending_changes"],
         summary["pending_photos"],  # one photo, not its two files
         summary["open_conflicts"],
-        store.get_setting("sync.last_success"),
-        store.get_setting("sync.last_error"),
+        last.success,
+        last.error,
         summary["rejected"],
     )
 
