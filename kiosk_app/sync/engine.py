@@ -50,14 +50,14 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MIN_BATCH = 50
-# Until a link is measured: a typical backlog (4,000 mutations, ~155 KiB of gzip, ~5 s
-# up at 256 kbit/s) goes in one request, as one 700 ms round trip, not five.
+# Until a link is measured, a typical backlog goes in one request: one round trip, not
+# several (sizes and times: bench/results).
 DEFAULT_BATCH = MAX_MUTATIONS_PER_REQUEST
 # A request should take about this long on the link: long enough that the round trip
 # is a small part of it, short enough that a cut costs little.
 TARGET_REQUEST_S = 20.0
-# JSON of a request's mutations at most (the server takes more): 5,000 products with
-# long descriptions would be 11 MiB, over a minute at 256 kbit/s even gzipped.
+# JSON of a request's mutations at most (the server takes more), so long product
+# descriptions make smaller batches rather than one request of minutes.
 MAX_BATCH_BYTES = 2 * 1024 * 1024
 MAX_PULL = MAX_CHANGES_PER_RESPONSE  # a fresh kiosk's region in one answer
 

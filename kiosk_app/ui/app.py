@@ -35,7 +35,7 @@ from kiosk_app.ui.pages.settings import SettingsPage
 from kiosk_app.ui.pages.sync import SyncPage
 from kiosk_app.ui.router import Router
 from kiosk_app.ui.session import DEFAULT_LOCK_MINUTES, Session
-from kiosk_app.ui.sync_service import SyncService
+from kiosk_app.ui.sync_runner import SyncRunner
 from kiosk_app.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ class KioskApp(QObject):
         # The sync engine on its own thread once the kiosk is enrolled; every local
         # change (any store task that wrote to the outbox) asks it to sync soon.
         settle = {} if sync_settle_s is None else {"settle_s": sync_settle_s}
-        self.sync = SyncService(
+        self.sync = SyncRunner(
             self.runner, self.store_thread, self.blobs, timer=sync_timer, parent=self, **settle
         )
         self.sync_source = self.sync
