@@ -1,6 +1,6 @@
 """Benchmark: the GUI thread's longest stall while a sync runs over the "vsat" link.
 
-A real kiosk_server runs on loopback behind bench/linksim.py's "vsat" profile
+A real kiosk_server runs on loopback behind tests/support/linksim.py's "vsat" profile
 (1 Mbps down / 256 kbps up, 700 ms round trip, 2 % loss). A kiosk holding M merchants,
 P products and F photos (made beforehand through the store, not timed) is enrolled
 through the simulated link; then the whole app starts (offscreen unless a display is
@@ -26,10 +26,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from linksim import PROFILES, LinkSimulator  # noqa: E402
 
 from kiosk_app.media.blobs import BlobStore  # noqa: E402
 from kiosk_app.media.pipeline import process_photo  # noqa: E402
@@ -40,6 +38,7 @@ from kiosk_app.store.store import Store  # noqa: E402
 from kiosk_app.sync.device import enroll  # noqa: E402
 from tests.media.media_samples import photo_like, to_bytes  # noqa: E402
 from tests.support import SAMPLE_REGIONS, VILLAGE  # noqa: E402
+from tests.support.linksim import PROFILES, LinkSimulator  # noqa: E402
 from tests.support.live import LiveServer  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "gui_stall.json"

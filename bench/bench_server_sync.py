@@ -1,6 +1,6 @@
 """Benchmark: N simulated kiosks syncing small batches against the server on PostgreSQL.
 
-A private PostgreSQL cluster (bench/pgcluster.py, durable settings: fsync and
+A private PostgreSQL cluster (tests/support/pgcluster.py, durable settings: fsync and
 synchronous_commit on, as a deployment runs) holds the sample regions. The server runs as
 a real process, ``kiosk-server serve --workers W``, on loopback: one worker process per
 core is how a deployment runs it (stateless API processes, DESIGN §6). Each simulated
@@ -48,13 +48,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.pgcluster import PgCluster, free_port  # noqa: E402
 from kiosk_app.domain.hlc import HybridClock  # noqa: E402
 from kiosk_app.sync.protocol import PROTOCOL_VERSION  # noqa: E402
 from kiosk_server.db import make_engine, migrate  # noqa: E402
 from kiosk_server.devices import new_enroll_code  # noqa: E402
 from kiosk_server.keys import server_keys  # noqa: E402
 from kiosk_server.regions import import_regions  # noqa: E402
+from tests.support.pgcluster import PgCluster, free_port  # noqa: E402
 
 TARGET_RPS = 300.0
 TARGET_P95_MS = 100.0

@@ -1,6 +1,6 @@
 """Sync over a simulated geostationary satellite link (DESIGN §1 ``vsat`` profile).
 
-A real kiosk_server process on loopback, reached only through bench/linksim.py (delay,
+A real kiosk_server process on loopback, reached only through tests/support/linksim.py (delay,
 rate per direction, loss as retransmission stalls). Three phases:
 
 1. push: a kiosk sends N products (and their merchants) it made offline;
@@ -47,15 +47,15 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+sys.path.insert(0, str(ROOT))
 
-from linksim import PROFILES, LinkSimulator, bound_seconds  # noqa: E402
 
 from kiosk_app.media.pipeline import process_photo  # noqa: E402
 from kiosk_app.store import photos  # noqa: E402
 from tests.media.media_samples import photo_like, to_bytes  # noqa: E402
 from tests.support import SAMPLE_REGIONS  # noqa: E402
 from tests.support.kiosk import Kiosk  # noqa: E402
+from tests.support.linksim import PROFILES, LinkSimulator, bound_seconds  # noqa: E402
 from tests.support.live import LiveServer  # noqa: E402
 
 TARGET_RATIO = 1.25

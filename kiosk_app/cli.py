@@ -46,7 +46,7 @@ def cmd_regions_import(args: argparse.Namespace, paths: KioskPaths) -> int:
 
     store = _open(paths)
     try:
-        result = import_regions_csv(store.db, Path(args.file))
+        result = import_regions_csv(store, Path(args.file))
     finally:
         store.close()
     print(f"Wilayah dimuat: {result.rows} baris, {result.villages} desa/kelurahan.")
@@ -122,7 +122,7 @@ def _demo_lines(store: Store) -> tuple[list[str], list[str]]:
     """The demo catalog's lines inside the kiosk's scope, and the names of the others."""
     from kiosk_app.store.scope import inside, kiosk_scope
 
-    scope = kiosk_scope(store.db)
+    scope = kiosk_scope(store)
     lines = (RESOURCES / "demo" / "demo_catalog.jsonl").read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines if line.strip()]
     outside = {
@@ -148,7 +148,7 @@ def cmd_demo(args: argparse.Namespace, paths: KioskPaths) -> int:
 
     store = _open(paths)
     try:
-        import_regions_csv(store.db, RESOURCES / "demo" / "regions_sample.csv")
+        import_regions_csv(store, RESOURCES / "demo" / "regions_sample.csv")
         kept, outside = _demo_lines(store)
         with tempfile.TemporaryDirectory() as folder:
             catalog = Path(folder) / "demo_catalog.jsonl"
@@ -175,9 +175,9 @@ def cmd_search(args: argparse.Namespace, paths: KioskPaths) -> int:
 
     store = _open(paths)
     try:
-        for m in search_merchants(store.db, args.text, limit=args.limit):
+        for m in search_merchants(store, args.text, limit=args.limit):
             print(f"[penjual] {m['business_name']} ({m['owner_name']})")
-        for p in search_products(store.db, args.text, limit=args.limit):
+        for p in search_products(store, args.text, limit=args.limit):
             print(f"[produk]  {p['name']}  {format_rupiah(p['price'] or 0)}  stok {p['stock']}")
     finally:
         store.close()
@@ -185,8 +185,10 @@ def cmd_search(args: argparse.Namespace, paths: KioskPaths) -> int:
 
 
 def cmd_status(args: argparse.Namespace, paths: KioskPaths) -> int:
-    from kiosk_app.store import replica
+    from kiosk_app.store import replica, sync_log
+    from kiosk_app.store.queries import count_live
     from kiosk_app.store.refusals import open_refusals
+    from kiosk_app.store.settings import Key
     from kiosk_app.sync.device import load_device
     from kiosk_app.technician.doctor import is_newer
 
@@ -195,6 +197,7 @@ def cmd_status(args: argparse.Namespace, paths: KioskPaths) -> int:
         device = load_device(store)
         refusals = open_refusals(store)
         region_words = _scope_lines(store)
+        last = sync_log.last_sync(store)
         status = {
             "data_dir": str(paths.data),
             "node_id": store.node_id,
@@ -202,17 +205,13 @@ def cmd_status(args: argparse.Namespace, paths: KioskPaths) -> int:
             "device_id": device.device_id if device else None,
             "region": device.region if device else None,
             **replica.pending_summary(store),
-            "last_sync": store.get_setting("sync.last_success"),
-            "last_attempt": store.get_setting("sync.last_attempt"),
-            "last_error": store.get_setting("sync.last_error"),
+            "last_sync": last.success,
+            "last_attempt": last.attempt,
+            "last_error": last.error,
             "app_version": __version__,
-            "latest_app_version": store.get_setting(replica.LATEST_APP_VERSION_KEY),
-            "merchants": store.db.execute(
-                "SELECT count(*) FROM merchant WHERE deleted = 0"
-            ).fetchone()[0],
-            "products": store.db.execute(
-                "SELECT count(*) FROM product WHERE deleted = 0"
-            ).fetchone()[0],
+            "latest_app_version": store.settings.get(Key.LATEST_APP_VERSION),
+            "merchants": count_live(store, "merchant"),
+            "products": count_live(store, "product"),
             "refused": [r.to_json() for r in refusals],
         }
     finally:
@@ -263,7 +262,7 @@ def cmd_enroll(args: argparse.Namespace, paths: KioskPaths) -> int:
         name = args.name or platform.node() or "kios"
         device = enroll(store, args.server, args.code, name, args.ca_bundle)
         result = first_sync(lambda fn, *a: fn(store, *a), device, BlobStore(paths.blobs))
-        villages = villages_in_scope(store.db, device.region)
+        villages = villages_in_scope(store, device.region)
         region = _scope_lines(store)
         refusals = open_refusals(store) if result.refused else []
     finally:

@@ -5,7 +5,7 @@
 Runs itself under ``xvfb-run`` (a real X server, so dialogs and the whole screen can be
 captured), on a fresh demo data folder: the demo regions, merchants and products of
 ``kiosk-app demo``, a few generated product photos and a technician account, enrolled
-to a real kiosk_server on loopback (reached through bench/linksim.py's "vsat" link, so
+to a real kiosk_server on loopback (reached through tests/support/linksim.py's "vsat" link, so
 photo uploads are caught on the way) with one conflict made by a second kiosk. The data
 is loaded before the kiosk is enrolled for Kabupaten Malang, so the demo merchant in
 Manggarai is refused by the server, as on a kiosk used offline first. Then it drives
@@ -82,15 +82,13 @@ def connect_to_server(data: Path, server_dir: Path) -> tuple[object, object]:
 
     Returns the running (server, link) so the app syncs over the simulated link.
     """
-    sys.path.insert(0, str(ROOT / "bench"))
-    from linksim import LinkSimulator
-
     from kiosk_app.media.blobs import BlobStore
     from kiosk_app.paths import resolve_paths
     from kiosk_app.store.store import Store
     from kiosk_app.sync.device import enroll
     from kiosk_app.sync.engine import SyncEngine
     from tests.support.kiosk import Kiosk
+    from tests.support.linksim import LinkSimulator
     from tests.support.live import LiveServer
 
     server = LiveServer(server_dir).start()

@@ -14,7 +14,7 @@ for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 # The PostgreSQL server (initdb, pg_ctl): the server's tests and the live-server suites
-# start a private cluster of their own (bench/pgcluster.py finds the binaries on PATH or
+# start a private cluster of their own (tests/support/pgcluster.py finds the binaries on PATH or
 # in Debian's /usr/lib/postgresql/N/bin). Without it those tests fail, they never skip.
 pg_root=${PG_LIB_ROOT:-/usr/lib/postgresql}
 need_postgres=no

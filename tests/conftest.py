@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from bench.pgcluster import PgCluster, PgUnavailable
 from tests.support import SAMPLE_REGIONS, VILLAGE
 from tests.support import databases as dbs
 from tests.support.clock import SteppingWall
 from tests.support.live import LiveServer
+from tests.support.pgcluster import PgCluster, PgUnavailable
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 

@@ -6,7 +6,7 @@ member. It is read back and checked right after writing. Encryption with a passp
 is added around this zip by the technician's command (``technician/backups.py``).
 
 What a backup never holds: the device token and the bundle signing key
-(``SECRET_SETTINGS``) are deleted from the copy, with SQLite's ``secure_delete`` and a
+(``settings.SECRETS``) are deleted from the copy, with SQLite's ``secure_delete`` and a
 ``VACUUM`` so no free page keeps them. A restore on the same kiosk (the database it
 replaces belongs to the same device) keeps the kiosk's current token and keys; on
 another PC the kiosk comes back unenrolled and asks for a new enrollment code.
@@ -37,15 +37,15 @@ from typing import Any
 
 from kiosk_app.store.connection import StoreError, backup_file, connect
 from kiosk_app.store.migrations import SCHEMA_VERSION
+from kiosk_app.store.settings import SECRETS, Key
 from kiosk_app.store.store import utcnow
 
 FORMAT = 2  # 2: secrets left out; format 1 files (with the token) still restore
 FORMATS = (1, 2)
 DB_NAME = "kiosk.db"
 MANIFEST = "manifest.json"
-DEVICE_SETTING = "server.device_id"
-# Settings that identify this kiosk to the server: never in a backup.
-SECRET_SETTINGS = ("server.token", "bundle.signing_key", "server.bundle_key")
+DEVICE_SETTING = Key.DEVICE_ID.value
+SECRET_SETTINGS = tuple(key.value for key in SECRETS)  # never in a backup
 _BLOB_NAME = re.compile(r"^blobs/([0-9a-f]{2})/([0-9a-f]{64})$")
 _BLOCK = 1 << 20
 
@@ -275,7 +275,7 @@ def _settle_identity(restored: Path, current: dict[str, str]) -> bool:
         conn.execute("PRAGMA secure_delete = ON")
         row = conn.execute("SELECT value FROM setting WHERE key = ?", [DEVICE_SETTING]).fetchone()
         same = bool(row and row[0] and current.get(DEVICE_SETTING) == row[0])
-        keep = same and bool(current.get("server.token"))
+        keep = same and bool(current.get(Key.TOKEN))
         for key in SECRET_SETTINGS:
             if keep and key in current:
                 conn.execute(
@@ -285,7 +285,9 @@ def _settle_identity(restored: Path, current: dict[str, str]) -> bool:
                 )
             else:
                 conn.execute("DELETE FROM setting WHERE key = ?", [key])
-        conn.execute("UPDATE setting SET value = ? WHERE key = 'node_id'", [secrets.token_hex(6)])
+        conn.execute(
+            "UPDATE setting SET value = ? WHERE key = ?", [secrets.token_hex(6), Key.NODE_ID.value]
+        )
         conn.commit()
     finally:
         conn.close()
@@ -319,3 +321,20 @@ def restore_backup(source: Path, db_path: Path, blob_root: Path) -> BackupInfo:
     return BackupInfo(
         info.path, info.schema, info.blobs, info.bytes, info.pending_changes, enrolled
     )
+
+
+def note_backup(db_path: Path, target: Path, encrypted: bool) -> None:
+    """Note a backup in the kiosk's settings, for the doctor (the app may be running:
+    one small write through SQLite's own locking)."""
+    conn = sqlite3.connect(db_path, timeout=30)
+    try:
+        conn.executemany(
+            "INSERT INTO setting (key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [(Key.BACKUP_LAST_AT.value, utcnow()),
+             (Key.BACKUP_LAST_ENCRYPTED.value, "1" if encrypted else "0"),
+             (Key.BACKUP_LAST_PATH.value, str(target))],
+        )  # fmt: skip
+        conn.commit()
+    finally:
+        conn.close()

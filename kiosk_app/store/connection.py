@@ -9,6 +9,7 @@ import logging
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from sqlite_utils import Database
 
@@ -50,8 +51,27 @@ def connect(path: Path) -> Database:
     return db
 
 
-def schema_version(db: Database) -> int:
-    return int(db.execute("PRAGMA user_version").fetchone()[0])
+class HasDatabase(Protocol):
+    """A ``Store`` as the store's modules see it (without importing it)."""
+
+    @property
+    def db(self) -> Database: ...
+
+
+# What the store's read helpers take: a ``Store`` from outside ``kiosk_app.store``, or the
+# connection itself from inside it.
+Source = Database | HasDatabase
+
+# Raised by SQLite when a write cannot go through (disk full, locked, read-only).
+OperationalError = sqlite3.OperationalError
+
+
+def database_of(source: Source) -> Database:
+    return source if isinstance(source, Database) else source.db
+
+
+def schema_version(source: Source) -> int:
+    return int(database_of(source).execute("PRAGMA user_version").fetchone()[0])
 
 
 def backup_file(db: Database, target: Path) -> Path:

@@ -19,6 +19,7 @@ from kiosk_app.domain.records import MERCHANT
 from kiosk_app.store import outbox, refusals, replica
 from kiosk_app.store.migrations import SCHEMA_VERSION
 from kiosk_app.store.refusals import Refusal
+from kiosk_app.store.settings import SECRETS
 from kiosk_app.store.store import Store
 
 INTEGRITY_MAX_ERRORS = 20
@@ -34,7 +35,6 @@ PERSONAL_TEXT_FIELDS = (
     "consent_operator",
 )
 PERSONAL_NUMBER_FIELDS = ("phone", "nib", "npwp", "pirt")
-SECRET_SETTINGS = ("server.token", "bundle.signing_key")
 
 
 class UnreadableDatabase(Exception):
@@ -129,7 +129,7 @@ class ReadOnlyDatabase:
         found.texts += self._column("operator", "name")
         for name in PERSONAL_NUMBER_FIELDS:
             found.numbers += self._column(MERCHANT.table, name)
-        for key in SECRET_SETTINGS:
+        for key in SECRETS:
             found.secrets += self._values("SELECT value FROM setting WHERE key = ?", [key])
         return found
 

@@ -9,11 +9,9 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from kiosk_app.domain.errors import ValidationError
 from kiosk_app.domain.regions import parent_of, parse_region_row
-from kiosk_app.store.connection import StoreError
+from kiosk_app.store.connection import Source, StoreError, database_of
 
 MAX_REPORTED_ERRORS = 20
 
@@ -24,8 +22,9 @@ class RegionImport:
     villages: int
 
 
-def import_regions_csv(db: Database, path: Path) -> RegionImport:
+def import_regions_csv(source: Source, path: Path) -> RegionImport:
     """Insert or replace every region in ``path`` in one transaction."""
+    db = database_of(source)
     rows: list[tuple[str, str, str, str | None]] = []
     problems: list[str] = []
     try:

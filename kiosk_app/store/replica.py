@@ -20,10 +20,8 @@ from kiosk_app.store import outbox
 from kiosk_app.store.outbox import OutboxEntry
 from kiosk_app.store.pulled import PulledRows
 from kiosk_app.store.refusals import refused_count
+from kiosk_app.store.settings import Key
 from kiosk_app.store.store import Store
-
-CURSOR_KEY = "sync.cursor"
-LATEST_APP_VERSION_KEY = "server.latest_app_version"
 
 
 @dataclass(frozen=True)
@@ -46,7 +44,7 @@ class ApplyReport:
 
 
 def cursor(store: Store) -> int:
-    return int(store.get_setting(CURSOR_KEY) or 0)
+    return int(store.get_setting(Key.CURSOR) or 0)
 
 
 def unconfirmed_blobs(store: Store, limit: int = 1000) -> list[str]:
@@ -240,10 +238,10 @@ def apply_response(store: Store, batch: PushBatch, response: Mapping[str, Any]) 
         )
         report.missing_blobs = sorted(missing)
         report.cursor = int(response.get("cursor", batch.cursor))
-        store.set_setting(CURSOR_KEY, str(report.cursor))
+        store.set_setting(Key.CURSOR, str(report.cursor))
         # The newest app version the server knows of: status and doctor tell the technician.
         latest = response.get("latest_app_version")
-        store.set_setting(LATEST_APP_VERSION_KEY, str(latest) if latest else None)
+        store.set_setting(Key.LATEST_APP_VERSION, str(latest) if latest else None)
     return report
 
 

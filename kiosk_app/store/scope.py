@@ -14,15 +14,13 @@ from sqlite_utils import Database
 
 from kiosk_app.domain.errors import FieldError, ValidationError
 from kiosk_app.domain.regions import in_scope
+from kiosk_app.store.connection import Source, database_of
+from kiosk_app.store.settings import Key, Settings
 
-# Written by enrollment (``sync.device``); the same key the sync screens read.
-SCOPE_KEY = "server.region"
 
-
-def kiosk_scope(db: Database) -> str | None:
+def kiosk_scope(source: Source) -> str | None:
     """The enrolled region code, or None before enrollment."""
-    row = db.execute("SELECT value FROM setting WHERE key = ?", [SCOPE_KEY]).fetchone()
-    return str(row[0]) if row and row[0] else None
+    return Settings(database_of(source)).get(Key.REGION) or None
 
 
 def inside(code: str, scope: str | None) -> bool:
@@ -35,8 +33,9 @@ def inside(code: str, scope: str | None) -> bool:
         return False
 
 
-def region_label(db: Database, code: str) -> str:
+def region_label(source: Source, code: str) -> str:
     """``Kabupaten Malang (35.07)``, or the bare code when the name is not known here."""
+    db = database_of(source)
     row = db.execute("SELECT name FROM region WHERE code = ?", [code]).fetchone()
     return f"{row[0]} ({code})" if row else code
 
@@ -46,8 +45,9 @@ def scope_sql(column: str) -> str:
     return f"(:scope IS NULL OR {column} = :scope OR {column} LIKE :scope || '.%')"
 
 
-def villages_in_scope(db: Database, scope: str | None) -> int:
+def villages_in_scope(source: Source, scope: str | None) -> int:
     """How many villages of the region list lie in ``scope`` (all, without one)."""
+    db = database_of(source)
     sql = f"SELECT count(*) FROM region WHERE level = 'village' AND {scope_sql('code')}"
     return int(db.execute(sql, {"scope": scope}).fetchone()[0])
 
@@ -65,9 +65,10 @@ def out_of_scope_error(db: Database, code: str, scope: str) -> FieldError:
     )
 
 
-def records_outside(db: Database, scope: str | None) -> dict[tuple[str, str], str]:
+def records_outside(source: Source, scope: str | None) -> dict[tuple[str, str], str]:
     """Every record (merchants, their products and photos) of a merchant whose village
     lies outside ``scope``, with that merchant's name: what the server would refuse."""
+    db = database_of(source)
     if scope is None:
         return {}
     merchants = {

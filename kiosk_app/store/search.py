@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlite_utils import Database
-
+from kiosk_app.store.connection import Source, database_of
 from kiosk_app.store.scope import scope_sql
 
 MAX_TERMS = 8
@@ -40,9 +39,10 @@ def fts_query(text: str) -> str | None:
 
 
 def search_products(
-    db: Database, text: str, limit: int = 50, merchant_id: str | None = None
+    source: Source, text: str, limit: int = 50, merchant_id: str | None = None
 ) -> list[dict[str, Any]]:
     """Live products matching every word of ``text`` (as prefixes), best first."""
+    db = database_of(source)
     query = fts_query(text)
     if query is None:
         return []
@@ -62,8 +62,9 @@ def search_products(
     return list(db.query(sql, {**params, "candidates": RANK_CANDIDATES}))
 
 
-def search_merchants(db: Database, text: str, limit: int = 50) -> list[dict[str, Any]]:
+def search_merchants(source: Source, text: str, limit: int = 50) -> list[dict[str, Any]]:
     """Live merchants matching every word of ``text`` (as prefixes), best first."""
+    db = database_of(source)
     query = fts_query(text)
     if query is None:
         return []
@@ -82,10 +83,11 @@ def search_merchants(db: Database, text: str, limit: int = 50) -> list[dict[str,
 
 
 def search_villages(
-    db: Database, text: str, limit: int = 20, scope: str | None = None
+    source: Source, text: str, limit: int = 20, scope: str | None = None
 ) -> list[dict[str, Any]]:
     """Villages whose name matches ``text``, with their district and regency names;
     with ``scope`` (a region code) only the villages inside it."""
+    db = database_of(source)
     query = fts_query(text)
     if query is None:
         return []
@@ -99,3 +101,8 @@ def search_villages(
         ORDER BY bm25(region_fts), v.name
         LIMIT :limit"""
     return list(db.query(sql, {"query": query, "limit": limit, "scope": scope}))
+
+
+def indexed_products(source: Source) -> int:
+    """Rows in the product search index (FTS5): reading it proves the index works."""
+    return int(database_of(source).execute("SELECT count(*) FROM product_fts").fetchone()[0])

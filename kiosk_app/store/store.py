@@ -25,6 +25,7 @@ from kiosk_app.domain.ids import uuid7
 from kiosk_app.domain.records import ENTITIES, STOCK_FIELD, EntitySpec
 from kiosk_app.store import outbox, scope
 from kiosk_app.store.connection import open_database
+from kiosk_app.store.settings import Key, Settings
 
 
 def utcnow() -> str:
@@ -51,13 +52,14 @@ class Store:
 
     def __init__(self, db: Database, wall: WallClock = system_wall_ms) -> None:
         self.db = db
+        self.settings = Settings(db)
         self.wall = wall  # the clock stamps and the times rows record come from here
-        node = self.get_setting("node_id")
+        node = self.settings.get(Key.NODE_ID)
         if node is None:
             # A short random node id keeps every clock stamp small on the wire.
             node = secrets.token_hex(6)
-            self.set_setting("node_id", node)
-        self.clock = HybridClock(node, self.get_setting("hlc"), wall)
+            self.settings.set(Key.NODE_ID, node)
+        self.clock = HybridClock(node, self.settings.get(Key.HLC), wall)
 
     @classmethod
     def open(cls, path: Path, wall: WallClock = system_wall_ms) -> Store:
@@ -76,16 +78,22 @@ class Store:
 
     # -- settings ---------------------------------------------------------------
 
-    def get_setting(self, key: str, default: str | None = None) -> str | None:
-        row = self.db.execute("SELECT value FROM setting WHERE key = ?", [key]).fetchone()
-        return default if row is None else row[0]
+    def get_setting(self, key: Key | str, default: str | None = None) -> str | None:
+        """``settings.get``; the key must be one of ``Key``."""
+        return self.settings.get(key, default)
 
-    def set_setting(self, key: str, value: str | None) -> None:
-        self.db.execute(
-            "INSERT INTO setting (key, value) VALUES (?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [key, value],
-        )
+    def set_setting(self, key: Key | str, value: str | None) -> None:
+        """``settings.set``; the key must be one of ``Key``."""
+        self.settings.set(key, value)
+
+    # -- transactions -------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One transaction around several store calls: all of them commit, or none.
+        Nests (an inner one is a savepoint)."""
+        with self.db.atomic():
+            yield
 
     # -- the write path -----------------------------------------------------------
 
@@ -94,7 +102,7 @@ class Store:
         """One transaction for a change and its outbox entries; yields the time."""
         with self.db.atomic():
             yield self.now()
-            self.set_setting("hlc", self.clock.last)
+            self.settings.set(Key.HLC, self.clock.last)
 
     def create(self, entity: str, fields: Mapping[str, Any], row_id: str | None = None) -> str:
         """Insert a new record; returns its id. ``stock`` (products) becomes a stock move."""

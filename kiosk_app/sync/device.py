@@ -12,19 +12,11 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from kiosk_app.media.blobs import BlobStore
-from kiosk_app.store.scope import SCOPE_KEY
+from kiosk_app.store.settings import Key
 from kiosk_app.store.store import Store
-from kiosk_app.sync.bundle import SERVER_KEY, SIGNING_KEY, new_signing_key, public_half
+from kiosk_app.sync.bundle import new_signing_key, public_half
 from kiosk_app.sync.client import Enrollment, ServerClient
 from kiosk_app.sync.engine import StoreRunner, SyncEngine, SyncResult
-
-URL, DEVICE, TOKEN, REGION, CA_BUNDLE = (
-    "server.url",
-    "server.device_id",
-    "server.token",
-    SCOPE_KEY,  # the region scope: the store checks every merchant's village against it
-    "server.ca_bundle",
-)
 
 
 @dataclass(frozen=True)
@@ -80,16 +72,11 @@ def check_server_url(url: str) -> str:
 
 
 def load_device(store: Store) -> Device | None:
-    values = {k: store.get_setting(k) for k in (URL, DEVICE, TOKEN, REGION, CA_BUNDLE)}
-    if not (values[URL] and values[DEVICE] and values[TOKEN]):
+    get = store.settings.get
+    url, device, token = get(Key.SERVER_URL), get(Key.DEVICE_ID), get(Key.TOKEN)
+    if not (url and device and token):
         return None
-    return Device(
-        str(values[URL]),
-        str(values[DEVICE]),
-        str(values[TOKEN]),
-        str(values[REGION] or ""),
-        values[CA_BUNDLE],
-    )
+    return Device(url, device, token, get(Key.REGION) or "", get(Key.CA_BUNDLE))
 
 
 def enroll(
@@ -129,16 +116,20 @@ def save_enrollment(
     (a server too old to answer with its key leaves the kiosk without bundles until it
     registers one on a later sync)."""
     signing = result.signing_key if isinstance(result, Redeemed) else None
-    with store.db.atomic():
-        store.set_setting(URL, server_url.rstrip("/"))
-        store.set_setting(DEVICE, result.device_id)
-        store.set_setting(TOKEN, result.token)
-        store.set_setting(REGION, result.region)
-        store.set_setting(CA_BUNDLE, ca_bundle)
-        store.set_setting(SIGNING_KEY, signing if result.server_bundle_key else None)
-        store.set_setting(SERVER_KEY, result.server_bundle_key if signing else None)
-        # A kiosk enrolled anew starts its pull from the beginning.
-        store.set_setting("sync.cursor", "0")
+    store.settings.set_many(
+        {
+            Key.SERVER_URL: server_url.rstrip("/"),
+            Key.DEVICE_ID: result.device_id,
+            Key.TOKEN: result.token,
+            # The region scope: the store checks every merchant's village against it.
+            Key.REGION: result.region,
+            Key.CA_BUNDLE: ca_bundle,
+            Key.SIGNING_KEY: signing if result.server_bundle_key else None,
+            Key.SERVER_BUNDLE_KEY: result.server_bundle_key if signing else None,
+            # A kiosk enrolled anew starts its pull from the beginning.
+            Key.CURSOR: 0,
+        }
+    )
     return Device(server_url.rstrip("/"), result.device_id, result.token, result.region, ca_bundle)
 
 

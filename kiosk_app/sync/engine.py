@@ -27,7 +27,9 @@ import requests
 from urllib3.exceptions import NewConnectionError
 
 from kiosk_app.media.blobs import BlobStore
-from kiosk_app.store import replica
+from kiosk_app.store import replica, sync_log
+from kiosk_app.store import uploads as upload_rows
+from kiosk_app.store.settings import Key
 from kiosk_app.store.store import Store
 from kiosk_app.sync import bundle, failpoints
 from kiosk_app.sync.client import (
@@ -48,29 +50,26 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MIN_BATCH = 50
-# Until a link is measured: a typical backlog (4,000 mutations, ~155 KiB of gzip, ~5 s
-# up at 256 kbit/s) goes in one request, as one 700 ms round trip, not five.
+# Until a link is measured, a typical backlog goes in one request: one round trip, not
+# several (sizes and times: bench/results).
 DEFAULT_BATCH = MAX_MUTATIONS_PER_REQUEST
 # A request should take about this long on the link: long enough that the round trip
 # is a small part of it, short enough that a cut costs little.
 TARGET_REQUEST_S = 20.0
-# JSON of a request's mutations at most (the server takes more): 5,000 products with
-# long descriptions would be 11 MiB, over a minute at 256 kbit/s even gzipped.
+# JSON of a request's mutations at most (the server takes more), so long product
+# descriptions make smaller batches rather than one request of minutes.
 MAX_BATCH_BYTES = 2 * 1024 * 1024
 MAX_PULL = MAX_CHANGES_PER_RESPONSE  # a fresh kiosk's region in one answer
-BATCH_SIZE_KEY = "sync.batch_size"  # the learned batch size, kept across syncs
 
 
 def learned_batch_size(store: Store) -> int:
     """The batch size this kiosk's link was last measured to carry well."""
-    raw = store.get_setting(BATCH_SIZE_KEY)
-    if raw is None or not raw.isdigit():
-        return DEFAULT_BATCH
-    return min(max(int(raw), MIN_BATCH), MAX_MUTATIONS_PER_REQUEST)
+    size = store.settings.get_int(Key.BATCH_SIZE, DEFAULT_BATCH)
+    return min(max(size, MIN_BATCH), MAX_MUTATIONS_PER_REQUEST)
 
 
 def _save_batch_size(store: Store, size: int) -> None:
-    store.set_setting(BATCH_SIZE_KEY, str(size))
+    store.settings.set(Key.BATCH_SIZE, size)
 
 
 class StoreRunner(Protocol):
@@ -283,7 +282,7 @@ class SyncEngine:
 
     def download_thumbnails(self, limit: int = 200) -> int:
         """Fetch thumbnails of photos that reached us from other kiosks."""
-        wanted = self.run(_thumbs_without_blob, self.blobs, limit)
+        wanted = self.run(upload_rows.thumbs_to_fetch, self.blobs.has, limit)
         fetched = 0
         for sha in wanted:
             try:
@@ -309,21 +308,7 @@ def _never_connected(exc: BaseException) -> bool:
     return False
 
 
-def _thumbs_without_blob(store: Store, blobs: BlobStore, limit: int) -> list[str]:
-    rows = store.db.execute(
-        "SELECT DISTINCT thumb_sha256 FROM photo WHERE deleted = 0 AND thumb_sha256 IS NOT NULL"
-    ).fetchall()
-    return [r[0] for r in rows if not blobs.has(r[0])][:limit]
-
-
 def _log_sync(store: Store, started: str, result: SyncResult) -> None:
-    store.db.execute(
-        "INSERT INTO sync_log (started_at, finished_at, ok, sent, received, bytes_up, "
-        "bytes_down, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [started, store.now(), int(result.ok), result.sent, result.received, result.bytes_up,
-         result.bytes_down, result.error],
-    )  # fmt: skip
-    store.set_setting("sync.last_attempt", store.now())
-    if result.error is None:
-        store.set_setting("sync.last_success", store.now())
-    store.set_setting("sync.last_error", result.error)
+    record = sync_log.SyncRecord(started, result.ok, result.sent, result.received,
+                                 result.bytes_up, result.bytes_down, result.error)  # fmt: skip
+    sync_log.record_sync(store, record)

@@ -1,14 +1,14 @@
 """Photo uploads over tus 1.0: thumbnails first, resumable at byte offsets, two at a time.
 
-The upload URL and the last confirmed offset live in the store's ``upload`` table, so an
-upload cut by a dropped link, a crash or a power cut resumes where the server says it
+The upload URL and the last confirmed offset live in the store (``store.uploads``), so
+an upload cut by a dropped link, a crash or a power cut resumes where the server says it
 stopped (``HEAD``), sending only the rest. The chunk size follows the measured link.
 
 Round trips are what a satellite link wastes (700 ms each), so a new upload sends its
 first chunk in the creation request (tus creation-with-upload, when the server
 advertises it): a photo that fits in one chunk takes one request. A creation whose body
-is cut before its answer arrives leaves an empty URL in the ``upload`` table; the next
-try asks the server for that unfinished upload by hash and sends only the rest.
+is cut before its answer arrives leaves an empty URL saved; the next try asks the server
+for that unfinished upload by hash and sends only the rest.
 
 Two workers upload at once, each with its own HTTP client (a ``requests.Session`` is
 not safe to share across threads), so one upload's bytes fill the link while the other
@@ -38,7 +38,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from kiosk_app.media.blobs import BlobStore
-from kiosk_app.store.store import Store
+from kiosk_app.store import uploads as upload_rows
 from kiosk_app.sync import failpoints
 from kiosk_app.sync.client import RequestRefusedError, ServerClient
 
@@ -54,47 +54,6 @@ WITH_UPLOAD = "creation-with-upload"
 
 Report = Callable[[str, str, int, int, int], None]
 Run = Callable[..., Any]
-
-
-def _upload_plan(store: Store, shas: list[str]) -> list[tuple[str, str, dict[str, Any] | None]]:
-    """(sha, kind, saved upload) for each blob, thumbnails before full images."""
-    wanted = set(shas)
-    rows = store.db.execute(
-        "SELECT thumb_sha256, sha256 FROM photo WHERE deleted = 0 ORDER BY product_id, position"
-    ).fetchall()
-    thumbs = [r[0] for r in rows if r[0] in wanted]
-    fulls = [r[1] for r in rows if r[1] in wanted]
-    plan: list[tuple[str, str, dict[str, Any] | None]] = []
-    seen: set[str] = set()
-    for kind, group in (("thumb", thumbs), ("full", fulls)):
-        for sha in group:
-            if sha not in seen:
-                seen.add(sha)
-                plan.append((sha, kind, _saved_upload(store, sha)))
-    return plan
-
-
-def _saved_upload(store: Store, sha: str) -> dict[str, Any] | None:
-    rows = list(store.db.query("SELECT * FROM upload WHERE sha256 = ?", [sha]))
-    return rows[0] if rows else None
-
-
-def _save_upload(store: Store, sha: str, url: str, length: int, offset: int, kind: str) -> None:
-    store.db.execute(
-        "INSERT INTO upload (sha256, url, length, confirmed_offset, kind, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(sha256) DO UPDATE SET url = excluded.url, "
-        "confirmed_offset = excluded.confirmed_offset, updated_at = excluded.updated_at",
-        [sha, url, length, offset, kind, store.now()],
-    )
-
-
-def _finish_upload(store: Store, sha: str) -> None:
-    with store.db.atomic():
-        store.db.execute("DELETE FROM upload WHERE sha256 = ?", [sha])
-        store.db.execute(
-            "INSERT OR IGNORE INTO blob_remote (sha256, confirmed_at) VALUES (?, ?)",
-            [sha, store.now()],
-        )
 
 
 def _sent(report: Report, sha: str, kind: str, confirmed: int, length: int, sent: int) -> None:
@@ -165,7 +124,7 @@ class Uploader:
         """Upload the blobs the server lacks, ``self.workers`` at a time; returns how many.
         The first error of any worker stops the others after their current request and
         is raised here."""
-        plan = self.run(_upload_plan, shas)
+        plan = self.run(upload_rows.upload_plan, shas)
         todo = []
         for sha, kind, saved in plan:
             if self.blobs.has(sha):
@@ -233,7 +192,7 @@ class Uploader:
     def upload(self, sha: str, kind: str) -> None:
         """Upload one blob on this thread, resuming a saved upload when the server still
         has it."""
-        saved = self.run(_saved_upload, sha)
+        saved = self.run(upload_rows.saved_upload, sha)
         self._report_start(sha, kind, saved)
         self._upload(self.client, self.run, sha, kind, saved, None)
 
@@ -268,19 +227,19 @@ class Uploader:
                 # A creation that carried bytes was cut before its answer: the server
                 # may hold some of them, under a URL only it knows.
                 url, offset = client.create_upload(sha, length, kind, resume=True)
-                run(_save_upload, sha, url, length, offset, kind)
+                run(upload_rows.save_upload, sha, url, length, offset, kind)
             if url is None:
                 if self._with_upload(client):
                     # The URL comes with the answer; until then the row says "ask the
                     # server for this blob's upload".
-                    run(_save_upload, sha, "", length, 0, kind)
+                    run(upload_rows.save_upload, sha, "", length, 0, kind)
                     size = min(self.chunk_size, length)
                     create = partial(client.create_upload, sha, length, kind, source=source,
                                      size=size)  # fmt: skip
                     url, offset = self._timed(create, report, sha, kind, 0, length, size)
                 else:
                     url, offset = client.create_upload(sha, length, kind)
-                run(_save_upload, sha, url, length, offset, kind)
+                run(upload_rows.save_upload, sha, url, length, offset, kind)
                 if report is not None and 0 < offset < length:
                     report(sha, kind, offset, offset, length)
             elif report is not None and offset < length:
@@ -292,11 +251,11 @@ class Uploader:
                 size = min(self.chunk_size, length - offset)
                 send = partial(client.patch_upload, url, offset, source, size)
                 offset = self._timed(send, report, sha, kind, offset, length, size)
-                run(_save_upload, sha, url, length, offset, kind)
+                run(upload_rows.save_upload, sha, url, length, offset, kind)
                 if report is not None and offset < length:
                     report(sha, kind, offset, offset, length)
         failpoints.hit(failpoints.BEFORE_RECORD)
-        run(_finish_upload, sha)
+        run(upload_rows.finish_upload, sha)
         if report is not None:
             report(sha, kind, length, length, length)
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import getpass
 import hashlib
 import os
-import sqlite3
 import sys
 import tempfile
 from collections.abc import Callable
@@ -26,7 +25,6 @@ from typing import BinaryIO
 
 from kiosk_app.domain.i18n import both
 from kiosk_app.store.backup import BackupError, BackupInfo, create_backup
-from kiosk_app.store.store import utcnow
 from kiosk_app.sync.protocol import (
     SealError,
     is_sealed,
@@ -39,7 +37,6 @@ from kiosk_app.sync.protocol import (
 
 MIN_PASSPHRASE = 10
 PASSPHRASE_ENV = "KIOSK_BACKUP_PASSPHRASE"
-LAST_AT, LAST_ENCRYPTED, LAST_PATH = "backup.last_at", "backup.last_encrypted", "backup.last_path"
 
 
 class PassphraseError(ValueError):
@@ -166,19 +163,3 @@ def open_encrypted_backup(source: Path, passphrase: str, work: Path) -> Path:
             ),
         ) from exc
     return plain
-
-
-def record_backup(db_path: Path, target: Path, encrypted: bool) -> None:
-    """Note the backup in the kiosk's settings, for the doctor (the app may be running:
-    one small write through SQLite's own locking)."""
-    conn = sqlite3.connect(db_path, timeout=30)
-    try:
-        conn.executemany(
-            "INSERT INTO setting (key, value) VALUES (?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [(LAST_AT, utcnow()), (LAST_ENCRYPTED, "1" if encrypted else "0"),
-             (LAST_PATH, str(target))],
-        )  # fmt: skip
-        conn.commit()
-    finally:
-        conn.close()

@@ -10,7 +10,6 @@ import argparse
 import errno
 import logging
 import shutil
-import sqlite3
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from pathlib import Path
 
 from kiosk_app.domain.i18n import N_, one_line, text
 from kiosk_app.paths import KioskPaths
+from kiosk_app.store.connection import OperationalError
 
 log = logging.getLogger(__name__)
 Handler = Callable[[argparse.Namespace, KioskPaths], int]
@@ -68,13 +68,12 @@ def _backup_target(path: Path, encrypted: bool) -> Path:
 
 
 def cmd_backup(args: argparse.Namespace, paths: KioskPaths) -> int:
-    from kiosk_app.store.backup import create_backup
+    from kiosk_app.store.backup import create_backup, note_backup
     from kiosk_app.technician.backups import (
         PassphraseError,
         check_passphrase,
         create_encrypted_backup,
         read_passphrase,
-        record_backup,
     )
 
     if not paths.database.exists():
@@ -96,7 +95,7 @@ def cmd_backup(args: argparse.Namespace, paths: KioskPaths) -> int:
             info = create_backup(paths.database, paths.blobs, target)
         else:
             info = create_encrypted_backup(paths.database, paths.blobs, target, passphrase)
-    except (OSError, sqlite3.OperationalError) as exc:
+    except (OSError, OperationalError) as exc:
         target.with_name(target.name + ".partial").unlink(missing_ok=True)
         if _disk_full(exc, target.parent, paths.data):
             log.warning("backup to %s failed, disk full: %s", target, exc)
@@ -106,7 +105,7 @@ def cmd_backup(args: argparse.Namespace, paths: KioskPaths) -> int:
             )
             return 1
         raise
-    record_backup(paths.database, target, passphrase is not None)
+    note_backup(paths.database, target, passphrase is not None)
     log.info(
         "backup written to %s (%d photos, %d pending, %s)",
         target,

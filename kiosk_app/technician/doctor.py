@@ -31,6 +31,7 @@ from kiosk_app.paths import KioskPaths
 from kiosk_app.store.health import ReadOnlyDatabase, UnreadableDatabase
 from kiosk_app.store.migrations import SCHEMA_VERSION
 from kiosk_app.store.refusals import Refusal
+from kiosk_app.store.settings import Key
 from kiosk_app.sync.client import (
     OfflineError,
     ProtocolTooOldError,
@@ -41,7 +42,7 @@ from kiosk_app.sync.client import (
 from kiosk_app.sync.protocol import PROTOCOL_VERSION
 
 OK, WARN, FAIL, SKIP = "ok", "warn", "fail", "skip"
-LATEST_VERSION_SETTING = "server.latest_app_version"
+LATEST_VERSION_SETTING = Key.LATEST_APP_VERSION
 DISK_FAIL_BYTES = 50 * 1024 * 1024  # below this a sync or a photo can no longer be saved
 DISK_WARN_BYTES = 500 * 1024 * 1024
 SKEW_WARN_S = 60.0
@@ -350,7 +351,7 @@ def _check_server(
     wall: Callable[[], float],
 ) -> str | None:
     """Reachability, clock skew and the token; returns what the server says is latest."""
-    url, token = settings.get("server.url"), settings.get("server.token")
+    url, token = settings.get(Key.SERVER_URL), settings.get(Key.TOKEN)
     server_title = both("Server")
     if not url or not token:
         report.add(
@@ -360,7 +361,7 @@ def _check_server(
             both("This kiosk is not enrolled with a server (kiosk-app enroll)."),
         )
         return None
-    client = make_client(url, token, settings.get("server.ca_bundle") or True)
+    client = make_client(url, token, settings.get(Key.CA_BUNDLE) or True)
     latest: str | None = None
     try:
         before = wall()
@@ -456,12 +457,12 @@ def _check_token(
     # token and the protocol without moving the cursor or changing anything here.
     probe = {
         "protocol": PROTOCOL_VERSION,
-        "cursor": int(settings.get("sync.cursor") or 0),
+        "cursor": int(settings.get(Key.CURSOR) or 0),
         "limit": 0,
         "mutations": [],
         "blobs": [],
     }
-    device = settings.get("server.device_id")
+    device = settings.get(Key.DEVICE_ID)
     try:
         answer = client.sync(probe)
     except TokenRevokedError as exc:
@@ -571,7 +572,7 @@ def _check_transport(report: DoctorReport, settings: dict[str, str]) -> None:
     """An enrollment over plain http to another machine: the token travels readable."""
     from kiosk_app.sync.device import InsecureServerURL, check_server_url
 
-    url = settings.get("server.url")
+    url = settings.get(Key.SERVER_URL)
     if not url:
         return
     try:

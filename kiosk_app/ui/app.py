@@ -17,10 +17,11 @@ from PySide6.QtWidgets import QApplication
 from kiosk_app.media.blobs import BlobStore
 from kiosk_app.paths import KioskPaths, resolve_paths
 from kiosk_app.store.owner import StoreThread
+from kiosk_app.store.settings import Key
 from kiosk_app.store.store import Store
 from kiosk_app.sync.scheduler import SYSTEM_TIMER, Timer
 from kiosk_app.ui.enrollment import Enroller
-from kiosk_app.ui.i18n import DEFAULT_LANGUAGE, LANGUAGE_SETTING, RESOURCES, install_language
+from kiosk_app.ui.i18n import DEFAULT_LANGUAGE, RESOURCES, install_language
 from kiosk_app.ui.main_window import MainWindow
 from kiosk_app.ui.models.thumbnails import ThumbnailCache
 from kiosk_app.ui.pages.dashboard import DashboardPage
@@ -33,8 +34,8 @@ from kiosk_app.ui.pages.products import ProductsPage
 from kiosk_app.ui.pages.settings import SettingsPage
 from kiosk_app.ui.pages.sync import SyncPage
 from kiosk_app.ui.router import Router
-from kiosk_app.ui.session import DEFAULT_LOCK_MINUTES, LOCK_SETTING, Session
-from kiosk_app.ui.sync_service import SyncService
+from kiosk_app.ui.session import DEFAULT_LOCK_MINUTES, Session
+from kiosk_app.ui.sync_runner import SyncRunner
 from kiosk_app.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -42,8 +43,13 @@ STYLE_SHEET = RESOURCES / "styles" / "kiosk.qss"
 WINDOW_SIZE = (1366, 768)
 
 
-def _read_settings(store: Store) -> dict[str, str | None]:
-    return {key: store.get_setting(key) for key in (LANGUAGE_SETTING, LOCK_SETTING)}
+def _read_settings(store: Store) -> tuple[str, float]:
+    """The screen language and the minutes before the kiosk locks itself."""
+    settings = store.settings
+    return (
+        settings.get(Key.LANGUAGE) or DEFAULT_LANGUAGE,
+        settings.get_float(Key.LOCK_MINUTES, DEFAULT_LOCK_MINUTES),
+    )
 
 
 def _read_blob(blobs: BlobStore, sha: str) -> bytes | None:
@@ -70,8 +76,7 @@ class KioskApp(QObject):
         self.runner = TaskRunner(self.store_thread, parent=self)
         self.blobs = BlobStore(paths.blobs)
         # Read once before the first window exists: a few milliseconds at start-up.
-        settings = self.store_thread.call(_read_settings)
-        minutes = float(settings.get(LOCK_SETTING) or DEFAULT_LOCK_MINUTES)
+        language, minutes = self.store_thread.call(_read_settings)
         self.session = Session(minutes, parent=self)
         qt_app.installEventFilter(self.session)
         self.router = Router(self)
@@ -81,16 +86,14 @@ class KioskApp(QObject):
         # The sync engine on its own thread once the kiosk is enrolled; every local
         # change (any store task that wrote to the outbox) asks it to sync soon.
         settle = {} if sync_settle_s is None else {"settle_s": sync_settle_s}
-        self.sync = SyncService(
+        self.sync = SyncRunner(
             self.runner, self.store_thread, self.blobs, timer=sync_timer, parent=self, **settle
         )
         self.sync_source = self.sync
         self.runner.local_change.connect(self.sync.local_change)
         self.enroller = Enroller(self.runner, self.store_thread, self.blobs, parent=self)
         self.enroller.enrolled.connect(self.sync.start)
-        self.translator = install_language(
-            qt_app, settings.get(LANGUAGE_SETTING) or DEFAULT_LANGUAGE, None
-        )
+        self.translator = install_language(qt_app, language, None)
         self.window = self.build_window()
 
     def build_window(self) -> MainWindow:

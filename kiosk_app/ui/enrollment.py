@@ -53,7 +53,7 @@ class Enrolled:
 
 
 def _region_facts(store: Store, device: Device) -> tuple[str, int]:
-    return scope_words(store) or device.region, villages_in_scope(store.db, device.region)
+    return scope_words(store) or device.region, villages_in_scope(store, device.region)
 
 
 class Enroller(QObject):

@@ -22,7 +22,6 @@ RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
 TRANSLATIONS = RESOURCES / "translations"
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
-LANGUAGE_SETTING = "ui.language"
 _current = DEFAULT_LANGUAGE
 _qt_translator: QTranslator | None = None
 

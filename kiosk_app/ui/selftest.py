@@ -29,12 +29,13 @@ Check = Callable[[], str]
 def _check_database(paths: KioskPaths) -> str:
     from kiosk_app.store.connection import schema_version
     from kiosk_app.store.migrations import SCHEMA_VERSION
+    from kiosk_app.store.search import indexed_products
     from kiosk_app.store.store import Store
 
     store = Store.open(paths.ensure().database)
     try:
-        found = schema_version(store.db)
-        fts = store.db.execute("SELECT count(*) FROM product_fts").fetchone()[0]
+        found = schema_version(store)
+        fts = indexed_products(store)
     finally:
         store.close()
     if found != SCHEMA_VERSION:

@@ -7,7 +7,6 @@ from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from kiosk_app.store.operators import Operator
 
 DEFAULT_LOCK_MINUTES = 10
-LOCK_SETTING = "ui.lock_minutes"
 _ACTIVITY = {
     QEvent.Type.KeyPress,
     QEvent.Type.MouseButtonPress,

@@ -33,9 +33,6 @@ from kiosk_app.ui.widgets.common import (
 )
 
 log = logging.getLogger(__name__)
-# Where the public catalog lives; by default the server the kiosk is enrolled with.
-CATALOG_URL_SETTING = "catalog.base_url"
-SERVER_URL_SETTING = "server.url"
 
 
 def share_info(store: Store, merchant_id: str) -> dict[str, Any] | None:
@@ -43,7 +40,7 @@ def share_info(store: Store, merchant_id: str) -> dict[str, Any] | None:
     merchant = queries.merchant_detail(store, merchant_id)
     if merchant is None:
         return None
-    base = store.get_setting(CATALOG_URL_SETTING) or store.get_setting(SERVER_URL_SETTING)
+    base = store.settings.catalog_base()
     published = [p for p in store.products_of(merchant_id) if p["status"] == "published"]
     place = ", ".join(n for n in (merchant.get("village"), merchant.get("district")) if n)
     return {

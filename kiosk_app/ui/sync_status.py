@@ -2,7 +2,7 @@
 
 The badge never computes anything itself: it shows whatever ``SyncStatus`` its source
 last emitted: ``LocalOnlyStatus`` while the kiosk is not enrolled (the count of changes
-saved locally comes from the outbox), ``sync_service.SyncService`` once it is (fed by
+saved locally comes from the outbox), ``sync_runner.SyncRunner`` once it is (fed by
 the sync scheduler's thread through Qt signals).
 """
 

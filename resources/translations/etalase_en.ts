@@ -1252,7 +1252,7 @@
     </message>
 </context>
 <context>
-    <name>SyncService</name>
+    <name>SyncRunner</name>
     <message>
         <source>No connection to the server. The data is safe on this kiosk and will be sent later.</source>
         <translation>No connection to the server. The data is safe on this kiosk and will be sent later.</translation>

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from bench.pgcluster import PgCluster
 from kiosk_server.config import Settings
 from tests.server.helpers import Api
 from tests.support import databases as dbs
 from tests.support.live import free_port
+from tests.support.pgcluster import PgCluster
 
 BACKENDS = dbs.SERVER_BACKENDS
 

@@ -17,7 +17,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select
 
-from bench.pgcluster import PgCluster
 from kiosk_app.domain.ids import uuid7
 from kiosk_server import cli
 from kiosk_server.config import Settings
@@ -26,6 +25,7 @@ from kiosk_server.export import export
 from tests.server.helpers import Api, merchant_fields, product_fields
 from tests.support import ROOT, SAMPLE_REGIONS
 from tests.support.live import free_port
+from tests.support.pgcluster import PgCluster
 
 
 def fresh_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> str:

@@ -20,8 +20,8 @@ from tusclient import client as tus_client
 
 from kiosk_app.domain.ids import uuid7
 from kiosk_app.media.blobs import BlobStore
+from kiosk_app.store import uploads as upload_rows
 from kiosk_app.store.store import Store
-from kiosk_app.sync import uploads
 from kiosk_app.sync.client import ServerClient
 from kiosk_app.sync.uploads import Uploader
 from kiosk_server.blobstore import blob_path
@@ -350,7 +350,7 @@ def test_an_upload_cut_at_a_random_offset_resumes_sending_only_the_rest(
     store = Store.open(tmp_path / "kiosk.db")
     blobs = BlobStore(tmp_path / "blobs")
     assert blobs.put(data) == sha
-    uploads._save_upload(store, sha, url, len(data), 0, "full")
+    upload_rows.save_upload(store, sha, url, len(data), 0, "full")
 
     # When its PATCH is cut after a random number of bytes, and the server has let go
     _cut_patch(live, kiosk, url, data, cut)

@@ -10,8 +10,8 @@ import pytest
 
 from kiosk_app.domain.errors import ValidationError
 from kiosk_app.store import delivery, outbox, refusals, replica
-from kiosk_app.store.scope import SCOPE_KEY
 from kiosk_app.store.search import search_villages
+from kiosk_app.store.settings import Key
 from kiosk_app.store.store import Store
 from kiosk_app.sync import protocol
 from tests.support import VILLAGE
@@ -45,7 +45,7 @@ def refused(store: Store, merchant_fields):
     merchant = store.create("merchant", {**merchant_fields, "village_code": OUTSIDE})
     product = store.create("product", {"merchant_id": merchant, "name": "Songke", "price": 1})
     store.move_stock(product, 4)
-    store.set_setting(SCOPE_KEY, "35.07")
+    store.set_setting(Key.REGION, "35.07")
     missing = f"Data induk (merchant {merchant}) belum ada di server; kirim itu dulu. (...)"
     report = sync_answer(
         store,
@@ -186,7 +186,7 @@ def test_an_unsent_record_is_deleted_here_only_a_sent_one_everywhere(store, merc
 
 
 def test_a_merchant_outside_the_scope_is_refused_when_saved(store, merchant_fields):
-    store.set_setting(SCOPE_KEY, "35.07")
+    store.set_setting(Key.REGION, "35.07")
     with pytest.raises(ValidationError) as caught:
         store.create("merchant", {**merchant_fields, "village_code": OUTSIDE})
     [error] = caught.value.errors

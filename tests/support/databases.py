@@ -1,7 +1,7 @@
 """Server databases for tests: a migrated template with the sample regions, copied per use.
 
 SQLite: a template file made once per run, copied into each server's data folder.
-PostgreSQL: a private cluster this run starts itself (``bench/pgcluster.py``) with a
+PostgreSQL: a private cluster this run starts itself (``tests/support/pgcluster.py``) with a
 template database; each server gets ``CREATE DATABASE … TEMPLATE``. Copies take
 milliseconds, where migrating and loading regions anew took a second or two.
 """
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.pgcluster import PgCluster
 from tests.support import SAMPLE_REGIONS
+from tests.support.pgcluster import PgCluster
 
 # Every test of the server, and every suite running a live one, runs on both databases.
 SERVER_BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

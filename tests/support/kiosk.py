@@ -11,7 +11,7 @@ from typing import Any
 from kiosk_app.domain.hlc import WallClock, system_wall_ms
 from kiosk_app.media.blobs import BlobStore
 from kiosk_app.store.importer import export_records
-from kiosk_app.store.scope import SCOPE_KEY
+from kiosk_app.store.settings import Key
 from kiosk_app.store.store import Store
 from kiosk_app.sync.device import enroll, load_device
 from kiosk_app.sync.engine import SyncEngine, SyncResult
@@ -39,12 +39,12 @@ class Kiosk:
     def before_enrollment(self) -> Iterator[None]:
         """What is saved inside is saved as on a kiosk not enrolled yet (no region scope):
         how a merchant outside the region a kiosk is later enrolled for reaches it."""
-        scope = self.store.get_setting(SCOPE_KEY)
-        self.store.set_setting(SCOPE_KEY, None)
+        scope = self.store.get_setting(Key.REGION)
+        self.store.set_setting(Key.REGION, None)
         try:
             yield
         finally:
-            self.store.set_setting(SCOPE_KEY, scope)
+            self.store.set_setting(Key.REGION, scope)
 
     def engine(self, server_url: str | None = None) -> SyncEngine:
         device = load_device(self.store)

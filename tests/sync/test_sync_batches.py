@@ -6,9 +6,9 @@ from __future__ import annotations
 import socket
 
 from kiosk_app.store import outbox, replica
+from kiosk_app.store.settings import Key
 from kiosk_app.sync.device import load_device
 from kiosk_app.sync.engine import (
-    BATCH_SIZE_KEY,
     DEFAULT_BATCH,
     MIN_BATCH,
     SyncEngine,
@@ -84,7 +84,7 @@ def test_the_learned_batch_size_is_kept_and_grows_while_full_batches_are_quick(m
     # Given a kiosk whose link was last measured to carry 50 mutations a request
     a = make_kiosk("a")
     a.sync()
-    a.store.set_setting(BATCH_SIZE_KEY, "50")
+    a.store.set_setting(Key.BATCH_SIZE, "50")
     make_merchants(a, 170)
 
     # When it syncs with a new engine (as after a restart)
@@ -139,7 +139,7 @@ def test_a_request_cut_on_the_way_halves_the_batch_and_it_is_remembered(make_kio
 def test_a_server_that_cannot_be_reached_leaves_the_batch_size_alone(make_kiosk):
     a = make_kiosk("a")
     a.sync()
-    a.store.set_setting(BATCH_SIZE_KEY, "800")
+    a.store.set_setting(Key.BATCH_SIZE, "800")
     make_merchants(a, 400)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

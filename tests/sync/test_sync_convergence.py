@@ -38,7 +38,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from bench.pgcluster import PgCluster
 from kiosk_app.domain.errors import ValidationError
 from kiosk_app.media.pipeline import ProcessedPhoto, process_photo
 from kiosk_app.store import photos
@@ -49,6 +48,7 @@ from tests.support.clock import SteppingWall
 from tests.support.kiosk import Kiosk
 from tests.support.live import ThreadServer
 from tests.support.oracle import assert_photos_held, assert_same_everywhere
+from tests.support.pgcluster import PgCluster
 
 EXAMPLES = int(os.environ.get("CONVERGENCE_EXAMPLES", "100"))
 REGION = "35.07"

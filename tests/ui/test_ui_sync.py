@@ -9,7 +9,6 @@ The UI's own store is only ever read here, never written behind the screens' bac
 from __future__ import annotations
 
 import hashlib
-import sys
 from collections.abc import Iterator
 
 import pytest
@@ -18,8 +17,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QPushButton
 
 from kiosk_app.ui import sync_status as st
-from tests.support import ROOT
 from tests.support.kiosk import Kiosk
+from tests.support.linksim import LinkProfile, LinkSimulator
 from tests.support.live import LiveServer
 from tests.ui.conftest import answer_next_question, click, idle, make_jpeg, running_app
 from tests.ui.operator import (
@@ -30,9 +29,6 @@ from tests.ui.operator import (
     register_merchant,
 )
 from tests.ui.test_ui_products import choose_in_file_dialog
-
-sys.path.insert(0, str(ROOT / "bench"))
-from linksim import LinkProfile, LinkSimulator
 
 REGION = "35.07"
 # Loopback speed, but a link the test can cut (the kiosk's connection goes down).

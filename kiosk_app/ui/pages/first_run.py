@@ -21,10 +21,11 @@ from PySide6.QtWidgets import (
 from kiosk_app.domain.errors import ValidationError
 from kiosk_app.store import operators
 from kiosk_app.store.operators import Operator
+from kiosk_app.store.settings import Key
 from kiosk_app.store.store import Store
 from kiosk_app.sync.device import load_device
 from kiosk_app.ui.enrollment import Enrolled, Enroller
-from kiosk_app.ui.i18n import LANGUAGE_SETTING, current_language
+from kiosk_app.ui.i18n import current_language
 from kiosk_app.ui.session import Session
 from kiosk_app.ui.tasks import TaskRunner
 from kiosk_app.ui.widgets.common import (
@@ -38,16 +39,15 @@ from kiosk_app.ui.widgets.common import (
 )
 from kiosk_app.ui.widgets.inputs import PinEdit
 
-OFFLINE_SETTING = "first_run.offline"  # "continue offline, enroll later" was chosen
 LANGUAGE, SERVER, ACCOUNT = "language", "server", "account"
 
 
 def _progress(store: Store) -> tuple[str | None, bool, bool]:
     """(language chosen, enrolled, offline chosen)."""
     return (
-        store.get_setting(LANGUAGE_SETTING),
+        store.settings.get(Key.LANGUAGE),
         load_device(store) is not None,
-        store.get_setting(OFFLINE_SETTING) == "1",
+        store.settings.get_flag(Key.FIRST_RUN_OFFLINE),
     )
 
 
@@ -120,7 +120,7 @@ class FirstRunPage(QWidget):
                 self.enter({})
 
         self._runner.run_task(
-            lambda store: store.set_setting(LANGUAGE_SETTING, lang), saved, context=self
+            lambda store: store.settings.set(Key.LANGUAGE, lang), saved, context=self
         )
 
     # -- step 2: server -------------------------------------------------------------
@@ -201,7 +201,7 @@ class FirstRunPage(QWidget):
 
     def continue_offline(self) -> None:
         self._runner.run_task(
-            lambda store: store.set_setting(OFFLINE_SETTING, "1"),
+            lambda store: store.settings.set(Key.FIRST_RUN_OFFLINE, True),
             lambda _none: self.show_step(ACCOUNT),
             context=self,
         )

@@ -66,7 +66,7 @@ CAPS = {"business_name": NAME_MAX, "owner_name": NAME_MAX, "address": ADDRESS_MA
 
 def save_merchant(store: Store, merchant_id: str | None, fields: dict[str, Any]) -> str:
     """Create or update, and send again what the server refused of it, in one transaction."""
-    with store.db.atomic():
+    with store.transaction():
         if merchant_id is None:
             return store.create("merchant", fields)
         store.update("merchant", merchant_id, fields)

@@ -67,7 +67,6 @@ from kiosk_app.ui.widgets.search_picker import MerchantPicker
 
 DEFAULT_UNITS = ("pcs", "bungkus", "botol", "kg", "gram", "liter", "lembar", "buah", "paket")
 DEFAULT_CATEGORIES = ("Makanan & Minuman", "Kerajinan", "Pakaian", "Pertanian", "Jasa")
-CATALOG_URL_SETTING, SERVER_URL_SETTING = "catalog.base_url", "server.url"
 CAPS = {"name": PRODUCT_NAME_MAX, "description": DESCRIPTION_MAX, "unit": UNIT_MAX,
         "category": CATEGORY_MAX}  # fmt: skip
 
@@ -82,7 +81,7 @@ def save_product(
 ) -> str:
     """Create or update the product and apply the photo list, in one transaction; what
     the server refused of it (and of its photos) is sent again."""
-    with store.db.atomic():
+    with store.transaction():
         if product_id is None:
             product_id = store.create("product", fields)
         else:
@@ -102,7 +101,7 @@ def save_product(
 def catalog_place(store: Store, merchant_id: str) -> dict[str, Any]:
     """Whether a merchant's products can show in the public catalog, and where."""
     merchant = store.get("merchant", merchant_id) or {}
-    base = store.get_setting(CATALOG_URL_SETTING) or store.get_setting(SERVER_URL_SETTING)
+    base = store.settings.catalog_base()
     return {
         "name": merchant.get("business_name") or "",
         "consented": bool(merchant.get("consent_version")),

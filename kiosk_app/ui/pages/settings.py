@@ -26,10 +26,11 @@ from kiosk_app.domain.errors import ValidationError
 from kiosk_app.paths import KioskPaths
 from kiosk_app.store import operators
 from kiosk_app.store.operators import Operator
+from kiosk_app.store.settings import Key
 from kiosk_app.sync.device import Device, load_device
 from kiosk_app.ui.enrollment import Enroller
-from kiosk_app.ui.i18n import LANGUAGE_SETTING, current_language
-from kiosk_app.ui.session import LOCK_SETTING, Session
+from kiosk_app.ui.i18n import current_language
+from kiosk_app.ui.session import Session
 from kiosk_app.ui.tasks import TaskRunner
 from kiosk_app.ui.widgets.common import (
     FieldErrors,
@@ -225,8 +226,7 @@ class SettingsPage(QWidget):
         self._session.set_lock_minutes(minutes)
 
         def store_settings(store: Any) -> None:
-            store.set_setting(LOCK_SETTING, str(minutes))
-            store.set_setting(LANGUAGE_SETTING, lang)
+            store.settings.set_many({Key.LOCK_MINUTES: minutes, Key.LANGUAGE: lang})
 
         def done(_none: None) -> None:
             show_message(self.message, self.tr("Settings saved."))

@@ -2,7 +2,7 @@
 conflicts, sync now, USB.
 
 Everything shown is read on the store thread (``delivery``, ``refusals``,
-``conflicts``) and follows the sync service's signals: progress bars move as upload
+``conflicts``) and follows the sync runner's signals: progress bars move as upload
 bytes leave, the lists reload when a sync finishes or a local change is saved. A
 record the server refused is never shown as sent: it is listed with the server's reason
 and the ways out (edit it and save, send again, or delete it from this kiosk).
@@ -46,7 +46,7 @@ from kiosk_app.ui import sync_status as st
 from kiosk_app.ui.dialogs import removable_drives
 from kiosk_app.ui.i18n import field_label, pick
 from kiosk_app.ui.router import Router
-from kiosk_app.ui.sync_service import SyncService, error_words
+from kiosk_app.ui.sync_runner import SyncRunner, error_words
 from kiosk_app.ui.sync_status import SyncStatus, format_when
 from kiosk_app.ui.tasks import TaskRunner
 from kiosk_app.ui.widgets.common import (
@@ -184,14 +184,14 @@ class SyncPage(QWidget):
     def __init__(
         self,
         runner: TaskRunner,
-        service: SyncService,
+        sync: SyncRunner,
         blobs: BlobStore,
         router: Router | None = None,
     ) -> None:
         super().__init__()
         self.setObjectName("syncPage")
         self._runner = runner
-        self._service = service
+        self._sync = sync
         self._blobs = blobs
         self._router = router
         self._upload_rows: dict[str, int] = {}
@@ -280,13 +280,13 @@ class SyncPage(QWidget):
         box.addWidget(scroll, 1)
         right.addWidget(conflicts_box, 1)
 
-        service.changed.connect(self.show_status)
-        service.started.connect(self._sync_started)
-        service.progress.connect(self._progress)
-        service.upload_progress.connect(self._upload_progress)
-        service.finished.connect(self._sync_finished)
+        sync.changed.connect(self.show_status)
+        sync.started.connect(self._sync_started)
+        sync.progress.connect(self._progress)
+        sync.upload_progress.connect(self._upload_progress)
+        sync.finished.connect(self._sync_finished)
         runner.local_change.connect(self._local_change)
-        self.show_status(service.status)
+        self.show_status(sync.status)
 
     @staticmethod
     def _table_style(table: QTableWidget) -> None:
@@ -300,7 +300,7 @@ class SyncPage(QWidget):
 
     def enter(self, params: dict[str, Any]) -> None:
         show_message(self.message, "")
-        self._service.refresh()
+        self._sync.refresh()
         self.reload()
 
     def reload(self) -> None:
@@ -466,7 +466,7 @@ class SyncPage(QWidget):
     # -- actions --------------------------------------------------------------------------
 
     def sync_now(self) -> None:
-        if not self._service.running:
+        if not self._sync.running:
             show_message(
                 self.message,
                 self.tr("This kiosk is not enrolled yet: ask the technician to enroll it."),
@@ -475,7 +475,7 @@ class SyncPage(QWidget):
             return
         show_message(self.message, self.tr("Sync started: sending and receiving…"))
         self._asked = True
-        self._service.sync_now()
+        self._sync.sync_now()
 
     # -- refused records ---------------------------------------------------------------
 
@@ -502,7 +502,7 @@ class SyncPage(QWidget):
                 self.message, self.tr("Queued again ({n} changes): they go with the next sync.")
                 .format(n=queued),
             )  # fmt: skip
-            self._service.refresh()
+            self._sync.refresh()
             self.reload()
 
         self._runner.run_task(
@@ -528,7 +528,7 @@ class SyncPage(QWidget):
 
         def done(_none: None) -> None:
             show_message(self.message, self.tr("Deleted."))
-            self._service.refresh()
+            self._sync.refresh()
             self.reload()
 
         self._runner.run_task(
@@ -544,7 +544,7 @@ class SyncPage(QWidget):
             else:
                 text = self.tr("Saved. Nothing needs to be sent.")
             show_message(self.message, text)
-            self._service.refresh()
+            self._sync.refresh()
             self.reload()
 
         def failed(error: BaseException) -> None:
@@ -559,7 +559,7 @@ class SyncPage(QWidget):
 
     def choose_bundle_file(self) -> QFileDialog | None:
         """Ask where to write the bundle (a flash drive when one is plugged in)."""
-        device = self._service.device
+        device = self._sync.device
         if device is None:
             show_message(
                 self.message,
@@ -588,7 +588,7 @@ class SyncPage(QWidget):
         return dialog
 
     def export_bundle(self, path: str) -> None:
-        device = self._service.device
+        device = self._sync.device
         if device is None:
             return
         target = Path(path)

@@ -145,15 +145,15 @@ class SearchPicker(QWidget):
 def villages_in_scope(store: Store, text: str) -> list[dict[str, Any]]:
     """Matching villages inside the kiosk's scope; with none, a note naming those
     outside it (the full official list may be loaded on the kiosk)."""
-    scope = kiosk_scope(store.db)
-    found = search.search_villages(store.db, text, limit=MAX_MATCHES, scope=scope)
+    scope = kiosk_scope(store)
+    found = search.search_villages(store, text, limit=MAX_MATCHES, scope=scope)
     if found or scope is None:
         return found
-    outside = search.search_villages(store.db, text, limit=3)
+    outside = search.search_villages(store, text, limit=3)
     if not outside:
         return []
     return [{"code": None, "outside": [r["name"] for r in outside],
-             "scope": region_label(store.db, scope)}]  # fmt: skip
+             "scope": region_label(store, scope)}]  # fmt: skip
 
 
 class VillagePicker(SearchPicker):
@@ -187,7 +187,7 @@ class MerchantPicker(SearchPicker):
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(
             runner,
-            lambda store, text: search.search_merchants(store.db, text, limit=MAX_MATCHES),
+            lambda store, text: search.search_merchants(store, text, limit=MAX_MATCHES),
             "id",
             parent,
         )

@@ -6,7 +6,7 @@ proxy that adds one-way delay (with jitter), a serialisation rate limit per dire
 TCP-style retransmission stalls for lost segments, the round trip of the TCP handshake,
 and periodic outages. It only listens on and connects to loopback addresses.
 
-CLI:    .venv/bin/python bench/linksim.py --profile vsat --listen 127.0.0.1:9000 \\
+CLI:    .venv/bin/python tests/support/linksim.py --profile vsat --listen 127.0.0.1:9000 \\
             --target 127.0.0.1:8000
 Python: with LinkSimulator(PROFILES["vsat"], target=("127.0.0.1", port)) as sim:
             requests.get(sim.url + "/healthz"); print(sim.stats)
@@ -26,6 +26,7 @@ import socket
 import struct
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 log = logging.getLogger("linksim")
@@ -184,6 +185,7 @@ class LinkProxy:
         target: tuple[str, int],
         listen: tuple[str, int] = ("127.0.0.1", 0),
         seed: int | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         require_loopback(target[0])
         require_loopback(listen[0])
@@ -191,6 +193,9 @@ class LinkProxy:
         self.target = target
         self.listen = listen
         self._rng = random.Random(seed)
+        # The time every schedule is computed on: the running loop's, unless a test
+        # drives ``schedule()`` on a clock of its own (no sockets, no waiting).
+        self._clock = clock
         self._up = _Wire(profile.up_bps)
         self._down = _Wire(profile.down_bps)
         self._stats = LinkStats()
@@ -230,6 +235,17 @@ class LinkProxy:
         with self._lock:
             return dataclasses.replace(self._stats)
 
+    def now(self) -> float:
+        return self._clock() if self._clock else asyncio.get_running_loop().time()
+
+    def lanes(self) -> tuple[_Lane, _Lane]:
+        """A new connection's (up, down) lanes.
+
+        The kernel completed the handshake on loopback at once; on the real link the
+        client could not send its first byte before SYN and SYN-ACK crossed: one RTT.
+        """
+        return _Lane(not_before=self.now() + self.profile.rtt_s), _Lane()
+
     def count(self, **deltas: int) -> None:
         with self._lock:
             for name, delta in deltas.items():
@@ -239,12 +255,11 @@ class LinkProxy:
 
     @property
     def is_cut(self) -> bool:
-        return asyncio.get_running_loop().time() < self._cut_until
+        return self.now() < self._cut_until
 
     def cut_now(self, for_s: float) -> None:
         """Take the link down now for ``for_s`` seconds: live connections are reset."""
-        loop = asyncio.get_running_loop()
-        self._cut_until = max(self._cut_until, loop.time() + for_s)
+        self._cut_until = max(self._cut_until, self.now() + for_s)
         self.count(cuts=1, dropped=len(self._conns))
         log.info("link cut for %.1f s, %d connection(s) dropped", for_s, len(self._conns))
         for conn in list(self._conns):
@@ -297,7 +312,7 @@ class LinkProxy:
         """Cut ``data`` into segments and give each the loop time it reaches the far end."""
         p = self.profile
         wire = self._up if upward else self._down
-        now = asyncio.get_running_loop().time()
+        now = self.now()
         # Jitter on a VSAT link comes from the hub's queues and slot scheduling, which
         # change over many packets, so one draw covers a whole burst; each direction
         # takes half of the ± so that a round trip spans rtt ± jitter.
@@ -353,11 +368,7 @@ class _Connection:
         self.link = link
         self.client = (client_reader, client_writer)
         self.server = (server_reader, server_writer)
-        now = asyncio.get_running_loop().time()
-        # The kernel completed the handshake on loopback at once; on the real link the
-        # client could not send its first byte before SYN and SYN-ACK crossed: one RTT.
-        self.up = _Lane(not_before=now + link.profile.rtt_s)
-        self.down = _Lane()
+        self.up, self.down = link.lanes()
         self.finished = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._aborted = False

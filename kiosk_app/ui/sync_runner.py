@@ -1,9 +1,9 @@
 """The sync engine running for the GUI: its scheduler thread, and what it says by signals.
 
-``SyncService`` owns a ``SyncScheduler`` (its own thread) driving a ``SyncEngine`` whose
+``SyncRunner`` owns a ``SyncScheduler`` (its own thread) driving a ``SyncEngine`` whose
 store work runs on the store thread. Everything the scheduler thread reports (a sync
 started, progress, photo upload bytes, the result) is emitted as a Qt signal, so it
-reaches the GUI thread queued; the service then reads fresh counts through the task
+reaches the GUI thread queued; the runner then reads fresh counts through the task
 runner and publishes a ``SyncStatus`` for the badge.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
 
 from kiosk_app.media.blobs import BlobStore
-from kiosk_app.store import replica
+from kiosk_app.store import replica, sync_log
 from kiosk_app.store.owner import StoreThread
 from kiosk_app.store.store import Store
 from kiosk_app.sync import scheduler as sched
@@ -42,13 +42,14 @@ class _Snapshot:
 
 def _snapshot(store: Store) -> _Snapshot:
     summary = replica.pending_summary(store)
+    last = sync_log.last_sync(store)
     return _Snapshot(
         load_device(store),
         summary["pending_changes"],
         summary["pending_photos"],  # one photo, not its two files
         summary["open_conflicts"],
-        store.get_setting("sync.last_success"),
-        store.get_setting("sync.last_error"),
+        last.success,
+        last.error,
         summary["rejected"],
     )
 
@@ -67,32 +68,32 @@ def error_words(error: str | None) -> str:
         return ""
     words = {
         "OfflineError": QCoreApplication.translate(
-            "SyncService",
+            "SyncRunner",
             "No connection to the server. The data is safe on this kiosk and will be sent later.",
         ),
         "TokenRevokedError": QCoreApplication.translate(
-            "SyncService",
+            "SyncRunner",
             "This kiosk was removed from the server. Ask the technician to enroll it again.",
         ),
         "ProtocolTooOldError": QCoreApplication.translate(
-            "SyncService", "This app is too old for the server. Ask the technician to update it."
+            "SyncRunner", "This app is too old for the server. Ask the technician to update it."
         ),
         "ServerError": QCoreApplication.translate(
-            "SyncService", "The server has a problem. The data is safe here; we will try again."
+            "SyncRunner", "The server has a problem. The data is safe here; we will try again."
         ),
         "RequestRefusedError": QCoreApplication.translate(
-            "SyncService", "The server refused the data. Ask the technician to check."
+            "SyncRunner", "The server refused the data. Ask the technician to check."
         ),
         "SSLError": QCoreApplication.translate(
-            "SyncService", "The server's certificate is not trusted. Ask the technician to check."
+            "SyncRunner", "The server's certificate is not trusted. Ask the technician to check."
         ),
     }
     return words.get(kind) or QCoreApplication.translate(
-        "SyncService", "Sending failed; we will try again."
+        "SyncRunner", "Sending failed; we will try again."
     )
 
 
-class SyncService(SyncStatusSource):
+class SyncRunner(SyncStatusSource):
     """Syncs an enrolled kiosk in the background; the badge and sync page follow it.
 
     Signals from the scheduler thread are queued to the GUI thread: ``started``,
