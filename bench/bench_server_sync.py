@@ -50,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.pgcluster import PgCluster, free_port  # noqa: E402
 from kiosk_app.domain.hlc import HybridClock  # noqa: E402
-from kiosk_app.sync.protocol import PROTOCOL_VERSION  # noqa: E402
+from kiosk_app.protocol.messages import PROTOCOL_VERSION  # noqa: E402
 from kiosk_server.db import make_engine, migrate  # noqa: E402
 from kiosk_server.devices import new_enroll_code  # noqa: E402
 from kiosk_server.keys import server_keys  # noqa: E402

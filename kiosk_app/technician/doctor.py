@@ -28,6 +28,7 @@ from sqlite_utils import Database
 
 from kiosk_app import __version__
 from kiosk_app.paths import KioskPaths
+from kiosk_app.protocol.messages import PROTOCOL_VERSION
 from kiosk_app.store import outbox, refusals, replica
 from kiosk_app.store.migrations import SCHEMA_VERSION
 from kiosk_app.store.store import Store
@@ -38,7 +39,6 @@ from kiosk_app.sync.client import (
     SyncError,
     TokenRevokedError,
 )
-from kiosk_app.sync.protocol import PROTOCOL_VERSION
 
 OK, WARN, FAIL, SKIP = "ok", "warn", "fail", "skip"
 LATEST_VERSION_SETTING = "server.latest_app_version"

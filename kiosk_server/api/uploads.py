@@ -43,7 +43,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from kiosk_app.domain.ids import is_uuid, uuid7
-from kiosk_app.sync.protocol import ERR_TOKEN_REVOKED
+from kiosk_app.protocol.messages import ERR_TOKEN_REVOKED
 from kiosk_server import blobstore, housekeeping
 from kiosk_server.api.deps import Context, CurrentDevice, ServerContext
 from kiosk_server.api.errors import error, responses
