@@ -49,7 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from kiosk_app.domain.hlc import HybridClock  # noqa: E402
-from kiosk_app.sync.protocol import PROTOCOL_VERSION  # noqa: E402
+from kiosk_app.protocol.messages import PROTOCOL_VERSION  # noqa: E402
 from kiosk_server.db import make_engine, migrate  # noqa: E402
 from kiosk_server.devices import new_enroll_code  # noqa: E402
 from kiosk_server.keys import server_keys  # noqa: E402

@@ -3,7 +3,7 @@
 # Usage: bash build/build.sh [--no-smoke]. Run scripts/setup.sh first (it makes .venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-.venv/bin/pip install -q --disable-pip-version-check -e ".[build]" 2>&1 \
+.venv/bin/pip install -q --disable-pip-version-check -e ".[kiosk,server,dev,build]" 2>&1 \
   | grep -v "is ignored: it is neither" || true
 start=$(date +%s)
 nice .venv/bin/pyinstaller --noconfirm --clean --log-level WARN \

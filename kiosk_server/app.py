@@ -14,7 +14,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from kiosk_app.sync.protocol import PROTOCOL_VERSION
+from kiosk_app.protocol.messages import PROTOCOL_VERSION
 from kiosk_server import __version__, housekeeping
 from kiosk_server.api import blobs, enroll, health, sync, uploads
 from kiosk_server.api.deps import ServerContext

@@ -1,10 +1,9 @@
 """Import a kiosk's USB bundle: its mutations as if synced, its photos by hash.
 
-The format is the kiosk's (``kiosk_app/sync/bundle.py``, format 2): a zip sealed to this
-server's X25519 key (``protocol.unseal``), holding ``manifest.json``, an Ed25519
-``signature`` of the manifest by the key pair the device registered with this server,
-and ``blobs/<sha256>``. The server reads it here itself: it may import only the domain
-and the wire protocol of the app.
+The format is ``kiosk_app.protocol.usb_bundle``'s (format 2), read and checked there: a
+zip sealed to this server's X25519 key (``protocol.sealed.unseal``), holding the
+manifest, an Ed25519 signature of it by the key pair the device registered with this
+server, and the blobs.
 
 Every check runs before anything is written, so a refused bundle changes nothing: the
 seal (a changed or cut file fails), the recipient (a bundle for another server), the
@@ -17,10 +16,7 @@ hash, a JPEG). Then the blobs are stored (the device holds them), the mutations 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
-import json
 import tempfile
 import time
 import zipfile
@@ -28,13 +24,11 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+import msgspec
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from kiosk_app.domain.ids import is_uuid
-from kiosk_app.sync.protocol import (
+from kiosk_app.protocol.sealed import (
     SealError,
     is_sealed,
     key_fingerprint,
@@ -42,18 +36,20 @@ from kiosk_app.sync.protocol import (
     recipient_key,
     unseal,
 )
-from kiosk_server import blobstore, sync_service
+from kiosk_app.protocol.usb_bundle import (
+    MAX_BLOB,
+    BundleFormatError,
+    Manifest,
+    blob_name,
+    read_manifest,
+    verify,
+)
+from kiosk_server import blobstore, push
 from kiosk_server.config import Settings
 from kiosk_server.db import device, imported_bundle
 from kiosk_server.devices import now_iso
 from kiosk_server.jpeg import NotJpeg, check_jpeg
 from kiosk_server.keys import ServerKeys
-
-BUNDLE_FORMAT = 2
-MANIFEST = "manifest.json"
-SIGNATURE = "signature"
-MAX_MANIFEST = 64 * 1024 * 1024
-MAX_BLOB = 25 * 1024 * 1024
 
 
 class BundleImportError(ValueError):
@@ -108,37 +104,13 @@ def _open(path: Path, keys: ServerKeys, work: Path) -> Path:
     return inner
 
 
-def _manifest(archive: zipfile.ZipFile) -> tuple[dict[str, Any], bytes, bytes]:
-    try:
-        if archive.getinfo(MANIFEST).file_size > MAX_MANIFEST:
-            raise _refuse("Isi bundel terlalu besar.", "The bundle's manifest is too large.")
-        raw = archive.read(MANIFEST)
-        signature = base64.b64decode(archive.read(SIGNATURE), validate=True)
-        manifest = json.loads(raw)
-    except (KeyError, binascii.Error, ValueError, zipfile.BadZipFile) as exc:
-        raise _refuse(
-            "Isi bundel tidak lengkap atau rusak.", f"The bundle's contents are damaged: {exc}"
-        ) from exc
-    if not isinstance(manifest, dict) or manifest.get("format") != BUNDLE_FORMAT:
-        raise _refuse("Format bundel tidak dikenal.", "Unknown bundle format.")
-    if not isinstance(manifest.get("mutations"), list) or not isinstance(
-        manifest.get("blobs"), list
-    ):
-        raise _refuse("Isi bundel tidak lengkap.", "The manifest lacks mutations or blobs.")
-    if not is_uuid(manifest.get("bundle_id")):
-        raise _refuse("Isi bundel tidak lengkap.", "The manifest lacks its bundle id.")
-    return manifest, raw, signature
-
-
-def _signer(engine: Engine, manifest: dict[str, Any]) -> dict[str, Any]:
+def _signer(engine: Engine, manifest: Manifest) -> dict[str, Any]:
     with engine.connect() as conn:
-        row = conn.execute(
-            select(device).where(device.c.id == str(manifest.get("device_id")))
-        ).first()
+        row = conn.execute(select(device).where(device.c.id == manifest.device_id)).first()
     if row is None:
         raise _refuse(
             "Bundel dari perangkat yang tidak dikenal server ini.",
-            f"Unknown device {manifest.get('device_id')}.",
+            f"Unknown device {manifest.device_id}.",
         )
     if row.revoked_at is not None:
         raise _refuse(
@@ -154,26 +126,13 @@ def _signer(engine: Engine, manifest: dict[str, Any]) -> dict[str, Any]:
     return dict(row._mapping)
 
 
-def _verify(found: dict[str, Any], raw: bytes, signature: bytes) -> None:
-    try:
-        key = Ed25519PublicKey.from_public_bytes(base64.b64decode(found["bundle_key"]))
-        key.verify(signature, raw)
-    except (InvalidSignature, ValueError) as exc:
-        raise _refuse(
-            "Tanda tangan bundel tidak cocok dengan kiosnya: bundel palsu atau diubah, ditolak.",
-            "The bundle's signature does not match its device: forged or altered, refused.",
-        ) from exc
-
-
-def _checked_blobs(archive: zipfile.ZipFile, manifest: dict[str, Any]) -> list[str]:
+def _checked_blobs(archive: zipfile.ZipFile, manifest: Manifest) -> list[str]:
     """Every blob the manifest lists, present, matching its hash, a JPEG."""
     shas: list[str] = []
-    for item in manifest["blobs"]:
-        sha = str(item.get("sha256")) if isinstance(item, dict) else ""
-        if not blobstore.is_sha256(sha):
-            raise _refuse("Isi bundel rusak.", f"Bad blob entry {item!r}.")
+    for item in manifest.blobs:
+        sha = item.sha256
         try:
-            info = archive.getinfo(f"blobs/{sha}")
+            info = archive.getinfo(blob_name(sha))
             if info.file_size > MAX_BLOB:
                 raise _refuse("Foto di bundel terlalu besar.", f"Blob {sha} is too large.")
             data = archive.read(info)
@@ -205,7 +164,7 @@ def _refuse_replay(engine: Engine, bundle_id: str) -> None:
 
 def _checked(
     engine: Engine, keys: ServerKeys, inner: Path
-) -> tuple[zipfile.ZipFile, dict[str, Any], dict[str, Any]]:
+) -> tuple[zipfile.ZipFile, Manifest, dict[str, Any]]:
     """The unsealed bundle's archive, its manifest and its signer, every signature and
     key checked (the caller closes the archive)."""
     try:
@@ -213,14 +172,17 @@ def _checked(
     except zipfile.BadZipFile as exc:
         raise _refuse("Isi bundel rusak.", f"The bundle's contents are damaged: {exc}") from exc
     try:
-        manifest, raw, signature = _manifest(archive)
+        manifest, raw, signature = read_manifest(archive)
         found = _signer(engine, manifest)
-        _verify(found, raw, signature)
-        if manifest.get("server_key") != key_fingerprint(keys.bundle_public):
+        verify(str(found["bundle_key"]), raw, signature)
+        if manifest.server_key != key_fingerprint(keys.bundle_public):
             raise _refuse(
                 "Bundel ini ditandatangani untuk server lain.",
                 "The bundle was signed for another server.",
             )
+    except BundleFormatError as exc:
+        archive.close()
+        raise BundleImportError(str(exc)) from exc
     except BaseException:
         archive.close()
         raise
@@ -234,7 +196,7 @@ def inspect_bundle(
     with tempfile.TemporaryDirectory(prefix="bundle-", dir=settings.upload_dir) as tmp:
         archive, manifest, _found = _checked(engine, keys, _open(path, keys, Path(tmp)))
         archive.close()
-    return manifest
+    return dict(msgspec.to_builtins(manifest))
 
 
 def import_bundle(
@@ -244,19 +206,19 @@ def import_bundle(
     with tempfile.TemporaryDirectory(prefix="bundle-", dir=settings.upload_dir) as tmp:
         archive, manifest, found = _checked(engine, keys, _open(path, keys, Path(tmp)))
         with archive:
-            bundle_id = str(manifest["bundle_id"])
+            bundle_id = manifest.bundle_id
             _refuse_replay(engine, bundle_id)
             shas = _checked_blobs(archive, manifest)
             stored = 0
             for sha in shas:
-                data = archive.read(f"blobs/{sha}")
+                data = archive.read(blob_name(sha))
                 blobstore.put_bytes(settings.blob_dir, sha, data)
                 with engine.begin() as conn:
                     stored += blobstore.record(conn, sha, len(data), found["id"], now_iso())
                     blobstore.hold(conn, sha, found)
-    scope = sync_service.DeviceScope(str(found["id"]), str(found["region"]))
-    mutations = manifest["mutations"]
-    result = sync_service.push(engine, scope, mutations, time.time_ns() // 1_000_000)
+    scope = push.DeviceScope(str(found["id"]), str(found["region"]))
+    mutations = manifest.mutations
+    result = push.push(engine, scope, mutations, time.time_ns() // 1_000_000)
     try:
         with engine.begin() as conn:
             conn.execute(

@@ -9,7 +9,7 @@ import platformdirs
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from kiosk_app.sync.protocol import MAX_CHANGES_PER_RESPONSE
+from kiosk_app.protocol.messages import MAX_CHANGES_PER_RESPONSE
 
 MAX_ENROLL_TTL_HOURS = 7 * 24.0
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kiosk_app.domain.errors import ValidationError
 from kiosk_app.domain.regions import parent_of, parse_region_row
-from kiosk_server.db import counter, region
+from kiosk_server.db import region
+from kiosk_server.sequence import reserve
 
 BATCH = 5000
 
@@ -40,13 +41,7 @@ def import_regions(engine: Engine, path: Path) -> int:
         changed = [r for r in rows if existing.get(str(r["code"])) != (r["name"], r["level"])]
         if not changed:
             return 0
-        last = conn.execute(
-            update(counter)
-            .where(counter.c.name == "seq")
-            .values(value=counter.c.value + len(changed))
-            .returning(counter.c.value)
-        ).scalar_one()
-        first = int(last) - len(changed) + 1
+        first = reserve(conn, len(changed))
         for i, row in enumerate(changed):
             row["seq"] = first + i  # type: ignore[assignment]
         insert_fn = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert

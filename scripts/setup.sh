@@ -51,6 +51,6 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
 .venv/bin/pip install -q --disable-pip-version-check -U pip >/dev/null
-.venv/bin/pip install -q --disable-pip-version-check -e ".[server,dev,build]" 2>&1 | grep -v "is ignored: it is neither" || true
+.venv/bin/pip install -q --disable-pip-version-check -e ".[kiosk,server,dev,build]" 2>&1 | grep -v "is ignored: it is neither" || true
 .venv/bin/python -c "import kiosk_app, kiosk_server" 
 echo "setup: ok (.venv ready)"

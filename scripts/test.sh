@@ -6,7 +6,7 @@ bash scripts/setup.sh
 export QT_QPA_PLATFORM=offscreen
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/mypy kiosk_app/domain kiosk_app/store kiosk_app/media kiosk_app/sync
+.venv/bin/mypy kiosk_app/domain kiosk_app/protocol kiosk_app/store kiosk_app/media kiosk_app/sync
 .venv/bin/lint-imports  # the layers of DESIGN §4: contracts in pyproject.toml
 .venv/bin/pytest -q -p no:cacheprovider "$@"
 # The packaged build (one folder, ~1 min) and its smoke test (the frozen --self-test);

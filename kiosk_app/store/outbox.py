@@ -9,36 +9,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database
 
 from kiosk_app.domain.ids import uuid7
+from kiosk_app.protocol.messages import Mutation
 
 
-@dataclass(frozen=True)
-class OutboxEntry:
+class OutboxEntry(Mutation, frozen=True, kw_only=True):
+    """A mutation waiting for the server: what goes on the wire (``Mutation``, whose
+    ``id`` the server applies once however often it is sent) and the outbox's own."""
+
     seq: int
-    id: str  # mutation id: the server applies it once however often it is sent
-    entity: str
-    row_id: str
-    op: str  # "upsert" | "delete" | "stock"
-    fields: dict[str, Any]
-    hlc: str
     created_at: str
     attempts: int
     size: int = 0  # bytes of ``fields`` as JSON (UTF-8), as stored
-
-    def to_wire(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "entity": self.entity,
-            "row_id": self.row_id,
-            "hlc": self.hlc,
-            "op": self.op,
-            "fields": self.fields,
-        }
 
 
 def append(
@@ -76,13 +62,13 @@ def append(
 
 def _entry(row: dict[str, Any]) -> OutboxEntry:
     return OutboxEntry(
-        seq=int(row["seq"]),
         id=str(row["id"]),
         entity=str(row["entity"]),
         row_id=str(row["row_id"]),
+        hlc=str(row["hlc"]),
         op=str(row["op"]),
         fields=json.loads(row["fields"]),
-        hlc=str(row["hlc"]),
+        seq=int(row["seq"]),
         created_at=str(row["created_at"]),
         attempts=int(row["attempts"]),
     )
@@ -101,16 +87,16 @@ def pending(db: Database, limit: int = 500, after_seq: int = 0) -> list[OutboxEn
     loads = json.loads
     return [
         OutboxEntry(
-            seq,
             id_,
             entity,
             row_id,
+            hlc,
             op,
             loads(fields),
-            hlc,
-            created_at,
-            attempts,
-            len(fields.encode()),
+            seq=seq,
+            created_at=created_at,
+            attempts=attempts,
+            size=len(fields.encode()),
         )
         for seq, id_, entity, row_id, op, fields, hlc, created_at, attempts in rows
     ]

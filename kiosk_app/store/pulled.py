@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from kiosk_app.domain.hlc import ClockError, is_stamp
 from kiosk_app.domain.merge import merge_fields
 from kiosk_app.domain.records import ENTITIES, STOCK_FIELD
 from kiosk_app.domain.regions import parent_of
+from kiosk_app.protocol.messages import Change
 from kiosk_app.store.store import Store
 
 CHUNK = 500  # ids per IN (...) list: well under SQLite's bound-parameter limit
@@ -85,11 +86,11 @@ class PulledRows:
     def holds(self, entity: str, row_id: str) -> bool:
         return self.rows.get((entity, row_id)) is not None
 
-    def apply(self, change: Mapping[str, Any]) -> None:
+    def apply(self, change: Change) -> None:
         """Merge one pulled change (a region, or a record's fields with their stamps)."""
-        entity, row_id = str(change["entity"]), str(change["row_id"])
-        values: dict[str, Any] = dict(change.get("fields") or {})
-        stamps: dict[str, str] = dict(change.get("hlc") or {})
+        entity, row_id = change.entity, change.row_id
+        values: dict[str, Any] = dict(change.fields)
+        stamps: dict[str, str] = dict(change.hlc)
         if entity == "region":
             self.regions[row_id] = (values.get("name"), values.get("level"))
             return

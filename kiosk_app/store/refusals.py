@@ -19,14 +19,11 @@ from typing import Any
 
 from kiosk_app.domain.records import ENTITIES, STOCK_FIELD
 from kiosk_app.domain.validation import RULES
+from kiosk_app.protocol.messages import REJECT_INVALID, REJECT_OUT_OF_SCOPE, REJECT_UNKNOWN_PARENT
 from kiosk_app.store.scope import kiosk_scope, region_label
 from kiosk_app.store.store import Store
 
 Key = tuple[str, str]  # (entity, row_id)
-# The server's refusal codes (``sync.protocol.REJECT_*``; the store may not import sync).
-REJECT_INVALID = "invalid"
-REJECT_OUT_OF_SCOPE = "out_of_scope"
-REJECT_UNKNOWN_PARENT = "unknown_parent"
 
 
 @dataclass(frozen=True)
@@ -51,7 +48,7 @@ class Refusal:
     label: str  # the record as the operator knows it: a business or product name
     merchant_id: str | None
     merchant_name: str | None
-    code: str  # the server's code of the latest refusal (protocol REJECT_*)
+    code: str  # the server's code of the latest refusal (``protocol.messages.REJECT_*``)
     message_id: str  # the server's reason, in Bahasa Indonesia when it gave one
     message_en: str
     fields: tuple[str, ...]  # fields of the refused changes

@@ -13,9 +13,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
 from kiosk_app.domain.hlc import ClockError, Stamp
 from kiosk_app.domain.ids import uuid7
 from kiosk_app.domain.records import ENTITIES
+from kiosk_app.protocol.messages import Change, Conflict, Rejected, SyncAnswer
 from kiosk_app.store import outbox
 from kiosk_app.store.outbox import OutboxEntry
 from kiosk_app.store.pulled import PulledRows
@@ -111,7 +114,7 @@ def _record_conflict(
 
 
 def _note_server_conflicts(
-    store: Store, conflicts: Iterable[Mapping[str, Any]], sent: Mapping[tuple[str, str], Any]
+    store: Store, conflicts: Iterable[Conflict], sent: Mapping[tuple[str, str], Any]
 ) -> int:
     """Keep the losers of concurrent edits the server reports for our mutations.
 
@@ -124,8 +127,8 @@ def _note_server_conflicts(
     count = 0
     node = store.node_id
     for c in conflicts:
-        entity, row_id, name = str(c["entity"]), str(c["row_id"]), str(c["field"])
-        lost_hlc, won_hlc = str(c["lost_hlc"]), str(c["won_hlc"])
+        entity, row_id, name = c.entity, c.row_id, c.field
+        lost_hlc, won_hlc = c.lost_hlc, c.won_hlc
         try:
             ours_lost = Stamp.parse(lost_hlc).node == node
             ours_won = Stamp.parse(won_hlc).node == node
@@ -138,20 +141,22 @@ def _note_server_conflicts(
             if base == lost_hlc:
                 continue
         _record_conflict(
-            store, entity, row_id, name, (c.get("won_value"), won_hlc),
-            (c.get("lost_value"), lost_hlc), now,
+            store, entity, row_id, name, (c.won_value, won_hlc), (c.lost_value, lost_hlc), now,
         )  # fmt: skip
         count += 1
     return count
+
+
+def as_answer(response: Mapping[str, Any]) -> SyncAnswer:
+    """A sync answer decoded as plain JSON values, typed (``ValueError`` if it is not one)."""
+    return msgspec.convert(response, SyncAnswer)
 
 
 class ResponseMismatchError(ValueError):
     """The server's answer does not account for what was sent: nothing is acknowledged."""
 
 
-def acknowledged(
-    batch: PushBatch, response: Mapping[str, Any]
-) -> tuple[list[str], list[Mapping[str, Any]]]:
+def acknowledged(batch: PushBatch, answer: SyncAnswer) -> tuple[list[str], list[Rejected]]:
     """The ids of sent mutations the server took, and its rejections of sent ones.
 
     Protocol 1 lists the accepted ids. Protocol 2 only counts them: the server answers
@@ -160,16 +165,16 @@ def acknowledged(
     """
     sent = [e.id for e in batch.mutations]
     known = set(sent)
-    given = list(response.get("rejected") or [])
-    rejected = [r for r in given if r.get("id") in known]
-    if "accepted" in response:
-        return [i for i in response["accepted"] if i in known], rejected
-    count = response.get("accepted_count")
+    given = answer.rejected
+    rejected = [r for r in given if r.id in known]
+    if answer.accepted is not None:
+        return [i for i in answer.accepted if i in known], rejected
+    count = answer.accepted_count
     if count is None and not sent:
         return [], rejected
-    refused = {r["id"] for r in rejected}
+    refused = {r.id for r in rejected}
     accepted = [i for i in sent if i not in refused]
-    if type(count) is not int or count != len(accepted) or len(rejected) != len(given):
+    if count is None or count != len(accepted) or len(rejected) != len(given):
         raise ResponseMismatchError(
             f"server counted {count!r} accepted and {len(given)} rejected of {len(sent)} "
             f"sent; {len(accepted)} sent were not rejected"
@@ -193,17 +198,20 @@ def _outbox_bases(store: Store, batch: PushBatch) -> dict[tuple[str, str], dict[
     return bases
 
 
-def apply_response(store: Store, batch: PushBatch, response: Mapping[str, Any]) -> ApplyReport:
-    """Apply one ``/v1/sync`` answer in a single transaction.
+def apply_response(
+    store: Store, batch: PushBatch, response: SyncAnswer | Mapping[str, Any]
+) -> ApplyReport:
+    """Apply one ``/v1/sync`` answer (or part of one) in a single transaction; a plain
+    mapping is typed first (``ValueError`` if it is not an answer).
 
     Raises ``ResponseMismatchError`` (changing nothing) when a protocol-2 answer's
     ``accepted_count`` does not match what was sent and not rejected.
     """
+    answer = response if isinstance(response, SyncAnswer) else as_answer(response)
     report = ApplyReport()
     sent = {e.id: e for e in batch.mutations}
-    accepted, rejected = acknowledged(batch, response)
-    changes = list(response.get("changes") or [])
-    conflicts = list(response.get("conflicts") or [])
+    accepted, rejected = acknowledged(batch, answer)
+    changes, conflicts = answer.changes, answer.conflicts
     now = store.now()
     with store.change():
         report.conflicts = _note_server_conflicts(store, conflicts, _outbox_bases(store, batch))
@@ -211,36 +219,35 @@ def apply_response(store: Store, batch: PushBatch, response: Mapping[str, Any]) 
             "INSERT OR REPLACE INTO sync_rejection (id, entity, row_id, op, fields, hlc, "
             "code, message, rejected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(e.id, e.entity, e.row_id, e.op, json.dumps(e.fields, ensure_ascii=False),
-              e.hlc, str(r.get("code")), str(r.get("message")), now)
-             for r in rejected for e in (sent[r["id"]],)],
+              e.hlc, r.code, r.message, now)
+             for r in rejected for e in (sent[r.id],)],
         )  # fmt: skip
         report.accepted = outbox.acknowledge(store.db, accepted)
-        report.rejected = outbox.acknowledge(store.db, [r["id"] for r in rejected])
+        report.rejected = outbox.acknowledge(store.db, [r.id for r in rejected])
         # Read after acknowledging: only what is still unsent is protected from the pull.
-        keys = [(str(c["entity"]), str(c["row_id"])) for c in (*changes, *conflicts)]
+        keys = [(c.entity, c.row_id) for c in changes]
+        keys += [(c.entity, c.row_id) for c in conflicts]
         rows = PulledRows(store, keys, now)
         for change in changes:
             rows.apply(change)
             report.changes += 1
         # Losers' winners: the pull may not carry the row again, so take the winner here.
         for c in conflicts:
-            if str(c["entity"]) in ENTITIES and rows.holds(str(c["entity"]), str(c["row_id"])):
-                rows.apply({
-                    "entity": c["entity"], "row_id": c["row_id"],
-                    "fields": {c["field"]: c.get("won_value")}, "hlc": {c["field"]: c["won_hlc"]},
-                })  # fmt: skip
+            if c.entity in ENTITIES and rows.holds(c.entity, c.row_id):
+                rows.apply(Change(0, c.entity, c.row_id, {c.field: c.won_value},
+                                  {c.field: c.won_hlc}))  # fmt: skip
         rows.write()
-        missing = set(response.get("missing_blobs", []))
+        missing = set(answer.missing_blobs)
         confirmed = [s for s in batch.blobs if s not in missing]
         store.db.conn.executemany(
             "INSERT OR IGNORE INTO blob_remote (sha256, confirmed_at) VALUES (?, ?)",
             [(s, now) for s in confirmed],
         )
         report.missing_blobs = sorted(missing)
-        report.cursor = int(response.get("cursor", batch.cursor))
+        report.cursor = batch.cursor if answer.cursor is None else answer.cursor
         store.set_setting(Key.CURSOR, str(report.cursor))
         # The newest app version the server knows of: status and doctor tell the technician.
-        latest = response.get("latest_app_version")
+        latest = answer.latest_app_version
         store.set_setting(Key.LATEST_APP_VERSION, str(latest) if latest else None)
     return report
 

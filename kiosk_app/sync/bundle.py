@@ -1,14 +1,11 @@
 """USB bundles: the pending mutations and their photos in one signed, sealed file.
 
-Inside, a zip holding ``manifest.json`` (format 2: a random bundle id, the device id,
-the fingerprint of the server key it is sealed to, the mutations exactly as they would
-go over the network, the blobs' hashes and sizes), ``signature`` (Ed25519 over the
-manifest bytes, with the key pair this kiosk made at enrolment and registered with the
-server: only the kiosk holds the private half, so a copy of the server's database
-cannot forge a bundle) and the blobs under ``blobs/<sha256>``, each bound to the
-manifest by its hash. The zip is then sealed to the server's X25519 public key
-(``protocol.seal``: AES-256-GCM in 1 MiB chunks), so a lost flash drive shows nobody
-the merchants' data, and any change to the file is found before anything is read.
+The format is ``protocol.usb_bundle``'s: a zip of the manifest, its Ed25519 signature
+(with the key pair this kiosk made at enrolment and registered with the server: only
+the kiosk holds the private half, so a copy of the server's database cannot forge a
+bundle) and the blobs. The zip is then sealed to the server's X25519 public key
+(``protocol.sealed.seal``: AES-256-GCM in 1 MiB chunks), so a lost flash drive shows
+nobody the merchants' data, and any change to the file is found before anything is read.
 
 Only the server can open a bundle. It refuses one that was changed, signed by another
 key, sealed to another server, or imported before (the bundle id), with a clear message
@@ -28,9 +25,7 @@ next sync (``SyncEngine.ensure_bundle_key``); until then it cannot export a bund
 from __future__ import annotations
 
 import base64
-import json
 import tempfile
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -38,15 +33,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk_app.domain.ids import uuid7
 from kiosk_app.media.blobs import BlobStore
+from kiosk_app.protocol import usb_bundle
+from kiosk_app.protocol.messages import PROTOCOL_VERSION
+from kiosk_app.protocol.sealed import key_fingerprint, recipient_header, seal
 from kiosk_app.store import outbox, replica
 from kiosk_app.store.scope import kiosk_scope, records_outside
 from kiosk_app.store.store import Store
 from kiosk_app.sync import failpoints
-from kiosk_app.sync.protocol import PROTOCOL_VERSION, key_fingerprint, recipient_header, seal
 
-BUNDLE_FORMAT = 2
-MANIFEST = "manifest.json"
-SIGNATURE = "signature"
 SIGNING_KEY = "bundle.signing_key"
 SERVER_KEY = "server.bundle_key"
 
@@ -106,31 +100,30 @@ def export_bundle(store: Store, blobs: BlobStore, device_id: str, path: Path) ->
     shas = [
         s for s in replica.unconfirmed_blobs(store, limit=1_000_000) if blobs.has(s) and s in wanted
     ]
-    manifest = {
-        "format": BUNDLE_FORMAT,
-        "bundle_id": uuid7(),
-        "protocol": PROTOCOL_VERSION,
-        "device_id": device_id,
-        "node_id": store.node_id,
-        "server_key": key_fingerprint(server_key),
-        "created_at": store.now(),
-        "mutations": [e.to_wire() for e in entries],
-        "blobs": [{"sha256": s, "size": blobs.size(s)} for s in shas],
-    }
-    raw = json.dumps(manifest, ensure_ascii=False, separators=(",", ":")).encode()
-    signature = base64.b64encode(private.sign(raw)).decode()
-    header, key = recipient_header("bundle", server_key, format=BUNDLE_FORMAT, device_id=device_id)
+    manifest = usb_bundle.Manifest(
+        format=usb_bundle.BUNDLE_FORMAT,
+        bundle_id=uuid7(),
+        protocol=PROTOCOL_VERSION,
+        device_id=device_id,
+        node_id=store.node_id,
+        server_key=key_fingerprint(server_key),
+        created_at=store.now(),
+        mutations=[e.alone() for e in entries],
+        blobs=[usb_bundle.BlobEntry(s, blobs.size(s)) for s in shas],
+    )
+    header, key = recipient_header(
+        "bundle", server_key, format=usb_bundle.BUNDLE_FORMAT, device_id=device_id
+    )
     tmp = path.with_name(path.name + ".tmp")
     with tempfile.TemporaryDirectory(prefix="kiosk-bundle-") as work:
         inner = Path(work) / "bundle.zip"
-        with zipfile.ZipFile(inner, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(MANIFEST, raw)
-            archive.writestr(SIGNATURE, signature)
-            failpoints.hit(failpoints.MID_EXPORT)
-            for sha in shas:
-                # Photos are JPEG already: storing them uncompressed saves CPU.
-                archive.write(blobs.path(sha), f"blobs/{sha}", compress_type=zipfile.ZIP_STORED)
-                failpoints.hit(failpoints.MID_EXPORT)
+        usb_bundle.write_archive(
+            inner,
+            manifest,
+            private,
+            [(sha, blobs.path(sha)) for sha in shas],
+            step=lambda: failpoints.hit(failpoints.MID_EXPORT),
+        )
         try:
             with inner.open("rb") as source, tmp.open("wb") as target:
                 seal(source, target, key, header)

@@ -26,8 +26,9 @@ import requests
 import urllib3
 
 from kiosk_app import __version__
+from kiosk_app.protocol import lines
+from kiosk_app.protocol.messages import ERR_PROTOCOL_TOO_OLD, ERR_TOKEN_REVOKED, SyncAnswer
 from kiosk_app.sync import failpoints
-from kiosk_app.sync.protocol import ERR_PROTOCOL_TOO_OLD, ERR_TOKEN_REVOKED
 
 log = logging.getLogger(__name__)
 # (connect, read): a TCP handshake over GEO satellite is ~1-2 s; a server answer to a
@@ -103,10 +104,8 @@ class Traffic:
 # Changes per part of a streamed sync answer (``ServerClient.sync_parts``): at most
 # ``PART_CHANGES``, enough that a part's transaction costs little per change, few enough
 # to apply while more arrives; a part also ends where a read from the network ends once
-# it holds ``PART_LEAST``, so the last part, applied after the last byte, is small.
+# it holds ``lines.PART_LEAST``, so the last part, applied after the last byte, is small.
 PART_CHANGES = 500
-PART_LEAST = 64
-LINE_LAYOUT_HEAD_END = b'"changes":['
 
 
 def _line_batches(response: requests.Response, received: list[int]) -> Iterator[list[bytes]]:
@@ -126,57 +125,6 @@ def _line_batches(response: requests.Response, received: list[int]) -> Iterator[
         pending += inflate.flush()
     if pending:
         yield [pending]
-
-
-def _answer_parts(
-    batches: Iterator[list[bytes]], chunk: int, least: int = PART_LEAST
-) -> Iterator[dict[str, Any]]:
-    """Parts of an answer from its lines (see ``kiosk_server.api.sync.answer_lines``):
-    a part ends at ``chunk`` changes, at the end of a batch holding ``least`` or more,
-    and at the tail line (the last part: the generator returns without reading on)."""
-    lines = _marked(batches)
-    first = next((line for line in lines if line is not None), b"")
-    if not first.endswith(LINE_LAYOUT_HEAD_END):  # one line, or a layout we do not know
-        rest = [line for line in lines if line is not None]
-        whole: dict[str, Any] = json.loads(b"\n".join([first, *rest]))
-        yield whole
-        return
-    head: dict[str, Any] = json.loads(first + b"]}")
-    later = {  # what parts after the first say of the push: nothing more
-        "protocol": head.get("protocol"),
-        "accepted": [],
-        "accepted_count": 0,
-        "rejected": [],
-        "conflicts": [],
-        "missing_blobs": head.get("missing_blobs", []),
-        "latest_app_version": head.get("latest_app_version"),
-    }
-    if "accepted" not in head:
-        del later["accepted"]
-    current: dict[str, Any] = head
-    changes: list[dict[str, Any]] = []
-    for line in lines:
-        if line is None:  # a read from the network ended
-            if len(changes) < least:
-                continue
-        elif line.startswith(b"]"):
-            tail = json.loads(b'{"changes":[' + line)
-            yield {**current, "changes": changes, "cursor": tail["cursor"], "more": tail["more"]}
-            return
-        else:
-            changes.append(json.loads(line.rstrip(b",")))
-            if len(changes) < chunk:
-                continue
-        yield {**current, "changes": changes, "cursor": changes[-1]["seq"], "more": True}
-        current, changes = later, []
-    raise ValueError("the answer ended before its last line")
-
-
-def _marked(batches: Iterator[list[bytes]]) -> Iterator[bytes | None]:
-    """The lines of ``batches``, with ``None`` where each batch ends."""
-    for batch in batches:
-        yield from batch
-        yield None
 
 
 class ServerClient:
@@ -304,7 +252,7 @@ class ServerClient:
 
     def sync_parts(
         self, payload: Mapping[str, Any], chunk: int | None = None
-    ) -> Generator[dict[str, Any], None, None]:
+    ) -> Generator[SyncAnswer, None, None]:
         """``sync``, its answer handed over in parts while it downloads.
 
         Each part is a whole answer to apply on its own (the first carries the push's
@@ -331,7 +279,7 @@ class ServerClient:
                 self._raise_for(response)
             failpoints.hit(failpoints.AFTER_COMMIT)  # the server committed before answering
             batches = _line_batches(response, received)
-            yield from _answer_parts(batches, PART_CHANGES if chunk is None else chunk)
+            yield from lines.answer_parts(batches, PART_CHANGES if chunk is None else chunk)
             for _ in batches:  # the end of the stream, so the connection can serve again
                 pass
         except (requests.ConnectionError, requests.Timeout, urllib3.exceptions.HTTPError) as exc:

@@ -27,6 +27,11 @@ import requests
 from urllib3.exceptions import NewConnectionError
 
 from kiosk_app.media.blobs import BlobStore
+from kiosk_app.protocol.messages import (
+    MAX_CHANGES_PER_RESPONSE,
+    MAX_MUTATIONS_PER_REQUEST,
+    PROTOCOL_VERSION,
+)
 from kiosk_app.store import replica, sync_log
 from kiosk_app.store import uploads as upload_rows
 from kiosk_app.store.settings import Key
@@ -38,11 +43,6 @@ from kiosk_app.sync.client import (
     ServerClient,
     ServerError,
     SyncError,
-)
-from kiosk_app.sync.protocol import (
-    MAX_CHANGES_PER_RESPONSE,
-    MAX_MUTATIONS_PER_REQUEST,
-    PROTOCOL_VERSION,
 )
 from kiosk_app.sync.uploads import Uploader
 
@@ -200,7 +200,7 @@ class SyncEngine:
                             report = self.run(replica.apply_response, sent, part)
                         except replica.ResponseMismatchError as exc:
                             raise ServerError(f"answer does not match the request: {exc}") from exc
-                        first, more = False, bool(part.get("more"))
+                        first, more = False, part.more
                         result.sent += report.accepted
                         result.rejected += report.rejected
                         result.received += report.changes

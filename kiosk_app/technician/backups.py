@@ -3,7 +3,7 @@
 A backup holds every merchant's personal data; it goes on a flash drive that can be
 lost. So ``kiosk-app backup`` seals the verified zip (``store.backup``) with the
 passphrase: scrypt (128 MiB, a fresh salt per file) and AES-256-GCM in 1 MiB chunks,
-the sealed-file format of ``sync.protocol`` (``cryptography``, no cipher of our own).
+the sealed-file format of ``kiosk_app.protocol.sealed`` (``cryptography``, no cipher of our own).
 Without the passphrase nothing in the file can be read or changed unseen; a wrong one
 is told apart from nothing else (both are "cannot open"). An unencrypted backup is
 still possible (``--no-encrypt``) and the doctor warns about it.
@@ -25,7 +25,7 @@ from typing import BinaryIO
 
 from kiosk_app.domain.i18n import both
 from kiosk_app.store.backup import BackupError, BackupInfo, create_backup
-from kiosk_app.sync.protocol import (
+from kiosk_app.protocol.sealed import (
     SealError,
     is_sealed,
     passphrase_header,
@@ -34,6 +34,8 @@ from kiosk_app.sync.protocol import (
     seal,
     unseal,
 )
+from kiosk_app.store.backup import BackupError, BackupInfo, create_backup
+from kiosk_app.store.store import utcnow
 
 MIN_PASSPHRASE = 10
 PASSPHRASE_ENV = "KIOSK_BACKUP_PASSPHRASE"

@@ -28,6 +28,7 @@ from kiosk_app import __version__
 from kiosk_app.domain.i18n import N_, both, text
 from kiosk_app.domain.records import field_label
 from kiosk_app.paths import KioskPaths
+from kiosk_app.protocol.messages import PROTOCOL_VERSION
 from kiosk_app.store.health import ReadOnlyDatabase, UnreadableDatabase
 from kiosk_app.store.migrations import SCHEMA_VERSION
 from kiosk_app.store.refusals import Refusal
@@ -39,7 +40,6 @@ from kiosk_app.sync.client import (
     SyncError,
     TokenRevokedError,
 )
-from kiosk_app.sync.protocol import PROTOCOL_VERSION
 
 OK, WARN, FAIL, SKIP = "ok", "warn", "fail", "skip"
 LATEST_VERSION_SETTING = Key.LATEST_APP_VERSION

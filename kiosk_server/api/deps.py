@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from kiosk_app.domain.i18n import one_line
-from kiosk_app.sync.protocol import ERR_TOKEN_INVALID, ERR_TOKEN_REVOKED
+from kiosk_app.protocol.messages import ERR_TOKEN_INVALID, ERR_TOKEN_REVOKED
 from kiosk_server import devices
 from kiosk_server.config import Settings
 from kiosk_server.keys import ServerKeys

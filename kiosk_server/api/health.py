@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from kiosk_app.sync.protocol import PROTOCOL_VERSION
+from kiosk_app.protocol.messages import PROTOCOL_VERSION
 from kiosk_server import __version__
 from kiosk_server.api.deps import Context, ServerContext
 from kiosk_server.api.errors import error, responses

@@ -1,26 +1,53 @@
 """The OpenAPI document: request bodies the routes read themselves, and one error shape.
 
 Sync, enroll and missing-blobs read their JSON bodies with ``read_json`` (gzip-aware,
-size-capped), so FastAPI does not see their models; ``json_body`` documents them, and
-``install`` puts those models (with the models they nest) under ``components/schemas``
-so every ``$ref`` in the document resolves. Invalid requests answer with ``ErrorBody``
-(see ``app.py``), so the 422 entries FastAPI adds are pointed at it too.
+size-capped), so FastAPI does not see their models; ``json_body`` documents them (and
+``json_answer`` the sync answer, streamed in lines), pydantic models or the protocol's
+msgspec types alike, and ``install`` puts them (with the types they nest) under
+``components/schemas`` so every ``$ref`` in the document resolves. Invalid requests
+answer with ``ErrorBody`` (see ``app.py``), so the 422 entries FastAPI adds are pointed
+at it too.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from fastapi import FastAPI
 from pydantic import BaseModel
 
 REF = "#/components/schemas/{model}"
 _BODIES: dict[str, type[BaseModel]] = {}
+_STRUCTS: dict[str, type[msgspec.Struct]] = {}
+_REQUIRED: dict[str, tuple[str, ...]] = {}
 
 
-def json_body(model: type[BaseModel]) -> dict[str, Any]:
+def _ref(model: type[BaseModel] | type[msgspec.Struct]) -> dict[str, Any]:
+    if issubclass(model, msgspec.Struct):
+        _STRUCTS[model.__name__] = model
+    else:
+        _BODIES[model.__name__] = model
+    return {"$ref": REF.format(model=model.__name__)}
+
+
+def json_answer(model: type[msgspec.Struct], always: tuple[str, ...] = ()) -> dict[str, Any]:
+    """``openapi_extra`` for a route answering ``model`` as JSON (200); ``always``: the
+    fields the route always sends, though ``model`` has defaults for them."""
+    _REQUIRED[model.__name__] = always
+    return {
+        "responses": {
+            "200": {
+                "description": "Successful Response",
+                "content": {"application/json": {"schema": _ref(model)}},
+            }
+        }
+    }
+
+
+def json_body(model: type[BaseModel] | type[msgspec.Struct]) -> dict[str, Any]:
     """``openapi_extra`` for a route that reads ``model`` as its JSON body (gzip allowed)."""
-    _BODIES[model.__name__] = model
+    _ref(model)
     return {
         "requestBody": {
             "required": True,
@@ -55,6 +82,15 @@ def install(app: FastAPI) -> None:
             schema = model.model_json_schema(ref_template=REF)
             schemas.update(schema.pop("$defs", {}))
             schemas[name] = schema
+        _, components = msgspec.json.schema_components(
+            list(_STRUCTS.values()), ref_template=REF.replace("{model}", "{name}")
+        )
+        for name, always in _REQUIRED.items():
+            if always:
+                components[name]["required"] = sorted(
+                    {*components[name].get("required", ()), *always}
+                )
+        schemas.update(components)
         _error_422(document)
         return document
 

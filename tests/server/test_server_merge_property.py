@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from kiosk_app.domain.hlc import Stamp
+from kiosk_app.protocol.messages import Mutation
 from kiosk_server.db import RECORD_TABLES, make_engine
-from kiosk_server.sync_service import DeviceScope, push
+from kiosk_server.push import DeviceScope, push
 from tests.server.helpers import NEAR_VILLAGE, OTHER_VILLAGE, merchant_fields
 from tests.support import VILLAGE
 
@@ -46,7 +47,7 @@ FIELD_VALUES: dict[str, dict[str, list[Any]]] = {
 }
 
 
-def seed() -> list[dict[str, Any]]:
+def seed() -> list[Mutation]:
     stamp = f"{BASE_MS:013d}-0000-seed"
     out = []
     for i, m in enumerate(MERCHANTS):
@@ -62,7 +63,7 @@ def seed() -> list[dict[str, Any]]:
 
 def _m(tag: str, entity: str, row: str, stamp: str, op: str, fields: dict[str, Any]):
     mid = f"00000000-0000-7000-9000-{tag.rjust(12, '0')}"
-    return {"id": mid, "entity": entity, "row_id": row, "hlc": stamp, "op": op, "fields": fields}
+    return Mutation(mid, entity, row, stamp, op, fields)
 
 
 ROWS = {"merchant": MERCHANTS, "product": PRODUCTS, "photo": [PHOTO]}
@@ -90,7 +91,7 @@ def edit(draw: st.DrawFn) -> tuple[str, str, str, dict[str, Any]]:
 
 
 @st.composite
-def device_history(draw: st.DrawFn, device: int) -> list[dict[str, Any]]:
+def device_history(draw: st.DrawFn, device: int) -> list[Mutation]:
     """One device's mutations with strictly increasing stamps (as its clock makes them)."""
     edits = draw(st.lists(edit(), max_size=8))
     wall, counter, out = BASE_MS, 0, []
@@ -103,7 +104,7 @@ def device_history(draw: st.DrawFn, device: int) -> list[dict[str, Any]]:
 
 
 @st.composite
-def deliveries(draw: st.DrawFn, histories: list[list[dict[str, Any]]]) -> list[tuple[int, list]]:
+def deliveries(draw: st.DrawFn, histories: list[list[Mutation]]) -> list[tuple[int, list]]:
     """All mutations, shuffled, some repeated, cut into batches of one device each."""
     tagged = [(d, m) for d, history in enumerate(histories) for m in history]
     if not tagged:
@@ -113,7 +114,7 @@ def deliveries(draw: st.DrawFn, histories: list[list[dict[str, Any]]]) -> list[t
     stream = list(order)
     for dup in dups:
         stream.insert(draw(st.integers(0, len(stream))), dup)
-    batches: list[tuple[int, list[dict[str, Any]]]] = []
+    batches: list[tuple[int, list[Mutation]]] = []
     for device, mutation in stream:
         if batches and batches[-1][0] == device and not draw(st.booleans()):
             batches[-1][1].append(mutation)
@@ -147,21 +148,21 @@ def state(engine: Any) -> dict[str, Any]:
     return out
 
 
-def expected(histories: list[list[dict[str, Any]]]) -> dict[str, Any]:
+def expected(histories: list[list[Mutation]]) -> dict[str, Any]:
     """The state the merge rules define, computed without a database."""
     best: dict[tuple[str, str, str], tuple[str, Any]] = {}
     stock = dict.fromkeys(PRODUCTS, 0)
     for m in seed() + [m for h in histories for m in h]:
-        if m["op"] == "stock":
-            stock[m["row_id"]] += m["fields"]["stock"]
+        if m.op == "stock":
+            stock[m.row_id] += m.fields["stock"]
             continue
-        fields = {"deleted": 1} if m["op"] == "delete" else m["fields"]
+        fields = {"deleted": 1} if m.op == "delete" else m.fields
         if fields.get("village_code") == OTHER_VILLAGE:
             continue  # refused: out of the devices' region
         for name, value in fields.items():
-            key = (m["entity"], m["row_id"], name)
-            if key not in best or m["hlc"] > best[key][0]:
-                best[key] = (m["hlc"], value)
+            key = (m.entity, m.row_id, name)
+            if key not in best or m.hlc > best[key][0]:
+                best[key] = (m.hlc, value)
     rows: dict[str, dict[str, Any]] = {}
     for (entity, row, name), (_stamp, value) in best.items():
         rows.setdefault(f"{entity}:{row}", {})[name] = value

@@ -25,6 +25,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
 
+from kiosk_app.protocol.messages import ANSWER_ALWAYS
 from tests.server.conftest import LiveApp
 from tests.server.helpers import Api, Device, jpeg_bytes
 from tests.server.test_server_uploads import OCTETS, create, meta, patch
@@ -182,5 +183,8 @@ def test_every_route_served_is_in_the_document(api: Api) -> None:
 def test_every_ref_in_the_document_resolves(api: Api) -> None:
     document = api.client.get("/openapi.json").json()
     refs = set(re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', json.dumps(document)))
-    assert {"SyncRequest", "MutationIn", "EnrollRequest", "MissingRequest", "ErrorBody"} <= refs
+    assert {"SyncRequest", "Mutation", "EnrollRequest", "MissingRequest", "ErrorBody"} <= refs
+    assert {"SyncAnswer", "Change", "Conflict", "Rejected"} <= refs  # the protocol's types
     assert refs <= set(document["components"]["schemas"])
+    answer = document["components"]["schemas"]["SyncAnswer"]
+    assert set(answer["required"]) == set(ANSWER_ALWAYS)  # what the server always sends

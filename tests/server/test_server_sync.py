@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from kiosk_app.domain.hlc import Stamp
 from kiosk_app.domain.ids import uuid7
-from kiosk_app.sync.protocol import (
+from kiosk_app.protocol.messages import (
     MAX_MUTATIONS_PER_REQUEST,
     PROTOCOL_VERSION,
     REJECT_INVALID,

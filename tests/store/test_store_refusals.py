@@ -9,11 +9,11 @@ import json
 import pytest
 
 from kiosk_app.domain.errors import ValidationError
+from kiosk_app.protocol import messages as protocol
 from kiosk_app.store import delivery, outbox, refusals, replica
 from kiosk_app.store.search import search_villages
 from kiosk_app.store.settings import Key
 from kiosk_app.store.store import Store
-from kiosk_app.sync import protocol
 from tests.support import VILLAGE
 
 OUTSIDE = "53.10.01.2001"  # Manggarai (NTT): in the sample list, outside the 35.07 scope

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 
+from kiosk_app.protocol.messages import PROTOCOL_VERSION
 from kiosk_app.store import outbox, replica
 from kiosk_app.store.settings import Key
 from kiosk_app.sync.device import load_device
@@ -14,7 +15,6 @@ from kiosk_app.sync.engine import (
     SyncEngine,
     learned_batch_size,
 )
-from kiosk_app.sync.protocol import PROTOCOL_VERSION
 from tests.support import VILLAGE
 from tests.support.faultproxy import DELAY, DROP_REQUEST, FaultProxy
 

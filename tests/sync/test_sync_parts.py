@@ -1,6 +1,6 @@
 """A sync answer applied in parts while it downloads (``ServerClient.sync_parts``).
 
-The server lays its answer out in lines (``kiosk_server.api.sync.answer_lines``); the kiosk
+The server lays its answer out in lines (``kiosk_app.protocol.lines.answer_lines``); the kiosk
 applies them in parts (at most 500 changes, ending where a read from the network ends once
 they are 64) in their own transaction, with the ``seq`` of the last as its cursor. A cut
 between parts keeps what arrived whole, and the next sync goes on from there: nothing
@@ -17,9 +17,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from kiosk_app.protocol.lines import answer_lines, answer_parts
 from kiosk_app.store import replica
-from kiosk_app.sync.client import _answer_parts
-from kiosk_server.api.sync import answer_lines
 from tests.support import VILLAGE
 
 
@@ -70,13 +69,13 @@ def test_the_head_goes_with_the_first_piece_and_the_tail_with_a_small_last_one()
 
 def test_parts_carry_the_push_once_and_a_cursor_that_covers_exactly_what_they_hold():
     changes = [change(n) for n in (3, 5, 8, 11, 12)]
-    parts = list(_answer_parts(batches_of(HEAD, changes, {"cursor": 20, "more": True}), 2))
+    parts = list(answer_parts(batches_of(HEAD, changes, {"cursor": 20, "more": True}), 2))
 
-    assert [[c["seq"] for c in p["changes"]] for p in parts] == [[3, 5], [8, 11], [12]]
-    assert [(p["cursor"], p["more"]) for p in parts] == [(5, True), (11, True), (20, True)]
-    assert parts[0]["accepted_count"] == 3
-    assert [p["accepted_count"] for p in parts[1:]] == [0, 0]
-    assert all(p["missing_blobs"] == HEAD["missing_blobs"] for p in parts)
+    assert [[c.seq for c in p.changes] for p in parts] == [[3, 5], [8, 11], [12]]
+    assert [(p.cursor, p.more) for p in parts] == [(5, True), (11, True), (20, True)]
+    assert parts[0].accepted_count == 3
+    assert [p.accepted_count for p in parts[1:]] == [0, 0]
+    assert all(p.missing_blobs == HEAD["missing_blobs"] for p in parts)
 
 
 def test_a_part_ends_where_a_read_ends_once_it_holds_enough():
@@ -86,13 +85,13 @@ def test_a_part_ends_where_a_read_ends_once_it_holds_enough():
 
     # When the kiosk takes parts of at most 10 changes, ending a part after a read once
     # it holds 2, or 4
-    by_two = list(_answer_parts(iter(reads), 10, least=2))
-    by_four = list(_answer_parts(iter(reads), 10, least=4))
+    by_two = list(answer_parts(iter(reads), 10, least=2))
+    by_four = list(answer_parts(iter(reads), 10, least=4))
 
     # Then the last part holds only what the last read brought, when it can
-    assert [[c["seq"] for c in p["changes"]] for p in by_two] == [[1, 2, 3], [4, 5], [6]]
-    assert [p["cursor"] for p in by_two] == [3, 5, 9]
-    assert [[c["seq"] for c in p["changes"]] for p in by_four] == [[1, 2, 3, 4, 5], [6]]
+    assert [[c.seq for c in p.changes] for p in by_two] == [[1, 2, 3], [4, 5], [6]]
+    assert [p.cursor for p in by_two] == [3, 5, 9]
+    assert [[c.seq for c in p.changes] for p in by_four] == [[1, 2, 3, 4, 5], [6]]
 
 
 def test_the_last_part_comes_with_the_tail_line_before_the_stream_ends():
@@ -100,26 +99,26 @@ def test_the_last_part_comes_with_the_tail_line_before_the_stream_ends():
         yield [HEAD_LINE, line(1, True), b'],"cursor":4,"more":false}']
         raise AssertionError("read on past the tail line")
 
-    parts = list(_answer_parts(reads(), 10))
+    parts = list(answer_parts(reads(), 10))
 
-    assert [(p["cursor"], len(p["changes"])) for p in parts] == [(4, 1)]
+    assert [(p.cursor, len(p.changes)) for p in parts] == [(4, 1)]
 
 
 def test_an_empty_page_is_one_part_and_a_one_line_answer_too():
-    empty = list(_answer_parts(batches_of(HEAD, [], {"cursor": 4, "more": False}), 2))
+    empty = list(answer_parts(batches_of(HEAD, [], {"cursor": 4, "more": False}), 2))
     whole = {**HEAD, "changes": [change(1)], "cursor": 1, "more": False}
-    old_server = list(_answer_parts(iter([[json.dumps(whole).encode()]]), 2))
+    old_server = list(answer_parts(iter([[json.dumps(whole).encode()]]), 2))
 
-    assert empty == [{**HEAD, "changes": [], "cursor": 4, "more": False}]
-    assert old_server == [whole]
+    assert empty == [replica.as_answer({**HEAD, "changes": [], "cursor": 4, "more": False})]
+    assert old_server == [replica.as_answer(whole)]
 
 
 def test_an_answer_cut_short_yields_its_whole_parts_then_fails():
     (lines,) = batches_of(HEAD, [change(n) for n in range(1, 6)], {"cursor": 9, "more": False})
     cut = iter([lines[:4], [lines[4][:7]]])  # head, three changes; then half of the fourth
 
-    parts = _answer_parts(cut, 2)
-    assert [c["seq"] for c in next(parts)["changes"]] == [1, 2]
+    parts = answer_parts(cut, 2)
+    assert [c.seq for c in next(parts).changes] == [1, 2]
     with pytest.raises(ValueError):
         next(parts)
 
