@@ -353,8 +353,8 @@ def cmd_sync(args: argparse.Namespace, paths: KioskPaths) -> int:
 
 def cmd_bundle_export(args: argparse.Namespace, paths: KioskPaths) -> int:
     from kiosk_app.media.blobs import BlobStore
-    from kiosk_app.sync.bundle import BundleError, export_bundle
     from kiosk_app.sync.device import load_device
+    from kiosk_app.sync.usb_export import BundleError, export_bundle
 
     store = _open(paths)
     try:

@@ -166,8 +166,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_bundle_import(args: argparse.Namespace) -> int:
-    from kiosk_server.bundles import BundleImportError, import_bundle
     from kiosk_server.keys import keys_for
+    from kiosk_server.usb_import import BundleImportError, import_bundle
 
     settings = _settings(args)
     try:

@@ -24,7 +24,7 @@ from sqlalchemy import Engine, insert, select, update
 
 from kiosk_app.domain.errors import ValidationError
 from kiosk_app.domain.i18n import one_line
-from kiosk_app.domain.ids import uuid7
+from kiosk_app.domain.record_ids import uuid7
 from kiosk_app.domain.regions import validate_region_code
 from kiosk_server.config import MAX_ENROLL_TTL_HOURS
 from kiosk_server.db import device, enroll_code, read_only, region, upload

@@ -12,18 +12,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from kiosk_app.domain.errors import FieldError, ValidationError
-from kiosk_app.domain.i18n import both
-from kiosk_app.domain.identifiers import (
+from kiosk_app.domain.business_ids import (
     normalize_email,
     normalize_halal_cert,
     normalize_nib,
     normalize_npwp,
     normalize_pirt,
 )
-from kiosk_app.domain.ids import is_uuid
+from kiosk_app.domain.errors import FieldError, ValidationError
+from kiosk_app.domain.i18n import both
 from kiosk_app.domain.money import parse_rupiah
 from kiosk_app.domain.phone import normalize_phone
+from kiosk_app.domain.record_ids import is_uuid
 from kiosk_app.domain.records import (
     ENTITIES,
     MAX_PHOTOS_PER_PRODUCT,

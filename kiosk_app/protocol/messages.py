@@ -40,7 +40,7 @@ import msgspec
 from msgspec import Meta
 
 from kiosk_app.domain.hlc import is_stamp
-from kiosk_app.domain.ids import is_uuid
+from kiosk_app.domain.record_ids import is_uuid
 from kiosk_app.domain.records import ENTITIES, STOCK_FIELD
 
 PROTOCOL_VERSION = 2

@@ -23,7 +23,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from msgspec import Meta
 
-from kiosk_app.domain.ids import is_uuid
+from kiosk_app.domain.record_ids import is_uuid
 from kiosk_app.protocol.messages import Mutation
 
 BUNDLE_FORMAT = 2

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from kiosk_app.domain.errors import ValidationError
-from kiosk_app.domain.ids import is_uuid, uuid7
+from kiosk_app.domain.record_ids import is_uuid, uuid7
 from kiosk_app.domain.records import ENTITIES, STOCK_FIELD
 from kiosk_app.domain.text import from_spreadsheet, spreadsheet_safe
 from kiosk_app.store.photos import BlobSink, ProcessedImage, add_photo

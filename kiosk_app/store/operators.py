@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk_app.domain.errors import FieldError, ValidationError
-from kiosk_app.domain.ids import uuid7
+from kiosk_app.domain.record_ids import uuid7
 from kiosk_app.domain.validation import validate_operator, validate_pin
 from kiosk_app.store.store import NotFoundError, Store
 

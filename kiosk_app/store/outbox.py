@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from kiosk_app.domain.ids import uuid7
+from kiosk_app.domain.record_ids import uuid7
 from kiosk_app.protocol.messages import Mutation
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import msgspec
 
 from kiosk_app.domain.hlc import ClockError, Stamp
-from kiosk_app.domain.ids import uuid7
+from kiosk_app.domain.record_ids import uuid7
 from kiosk_app.domain.records import ENTITIES
 from kiosk_app.protocol.messages import Change, Conflict, Rejected, SyncAnswer
 from kiosk_app.store import outbox

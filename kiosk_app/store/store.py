@@ -21,7 +21,7 @@ from sqlite_utils import Database
 from kiosk_app.domain import validation
 from kiosk_app.domain.errors import FieldError, ValidationError
 from kiosk_app.domain.hlc import HybridClock, WallClock, iso_utc, system_wall_ms
-from kiosk_app.domain.ids import uuid7
+from kiosk_app.domain.record_ids import uuid7
 from kiosk_app.domain.records import ENTITIES, STOCK_FIELD, EntitySpec
 from kiosk_app.store import outbox, scope
 from kiosk_app.store.connection import open_database

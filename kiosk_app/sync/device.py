@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 from kiosk_app.media.blobs import BlobStore
 from kiosk_app.store.settings import Key
 from kiosk_app.store.store import Store
-from kiosk_app.sync.bundle import new_signing_key, public_half
 from kiosk_app.sync.client import Enrollment, ServerClient
 from kiosk_app.sync.engine import StoreRunner, SyncEngine, SyncResult
+from kiosk_app.sync.usb_export import new_signing_key, public_half
 
 
 @dataclass(frozen=True)

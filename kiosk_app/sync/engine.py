@@ -36,7 +36,7 @@ from kiosk_app.store import replica, sync_log
 from kiosk_app.store import uploads as upload_rows
 from kiosk_app.store.settings import Key
 from kiosk_app.store.store import Store
-from kiosk_app.sync import bundle, failpoints
+from kiosk_app.sync import failpoints, usb_export
 from kiosk_app.sync.client import (
     OfflineError,
     RequestRefusedError,
@@ -269,15 +269,15 @@ class SyncEngine:
         whose public key is kept. One request, once in a kiosk's life. A server that does
         not know the call, or holds another key for this device, leaves the kiosk unable
         to export bundles (enroll it again), and says so in the log."""
-        if self.run(bundle.has_server_key):
+        if self.run(usb_export.has_server_key):
             return True
-        signing = self.run(bundle.signing_key)
+        signing = self.run(usb_export.signing_key)
         try:
-            server_key = self.client.register_bundle_key(bundle.public_half(signing))
+            server_key = self.client.register_bundle_key(usb_export.public_half(signing))
         except RequestRefusedError as exc:
             log.warning("bundle key not registered (%s): USB bundles need a new enrollment", exc)
             return False
-        self.run(bundle.save_server_key, server_key)
+        self.run(usb_export.save_server_key, server_key)
         return True
 
     def download_thumbnails(self, limit: int = 200) -> int:

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 from kiosk_app.domain.i18n import both
-from kiosk_app.store.backup import BackupError, BackupInfo, create_backup
 from kiosk_app.protocol.sealed import (
     SealError,
     is_sealed,
@@ -35,7 +34,6 @@ from kiosk_app.protocol.sealed import (
     unseal,
 )
 from kiosk_app.store.backup import BackupError, BackupInfo, create_backup
-from kiosk_app.store.store import utcnow
 
 MIN_PASSPHRASE = 10
 PASSPHRASE_ENV = "KIOSK_BACKUP_PASSPHRASE"

@@ -45,7 +45,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from kiosk_app.domain.i18n import one_line
-from kiosk_app.domain.ids import is_uuid, uuid7
+from kiosk_app.domain.record_ids import is_uuid, uuid7
 from kiosk_app.protocol.messages import ERR_TOKEN_REVOKED
 from kiosk_server import blobstore, housekeeping
 from kiosk_server.api.deps import Context, CurrentDevice, ServerContext

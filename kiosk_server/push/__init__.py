@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from kiosk_app.domain.ids import is_uuid
+from kiosk_app.domain.record_ids import is_uuid
 from kiosk_app.protocol.messages import REJECT_INVALID, Mutation, ProtocolError, parse_mutation
 from kiosk_server import blobstore
 from kiosk_server.db import RECORD_TABLES, applied_mutation, is_postgres, one_of

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
-from kiosk_app.domain.ids import is_uuid
+from kiosk_app.domain.record_ids import is_uuid
 from kiosk_app.domain.records import ENTITIES
 from kiosk_app.protocol.messages import Mutation
 from kiosk_server.db import RECORD_TABLES, is_postgres, one_of
@@ -141,7 +141,7 @@ class Batch:
     conflicts: list[dict[str, Any]] = field(default_factory=list)  # conflict rows
     wrote: bool = False  # the current mutation has begun writing
 
-    def write(self) -> None:
+    def begin_write(self) -> None:
         """Every write of a mutation announces itself here first: after the first one,
         the mutation can no longer be rejected (checks come first), so the working copy
         never holds half a mutation."""

@@ -87,7 +87,7 @@ def _rescope_children(b: Batch, entity: str, row_id: str, code: str) -> None:
     ids = b.rows.children(child, key, row_id)
     if not ids:
         return
-    b.write()
+    b.begin_write()
     b.rows.rescope(child, ids, code)
     b.touched.update((child, i) for i in ids)
     for child_id in ids:
@@ -102,7 +102,7 @@ def _apply_stock(b: Batch, m: Mutation) -> None:
         raise _out_of_scope(b.scope)
     nodes = set(json.loads(current["stock_nodes"]))
     nodes.add(Stamp.parse(m.hlc).node)
-    b.write()
+    b.begin_write()
     b.rows.update(
         "product",
         m.row_id,
@@ -128,7 +128,7 @@ def _record_losers(b: Batch, m: Mutation, losers: list[Any]) -> None:
             "won_hlc": loser.winner_stamp,
         }
         b.result.conflicts.append(entry)
-        b.write()
+        b.begin_write()
         b.conflicts.append(
             {
                 **entry,
@@ -178,7 +178,7 @@ def apply_mutation(b: Batch, m: Mutation) -> None:
             "updated_at": b.now,
             "seq": None,
         }
-        b.write()
+        b.begin_write()
         b.rows.insert(m.entity, row)
         b.touched.add((m.entity, m.row_id))
         _note_photo_blobs(b, m, row)
@@ -195,7 +195,7 @@ def apply_mutation(b: Batch, m: Mutation) -> None:
     moved = (m.entity == "merchant" and "village_code" in merged.apply) or (
         spec.parent is not None and spec.parent[0] in merged.apply
     )
-    b.write()
+    b.begin_write()
     if moved and scope_code != current["scope_code"]:
         changes["scope_code"] = scope_code
         _rescope_children(b, m.entity, m.row_id, scope_code)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from kiosk_app.domain.ids import uuid7
+from kiosk_app.domain.record_ids import uuid7
 from kiosk_server import blobstore
 from kiosk_server.config import Settings
 

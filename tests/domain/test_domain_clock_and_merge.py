@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kiosk_app.domain.hlc import MAX_DRIFT_MS, ClockError, HybridClock, Stamp
-from kiosk_app.domain.ids import is_uuid, uuid7
 from kiosk_app.domain.merge import merge_fields
+from kiosk_app.domain.record_ids import is_uuid, uuid7
 
 
 def test_uuid7_is_canonical_and_ordered():

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kiosk_app.domain.errors import ValidationError
-from kiosk_app.domain.ids import uuid7
+from kiosk_app.domain.record_ids import uuid7
 from kiosk_app.domain.records import ENTITIES
 from kiosk_app.domain.validation import (
     MAX_STOCK,

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, MetaData, select
 
 from kiosk_app.domain.hlc import HybridClock
-from kiosk_app.domain.ids import uuid7
+from kiosk_app.domain.record_ids import uuid7
 from kiosk_server import devices
 from kiosk_server.config import Settings
 from tests.support import VILLAGE

@@ -19,7 +19,7 @@ from pathlib import Path
 import requests
 
 from kiosk_app.domain.hlc import HybridClock
-from kiosk_app.domain.ids import uuid7
+from kiosk_app.domain.record_ids import uuid7
 from tests.server.helpers import merchant_fields
 from tests.support import ROOT, SAMPLE_REGIONS
 from tests.support.live import free_port

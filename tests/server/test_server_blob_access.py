@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 import requests
 from sqlalchemy import select
 
-from kiosk_app.domain.ids import uuid7
+from kiosk_app.domain.record_ids import uuid7
 from kiosk_server import cli, housekeeping
 from kiosk_server.blobstore import blob_path
 from kiosk_server.db import blob, blob_holder, upload

@@ -14,7 +14,7 @@ from typing import Any
 import requests
 from sqlalchemy import func, select
 
-from kiosk_app.domain.ids import uuid7
+from kiosk_app.domain.record_ids import uuid7
 from kiosk_server.db import applied_mutation, counter, merchant, product
 from tests.server.conftest import LiveApp
 from tests.server.helpers import Api, Device, merchant_fields, product_fields

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import insert, text
 from sqlalchemy.exc import DBAPIError
 
-from kiosk_app.domain.ids import uuid7
+from kiosk_app.domain.record_ids import uuid7
 from kiosk_server.config import Settings
 from kiosk_server.db import make_engine, region
 from kiosk_server.export import csv_cell, export

@@ -3,7 +3,7 @@ changes are built later, as the answer is encoded; what they say is what was rea
 
 from __future__ import annotations
 
-from kiosk_app.domain.ids import uuid7
+from kiosk_app.domain.record_ids import uuid7
 from kiosk_server import pull
 from tests.server.helpers import Api, merchant_fields, product_fields
 

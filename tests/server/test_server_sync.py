@@ -9,7 +9,7 @@ import json
 from sqlalchemy import select
 
 from kiosk_app.domain.hlc import Stamp
-from kiosk_app.domain.ids import uuid7
+from kiosk_app.domain.record_ids import uuid7
 from kiosk_app.protocol.messages import (
     MAX_MUTATIONS_PER_REQUEST,
     PROTOCOL_VERSION,

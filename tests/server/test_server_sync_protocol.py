@@ -3,7 +3,7 @@ echoing their ids; a protocol-1 client still gets the list; a full request fits.
 
 from __future__ import annotations
 
-from kiosk_app.domain.ids import uuid7
+from kiosk_app.domain.record_ids import uuid7
 from kiosk_app.protocol.messages import (
     MAX_MUTATIONS_PER_REQUEST,
     MIN_PROTOCOL_VERSION,

@@ -18,7 +18,7 @@ import pytest
 import requests
 from tusclient import client as tus_client
 
-from kiosk_app.domain.ids import uuid7
+from kiosk_app.domain.record_ids import uuid7
 from kiosk_app.media.blobs import BlobStore
 from kiosk_app.store import uploads as upload_rows
 from kiosk_app.store.store import Store

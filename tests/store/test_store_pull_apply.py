@@ -8,7 +8,7 @@ import json
 import pytest
 
 from kiosk_app.domain.hlc import HybridClock
-from kiosk_app.domain.ids import uuid7
+from kiosk_app.domain.record_ids import uuid7
 from kiosk_app.store import outbox, replica
 from kiosk_app.store.search import search_products
 from kiosk_app.store.store import Store

@@ -23,10 +23,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select, update
 
-from kiosk_app.domain.ids import uuid7
+from kiosk_app.domain.record_ids import uuid7
 from kiosk_app.protocol.sealed import key_fingerprint, recipient_header, seal
 from kiosk_app.store import photos
-from kiosk_app.sync import bundle as kiosk_bundle
+from kiosk_app.sync import usb_export as kiosk_bundle
 from kiosk_server.db import device
 from tests.support import ROOT, VILLAGE
 from tests.support.live import LiveServer

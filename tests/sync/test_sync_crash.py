@@ -335,9 +335,9 @@ def check_stick_and_import(kiosk: Kiosk, server: LiveServer, stick: Path, trial:
     """A killed export leaves no half bundle where the technician looks; the next export
     is whole, and (as the technician would) it goes to the server, whose later network
     syncs of the same mutations must not count them twice."""
-    from kiosk_server.bundles import import_bundle, inspect_bundle
     from kiosk_server.config import Settings
     from kiosk_server.keys import keys_for
+    from kiosk_server.usb_import import import_bundle, inspect_bundle
 
     settings = Settings(data_dir=server.data_dir, database_url=server.database)
     keys = keys_for(settings)

@@ -15,8 +15,8 @@ import pytest
 
 from kiosk_app.store import photos
 from kiosk_app.sync import client, failpoints
-from kiosk_app.sync.bundle import export_bundle
 from kiosk_app.sync.device import load_device
+from kiosk_app.sync.usb_export import export_bundle
 from tests.support import ROOT, VILLAGE
 from tests.sync.test_sync_crash import noise_photo
 

@@ -10,7 +10,7 @@ import msgspec
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kiosk_app.domain.ids import uuid7
+from kiosk_app.domain.record_ids import uuid7
 from kiosk_app.protocol import usb_bundle
 from kiosk_app.protocol.messages import (
     ERR_PROTOCOL_TOO_OLD,

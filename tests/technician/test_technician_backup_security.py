@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk_app.sync.bundle import SIGNING_KEY
+from kiosk_app.sync.usb_export import SIGNING_KEY
 from tests.support import ROOT
 from tests.technician.conftest import kiosk_cli
 from tests.technician.test_technician_backup import (

@@ -39,8 +39,8 @@ from kiosk_app.store.conflicts import MINE, THEIRS, Conflict
 from kiosk_app.store.delivery import MerchantDelivery, QueuedUpload
 from kiosk_app.store.refusals import Refusal
 from kiosk_app.store.store import Store
-from kiosk_app.sync.bundle import BundleError, export_bundle
 from kiosk_app.sync.engine import SyncResult
+from kiosk_app.sync.usb_export import BundleError, export_bundle
 from kiosk_app.ui import dialogs
 from kiosk_app.ui import sync_status as st
 from kiosk_app.ui.dialogs import removable_drives

@@ -6,14 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk_app.domain.errors import ValidationError
-from kiosk_app.domain.identifiers import (
+from kiosk_app.domain.business_ids import (
     normalize_email,
     normalize_halal_cert,
     normalize_nib,
     normalize_npwp,
     normalize_pirt,
 )
+from kiosk_app.domain.errors import ValidationError
 
 
 def _only_error(exc: pytest.ExceptionInfo[ValidationError]) -> tuple[str, str, str]:

@@ -31,7 +31,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kiosk_app.domain.ids import uuid7
+from kiosk_app.domain.record_ids import uuid7
 from kiosk_app.media.blobs import BlobStore
 from kiosk_app.protocol import usb_bundle
 from kiosk_app.protocol.messages import PROTOCOL_VERSION
