@@ -15,6 +15,7 @@ from sqlite_utils import Database
 
 from kiosk_app.domain.record_ids import uuid7
 from kiosk_app.protocol.messages import Mutation
+from kiosk_app.store.connection import Source, database_of
 
 
 class OutboxEntry(Mutation, frozen=True, kw_only=True):
@@ -74,16 +75,20 @@ def _entry(row: dict[str, Any]) -> OutboxEntry:
     )
 
 
-def pending(db: Database, limit: int = 500, after_seq: int = 0) -> list[OutboxEntry]:
+def pending(source: Source, limit: int = 500, after_seq: int = 0) -> list[OutboxEntry]:
     """The oldest unacknowledged mutations, in the order they were made.
 
     Plain tuples from the cursor: a sync reads thousands, and dict rows cost more than
     the query (4,000 entries: 0.15 s -> 0.04 s with the rest of ``prepare_push``)."""
-    rows = db.execute(
-        "SELECT seq, id, entity, row_id, op, fields, hlc, created_at, attempts FROM outbox "
-        "WHERE seq > ? ORDER BY seq LIMIT ?",
-        [after_seq, limit],
-    ).fetchall()
+    rows = (
+        database_of(source)
+        .execute(
+            "SELECT seq, id, entity, row_id, op, fields, hlc, created_at, attempts FROM outbox "
+            "WHERE seq > ? ORDER BY seq LIMIT ?",
+            [after_seq, limit],
+        )
+        .fetchall()
+    )
     loads = json.loads
     return [
         OutboxEntry(

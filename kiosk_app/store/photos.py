@@ -101,6 +101,12 @@ def add_photo(store: Store, product_id: str, processed: ProcessedImage, blobs: B
         )
 
 
+def live_images(store: Store) -> list[tuple[str, str, str]]:
+    """``(photo id, full image sha256, thumbnail sha256)`` of every live photo."""
+    rows = store.db.execute("SELECT id, sha256, thumb_sha256 FROM photo WHERE deleted = 0")
+    return [(str(i), str(full), str(thumb)) for i, full, thumb in rows.fetchall()]
+
+
 def remove_photo(store: Store, photo_id: str) -> None:
     """Tombstone a photo and close the gap it leaves in the order."""
     photo = store.get("photo", photo_id)

@@ -36,13 +36,14 @@ from kiosk_app.media.blobs import BlobStore
 from kiosk_app.protocol import usb_bundle
 from kiosk_app.protocol.messages import PROTOCOL_VERSION
 from kiosk_app.protocol.sealed import key_fingerprint, recipient_header, seal
-from kiosk_app.store import outbox, replica
+from kiosk_app.store import outbox, photos, replica
 from kiosk_app.store.scope import kiosk_scope, records_outside
+from kiosk_app.store.settings import Key
 from kiosk_app.store.store import Store
 from kiosk_app.sync import failpoints
 
-SIGNING_KEY = "bundle.signing_key"
-SERVER_KEY = "server.bundle_key"
+SIGNING_KEY = Key.SIGNING_KEY
+SERVER_KEY = Key.SERVER_BUNDLE_KEY
 
 
 class BundleError(ValueError):
@@ -82,8 +83,8 @@ def export_bundle(store: Store, blobs: BlobStore, device_id: str, path: Path) ->
     the kiosk. They stay in the outbox; ``left_out`` counts the merchants, named in
     ``left_out_names``."""
     private, server_key = _keys(store)
-    outside = records_outside(store.db, kiosk_scope(store.db))
-    entries = outbox.pending(store.db, limit=1_000_000)
+    outside = records_outside(store, kiosk_scope(store))
+    entries = outbox.pending(store, limit=1_000_000)
     left_out = sorted(
         {outside[(e.entity, e.row_id)] for e in entries if (e.entity, e.row_id) in outside}
     )
@@ -91,9 +92,7 @@ def export_bundle(store: Store, blobs: BlobStore, device_id: str, path: Path) ->
     # Images only photos left out show stay here too.
     wanted = {
         image
-        for photo_id, full, thumb in store.db.execute(
-            "SELECT id, sha256, thumb_sha256 FROM photo WHERE deleted = 0"
-        ).fetchall()
+        for photo_id, full, thumb in photos.live_images(store)
         if ("photo", photo_id) not in outside
         for image in (full, thumb)
     }

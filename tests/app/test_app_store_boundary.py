@@ -3,8 +3,7 @@
 Every module is parsed and searched for what touches the database: importing
 ``sqlite3`` or ``sqlite_utils``, calling ``.execute(``/``.executemany(``/``.query(``/
 ``.atomic(``, a raw handle (``something.db``, ``something.conn``) or a table by
-subscript (``db["merchant"]``). Modules being rewritten elsewhere are listed in
-``PENDING``; the list only shrinks: a listed module that has become clean fails too.
+subscript (``db["merchant"]``). No module is exempt.
 """
 
 from __future__ import annotations
@@ -17,11 +16,6 @@ from tests.support import ROOT
 
 PACKAGE = ROOT / "kiosk_app"
 STORE = PACKAGE / "store"
-# Modules still reading the database themselves, each being rewritten to use store
-# helpers. Remove an entry once its module is clean (the test below insists).
-PENDING = {
-    "kiosk_app/sync/usb_export.py",
-}
 DB_MODULES = ("sqlite3", "sqlite_utils")
 DB_CALLS = {"execute", "executemany", "executescript", "query", "atomic"}
 RAW_HANDLES = {"db", "conn"}
@@ -63,17 +57,10 @@ def accesses_outside_store() -> dict[str, list[tuple[int, str]]]:
 
 
 def test_no_database_access_outside_the_store() -> None:
-    leaks = {f: hits for f, hits in accesses_outside_store().items() if f not in PENDING}
+    leaks = accesses_outside_store()
     assert leaks == {}, "use (or add) a helper in kiosk_app/store instead:\n" + "\n".join(
         f"  {f}:{line}: {what}" for f, hits in leaks.items() for line, what in hits
     )
-
-
-def test_the_pending_list_only_shrinks() -> None:
-    leaking = accesses_outside_store()
-    for name in sorted(PENDING):
-        assert (ROOT / name).exists(), f"{name} is gone: take it off PENDING"
-        assert name in leaking, f"{name} no longer reads the database: take it off PENDING"
 
 
 @pytest.mark.parametrize(
