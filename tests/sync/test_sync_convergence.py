@@ -170,6 +170,12 @@ def worlds(
     cleaner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="world-cleanup")
     cloner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="world-clone")
     spares: deque[Future[tuple[str, str]]] = deque()
+    # Worlds being stopped. Each server holds a pool of PostgreSQL connections until it
+    # is stopped: on a busy machine the cleaner fell behind the examples, the servers
+    # piled up and PostgreSQL ran out of connections ("too many clients already", then
+    # 500s and a FlakyStrategyDefinition). So a new world waits until at most one
+    # earlier world is still being cleaned up.
+    cleaning: deque[Future[None]] = deque()
 
     def cluster() -> PgCluster:
         found: PgCluster = request.getfixturevalue("pg")
@@ -190,6 +196,8 @@ def worlds(
 
     @contextmanager
     def fresh(backend: str) -> Iterator[World]:
+        while len(cleaning) > 1:
+            cleaning.popleft().result()
         if backend not in templates:
             pg = cluster() if backend == "postgres" else None
             templates[backend] = make_template(backend, root / backend, pg, sqlite_template)
@@ -213,10 +221,12 @@ def worlds(
         finally:
             for kiosk in kiosks:
                 kiosk.close()
-            cleaner.submit(clean, server, pg_name, folder)
+            cleaning.append(cleaner.submit(clean, server, pg_name, folder))
 
     yield fresh
     cleaner.shutdown(wait=True)
+    for done in cleaning:
+        done.result()
     for spare in spares:
         cluster().drop_database(spare.result()[0])
     cloner.shutdown(wait=True)
