@@ -28,6 +28,7 @@ import msgspec
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from kiosk_app.domain.i18n import one_line
 from kiosk_app.protocol.sealed import (
     SealError,
     is_sealed,
@@ -56,18 +57,19 @@ class BundleImportError(ValueError):
     """A bundle refused; the message says why, in Bahasa Indonesia then English."""
 
 
-def _refuse(message_id: str, message_en: str) -> BundleImportError:
-    return BundleImportError(f"{message_id} ({message_en})")
+def _refuse(message: str) -> BundleImportError:
+    """``message`` is ``one_line``'s: Bahasa Indonesia, then English in parentheses."""
+    return BundleImportError(message)
 
 
 def _old_format(path: Path) -> BundleImportError:
     return _refuse(
-        f"Bundel {path.name} dibuat oleh aplikasi kios versi lama (tanpa enkripsi) dan tidak "
-        "diterima lagi. Perbarui aplikasi kios, lalu buat (ekspor) bundel baru dari kios itu; "
-        "perubahannya masih menunggu di kios.",
-        "This bundle was made by an old kiosk app (format 1, not encrypted) and is no longer "
-        "accepted: update the kiosk app and export the bundle again; the changes are still "
-        "pending on the kiosk.",
+        one_line(
+            "Bundle {name} was made by an old kiosk app (format 1, not encrypted) and is no "
+            "longer accepted: update the kiosk app and export the bundle again; the changes "
+            "are still pending on the kiosk.",
+            name=path.name,
+        )
     )
 
 
@@ -79,28 +81,26 @@ def _open(path: Path, keys: ServerKeys, work: Path) -> Path:
             if head.startswith(b"PK"):
                 raise _old_format(path)
             if not is_sealed(head):
-                raise _refuse("Berkas ini bukan bundel Etalase Desa.", "Not a bundle file.")
+                raise _refuse(one_line("Not a bundle file."))
             source.seek(0)
             header, preamble = read_seal_header(source)
             if header.get("kind") != "bundle":
-                raise _refuse("Berkas ini bukan bundel Etalase Desa.", "Not a bundle file.")
+                raise _refuse(one_line("Not a bundle file."))
             try:
                 key = recipient_key(keys.bundle_private, header)
             except SealError as exc:
                 raise _refuse(
-                    "Bundel ini dibuat untuk server lain, tidak bisa dibuka di sini.",
-                    f"This bundle is sealed to another server ({exc}).",
+                    one_line("This bundle is sealed to another server ({exc}).", exc=exc)
                 ) from exc
             inner = work / "bundle.zip"
             with inner.open("wb") as target:
                 unseal(source, target, key, header, preamble)
     except SealError as exc:
         raise _refuse(
-            "Bundel rusak atau sudah diubah; tidak ada yang diimpor. Buat bundel baru di kios.",
-            f"The bundle is damaged or was altered ({exc}); nothing was imported.",
+            one_line("The bundle is damaged or was altered ({exc}); nothing was imported.", exc=exc)
         ) from exc
     except OSError as exc:
-        raise _refuse("Bundel tidak bisa dibaca.", f"Cannot read the bundle: {exc}") from exc
+        raise _refuse(one_line("Cannot read the bundle: {exc}", exc=exc)) from exc
     return inner
 
 
@@ -108,21 +108,11 @@ def _signer(engine: Engine, manifest: Manifest) -> dict[str, Any]:
     with engine.connect() as conn:
         row = conn.execute(select(device).where(device.c.id == manifest.device_id)).first()
     if row is None:
-        raise _refuse(
-            "Bundel dari perangkat yang tidak dikenal server ini.",
-            f"Unknown device {manifest.device_id}.",
-        )
+        raise _refuse(one_line("Unknown device {device}.", device=manifest.device_id))
     if row.revoked_at is not None:
-        raise _refuse(
-            "Perangkat pembuat bundel ini sudah dicabut; bundel ditolak.",
-            f"Device {row.id} was revoked.",
-        )
+        raise _refuse(one_line("Device {device} was revoked.", device=row.id))
     if not row.bundle_key:
-        raise _refuse(
-            "Perangkat ini belum mendaftarkan kunci bundel: sinkronkan kios sekali lewat "
-            "internet, lalu buat bundel baru.",
-            f"Device {row.id} has no bundle key registered.",
-        )
+        raise _refuse(one_line("Device {device} has no bundle key registered.", device=row.id))
     return dict(row._mapping)
 
 
@@ -134,18 +124,18 @@ def _checked_blobs(archive: zipfile.ZipFile, manifest: Manifest) -> list[str]:
         try:
             info = archive.getinfo(blob_name(sha))
             if info.file_size > MAX_BLOB:
-                raise _refuse("Foto di bundel terlalu besar.", f"Blob {sha} is too large.")
+                raise _refuse(one_line("Blob {sha} is too large.", sha=sha))
             data = archive.read(info)
         except KeyError as exc:
-            raise _refuse("Foto di bundel hilang.", f"Blob {sha} is listed but missing.") from exc
+            raise _refuse(one_line("Blob {sha} is listed but missing.", sha=sha)) from exc
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
-            raise _refuse("Foto di bundel rusak.", f"Blob {sha} is damaged: {exc}.") from exc
+            raise _refuse(one_line("Blob {sha} is damaged: {exc}.", sha=sha, exc=exc)) from exc
         if hashlib.sha256(data).hexdigest() != sha:
-            raise _refuse("Foto di bundel rusak.", f"Blob {sha} is damaged.")
+            raise _refuse(one_line("Blob {sha} is damaged.", sha=sha))
         try:
             check_jpeg(data)
         except NotJpeg as exc:
-            raise _refuse("Foto di bundel bukan JPEG.", f"Blob {sha}: {exc}.") from exc
+            raise _refuse(one_line("Blob {sha}: {exc}.", sha=sha, exc=exc)) from exc
         shas.append(sha)
     return shas
 
@@ -157,8 +147,7 @@ def _refuse_replay(engine: Engine, bundle_id: str) -> None:
         ).scalar()
     if seen is not None:
         raise _refuse(
-            f"Bundel ini sudah diimpor pada {seen}; tidak diimpor lagi.",
-            f"This bundle was already imported at {seen}: refused as a replay.",
+            one_line("This bundle was already imported at {seen}: refused as a replay.", seen=seen)
         )
 
 
@@ -170,16 +159,13 @@ def _checked(
     try:
         archive = zipfile.ZipFile(inner)
     except zipfile.BadZipFile as exc:
-        raise _refuse("Isi bundel rusak.", f"The bundle's contents are damaged: {exc}") from exc
+        raise _refuse(one_line("The bundle's contents are damaged: {exc}", exc=exc)) from exc
     try:
         manifest, raw, signature = read_manifest(archive)
         found = _signer(engine, manifest)
         verify(str(found["bundle_key"]), raw, signature)
         if manifest.server_key != key_fingerprint(keys.bundle_public):
-            raise _refuse(
-                "Bundel ini ditandatangani untuk server lain.",
-                "The bundle was signed for another server.",
-            )
+            raise _refuse(one_line("The bundle was signed for another server."))
     except BundleFormatError as exc:
         archive.close()
         raise BundleImportError(str(exc)) from exc
@@ -231,9 +217,7 @@ def import_bundle(
                 )
             )
     except IntegrityError as exc:  # imported at the same moment elsewhere: same outcome
-        raise _refuse(
-            "Bundel ini baru saja diimpor di tempat lain.", "Imported concurrently elsewhere."
-        ) from exc
+        raise _refuse(one_line("Imported concurrently elsewhere.")) from exc
     return {
         "bundle_id": bundle_id,
         "device_id": found["id"],

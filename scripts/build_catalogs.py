@@ -4,10 +4,10 @@
     .venv/bin/python scripts/build_catalogs.py --check   # fail if anything is stale or missing
 
 Every ``both``/``both_in``/``one_line``/``N_`` call (``kiosk_app.domain.i18n``)
-in the domain, the technician commands and the server is a message; its English source
-is the msgid. ``id/…/etalase.po`` carries Bahasa Indonesia (a new message is added empty:
-write its translation there, then run this again); ``en/…/etalase.po`` is the identity,
-filled in here. Messages no longer used are dropped.
+in the domain, the protocol, sync, the technician commands and the server is a message;
+its English source is the msgid. ``id/…/etalase.po`` carries Bahasa Indonesia (a new
+message is added empty: write its translation there, then run this again);
+``en/…/etalase.po`` is the identity, filled in here. Messages no longer used are dropped.
 """
 
 from __future__ import annotations
@@ -29,7 +29,13 @@ sys.path.insert(0, str(ROOT))
 
 from kiosk_app.domain.i18n import DOMAIN, LANGUAGES, catalog_path  # noqa: E402
 
-SOURCES = ("kiosk_app/domain", "kiosk_app/technician", "kiosk_server")
+SOURCES = (
+    "kiosk_app/domain",
+    "kiosk_app/protocol",
+    "kiosk_app/sync",
+    "kiosk_app/technician",
+    "kiosk_server",
+)
 KEYWORDS = {
     "both": None,
     "one_line": None,

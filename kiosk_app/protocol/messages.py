@@ -40,6 +40,7 @@ import msgspec
 from msgspec import Meta
 
 from kiosk_app.domain.hlc import is_stamp
+from kiosk_app.domain.i18n import one_line
 from kiosk_app.domain.record_ids import is_uuid
 from kiosk_app.domain.records import ENTITIES, STOCK_FIELD
 
@@ -271,8 +272,7 @@ def check_protocol_version(version: object) -> int:
     if not isinstance(version, int) or version < MIN_PROTOCOL_VERSION:
         raise ProtocolError(
             ERR_PROTOCOL_TOO_OLD,
-            "Versi aplikasi kios terlalu lama; minta teknisi memperbarui aplikasi. "
-            "(Kiosk app protocol too old: ask a technician to update the app.)",
+            one_line("Kiosk app protocol too old: ask a technician to update the app."),
         )
     if version > PROTOCOL_VERSION:
         raise ProtocolError(

@@ -23,6 +23,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from msgspec import Meta
 
+from kiosk_app.domain.i18n import both, both_in
 from kiosk_app.domain.record_ids import is_uuid
 from kiosk_app.protocol.messages import Mutation
 
@@ -95,26 +96,22 @@ def read_manifest(archive: zipfile.ZipFile) -> tuple[Manifest, bytes, bytes]:
     yet: that needs the signer's key, ``verify``)."""
     try:
         if archive.getinfo(MANIFEST).file_size > MAX_MANIFEST:
-            raise BundleFormatError(
-                "Isi bundel terlalu besar.", "The bundle's manifest is too large."
-            )
+            raise BundleFormatError(*both("The bundle's manifest is too large."))
         raw = archive.read(MANIFEST)
         signature = base64.b64decode(archive.read(SIGNATURE), validate=True)
         loose = msgspec.json.decode(raw)
     except (KeyError, binascii.Error, ValueError, zipfile.BadZipFile) as exc:
         raise BundleFormatError(
-            "Isi bundel tidak lengkap atau rusak.", f"The bundle's contents are damaged: {exc}"
+            *both_in("manifest", "The bundle's contents are damaged: {exc}", exc=exc)
         ) from exc
     if not isinstance(loose, dict) or loose.get("format") != BUNDLE_FORMAT:
-        raise BundleFormatError("Format bundel tidak dikenal.", "Unknown bundle format.")
+        raise BundleFormatError(*both("Unknown bundle format."))
     try:
         manifest = _DECODE.decode(raw)
     except msgspec.ValidationError as exc:
-        raise BundleFormatError(
-            "Isi bundel tidak lengkap.", f"The manifest is malformed: {exc}"
-        ) from exc
+        raise BundleFormatError(*both("The manifest is malformed: {exc}", exc=exc)) from exc
     if not is_uuid(manifest.bundle_id):
-        raise BundleFormatError("Isi bundel tidak lengkap.", "The manifest lacks its bundle id.")
+        raise BundleFormatError(*both("The manifest lacks its bundle id."))
     return manifest, raw, signature
 
 
@@ -126,6 +123,5 @@ def verify(public_key: str, raw: bytes, signature: bytes) -> None:
         key.verify(signature, raw)
     except (InvalidSignature, ValueError) as exc:
         raise BundleFormatError(
-            "Tanda tangan bundel tidak cocok dengan kiosnya: bundel palsu atau diubah, ditolak.",
-            "The bundle's signature does not match its device: forged or altered, refused.",
+            *both("The bundle's signature does not match its device: forged or altered, refused.")
         ) from exc

@@ -26,6 +26,7 @@ import requests
 import urllib3
 
 from kiosk_app import __version__
+from kiosk_app.domain.i18n import N_, text
 from kiosk_app.protocol import lines
 from kiosk_app.protocol.messages import ERR_PROTOCOL_TOO_OLD, ERR_TOKEN_REVOKED, SyncAnswer
 from kiosk_app.sync import failpoints
@@ -41,32 +42,42 @@ OFFSET_STREAM = "application/offset+octet-stream"
 class SyncError(Exception):
     """Base of everything that can go wrong talking to the server."""
 
-    message_id = "Sinkronisasi gagal."
+    message_id = text("id", N_("Sync failed."))
 
     def __init__(self, message: str = "") -> None:
         super().__init__(message or self.message_id)
 
 
 class OfflineError(SyncError):
-    message_id = "Tidak ada sambungan ke server. Data aman di kios dan akan dikirim nanti."
+    message_id = text(
+        "id",
+        N_("No connection to the server. The data is safe on the kiosk and will be sent later."),
+    )
 
 
 class TokenRevokedError(SyncError):
-    message_id = "Kios ini sudah dicabut dari server. Hubungi teknisi untuk mendaftar ulang."
+    message_id = text(
+        "id", N_("This kiosk was revoked on the server. Call a technician to enroll it again.")
+    )
 
 
 class ProtocolTooOldError(SyncError):
-    message_id = "Versi aplikasi terlalu lama untuk server. Minta teknisi memperbarui aplikasi."
+    message_id = text(
+        "id", N_("The app is too old for the server. Ask a technician to update the app.")
+    )
 
 
 class ServerError(SyncError):
-    message_id = "Server sedang bermasalah. Data aman di kios; dicoba lagi nanti."
+    message_id = text(
+        "id",
+        N_("The server has a problem. The data is safe on the kiosk; it will be retried later."),
+    )
 
 
 class RequestRefusedError(SyncError):
     """The server refused the request itself (4xx other than the above)."""
 
-    message_id = "Server menolak permintaan ini."
+    message_id = text("id", N_("The server refused this request."))
 
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(f"{status} {code}: {message}")

@@ -11,6 +11,7 @@ import ipaddress
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from kiosk_app.domain.i18n import both
 from kiosk_app.media.blobs import BlobStore
 from kiosk_app.store.settings import Key
 from kiosk_app.store.store import Store
@@ -60,15 +61,12 @@ def check_server_url(url: str) -> str:
         return url.strip().rstrip("/")
     if parts.scheme == "http" and host:
         raise InsecureServerURL(
-            "Alamat server harus diawali https:// agar kode dan token tidak terbaca di "
-            "jaringan; http:// hanya untuk server di komputer ini.",
-            "The server address must start with https:// so the code and token are not "
-            "readable on the network; http:// only for a server on this PC.",
+            *both(
+                "The server address must start with https:// so the code and token are not "
+                "readable on the network; http:// only for a server on this PC."
+            )
         )
-    raise InsecureServerURL(
-        "Tulis alamat server lengkap, diawali https:// (contoh: https://etalase.example.id).",
-        "Type the server address in full, starting with https://.",
-    )
+    raise InsecureServerURL(*both("Type the server address in full, starting with https://."))
 
 
 def load_device(store: Store) -> Device | None:

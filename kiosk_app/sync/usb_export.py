@@ -31,6 +31,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from kiosk_app.domain.i18n import one_line
 from kiosk_app.domain.record_ids import uuid7
 from kiosk_app.media.blobs import BlobStore
 from kiosk_app.protocol import usb_bundle
@@ -66,9 +67,9 @@ def _keys(store: Store) -> tuple[Ed25519PrivateKey, bytes]:
     signing, server = store.get_setting(SIGNING_KEY), store.get_setting(SERVER_KEY)
     if not signing or not server:
         raise BundleError(
-            "Kios ini belum punya kunci bundel: sinkronkan sekali lewat internet (atau "
-            "daftarkan ulang kios), lalu buat bundel lagi. (This kiosk has no bundle key "
-            "yet: sync once over the internet, or enroll it again.)"
+            one_line(
+                "This kiosk has no bundle key yet: sync once over the internet, or enroll it again."
+            )
         )
     private = Ed25519PrivateKey.from_private_bytes(base64.b64decode(signing))
     return private, base64.b64decode(server)

@@ -15,6 +15,7 @@ from typing import Any
 
 from kiosk_app.domain.errors import ValidationError
 from kiosk_app.domain.hlc import MAX_DRIFT_MS, Stamp
+from kiosk_app.domain.i18n import one_line
 from kiosk_app.domain.merge import merge_fields
 from kiosk_app.domain.records import ENTITIES, STOCK_FIELD
 from kiosk_app.domain.regions import in_scope
@@ -42,16 +43,16 @@ class Rejection(Exception):
 def _out_of_scope(scope: DeviceScope) -> Rejection:
     return Rejection(
         REJECT_OUT_OF_SCOPE,
-        f"Data ini di luar wilayah kios ({scope.region}); tidak diterima server. "
-        f"(Outside this device's region {scope.region}.)",
+        one_line("Outside this device's region {region}.", region=scope.region),
     )
 
 
 def _unknown_parent(entity: str, row_id: object) -> Rejection:
     return Rejection(
         REJECT_UNKNOWN_PARENT,
-        f"Data induk ({entity} {row_id}) belum ada di server; kirim itu dulu. "
-        f"({entity} {row_id} is not on the server; send it first.)",
+        one_line(
+            "{entity} {row_id} is not on the server; send it first.", entity=entity, row_id=row_id
+        ),
     )
 
 
@@ -152,8 +153,7 @@ def apply_mutation(b: Batch, m: Mutation) -> None:
     if Stamp.parse(m.hlc).wall_ms > b.server_ms + MAX_DRIFT_MS:
         raise Rejection(
             REJECT_INVALID,
-            "Jam komputer kios terlalu maju; periksa tanggal dan jam. "
-            "(Clock stamp too far in the future: check the PC's date and time.)",
+            one_line("Clock stamp too far in the future: check the PC's date and time."),
         )
     if m.op == "stock":
         _apply_stock(b, m)
@@ -220,10 +220,7 @@ def text_problem(value: object) -> str | None:
     try:
         text.encode()
     except UnicodeEncodeError:
-        return (
-            "Teks berisi karakter yang tidak sah. "
-            "(Text must be valid Unicode: a lone surrogate is not.)"
-        )
+        return one_line("Text must be valid Unicode: a lone surrogate is not.")
     if _JSON_NUL_RE.search(text) is not None:
         return "text must not contain NUL characters"
     return None
