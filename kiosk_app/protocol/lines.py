@@ -51,15 +51,15 @@ def _pieces(changes: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]
 def answer_lines(
     head: dict[str, Any], changes: Iterable[dict[str, Any]], tail: dict[str, Any]
 ) -> Iterator[bytes]:
-    """The answer as one JSON object laid out in lines :
+    """The answer as one JSON object laid out in lines:
     the head and ``"changes":[`` on the first line, one change per line, then the tail
     (``],"cursor":…,"more":…}``, ended by a newline so the kiosk need not wait for the
     end of the stream to read it). Any JSON client reads it whole; the kiosk applies
     changes as their lines arrive, and the server encodes while the first bytes travel.
 
-    Encoded here rather than through the response model: thousands of changes would each
-    be built into a model and validated again (~50 ms per 2,000-row page). The shapes are
-    SyncResponse's (tests/server/test_server_openapi.py checks them). ``changes`` may be
+    Encoded here rather than through the answer's type: thousands of changes would each
+    be built into a struct first. The shapes are ``SyncAnswer``'s and ``Change``'s
+    (tests/server/test_server_openapi.py checks them). ``changes`` may be
     lazy (``pull.Changes``): each piece is built as it is encoded. The head goes with the
     first piece and the tail with the last, so neither is a lone packet on the link."""
     dumps = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
