@@ -26,6 +26,7 @@ from kiosk_server.hosts import CanonicalHost
 from kiosk_server.keys import keys_for, prepare_data_dir
 from kiosk_server.logs import RequestLogMiddleware
 from kiosk_server.ratelimit import EnrollLimits
+from kiosk_server.storage import open_storage
 
 log = logging.getLogger(__name__)
 # Swagger UI and ReDoc load their scripts from a CDN and run an inline script: their own
@@ -45,7 +46,7 @@ async def _housekeeping(ctx: ServerContext) -> None:
     while True:
         await asyncio.sleep(ctx.settings.gc_interval_s)
         try:
-            await run_in_threadpool(housekeeping.collect, ctx.engine, ctx.settings)
+            await run_in_threadpool(housekeeping.collect, ctx.engine, ctx.settings, ctx.blobs)
         except Exception:
             log.exception("housekeeping failed")
 
@@ -61,6 +62,7 @@ def create_app(settings: Settings, *, run_migrations: bool = True) -> FastAPI:
         settings,
         engine,
         keys_for(settings),
+        open_storage(settings),
         EnrollLimits.make(settings.enroll_per_address_per_minute, settings.enroll_per_minute),
     )
 

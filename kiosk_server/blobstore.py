@@ -1,7 +1,7 @@
-"""Content-addressed photo bytes on disk (``blobs/ab/abcdef…``) and who may read them.
+"""Which photo blobs the server stores (the ``blob`` table) and who may read them.
 
-A blob is written under a temporary name, fsynced, then renamed into place, so a crash
-never leaves a half-written file under a hash. The ``blob`` table lists what is stored.
+The bytes themselves are in the blob storage (``kiosk_server.storage``: a folder or an
+S3-compatible bucket), named by their SHA-256; the ``blob`` table lists what is stored.
 
 Knowing a hash is no reason to read its bytes. A device may read a blob it holds (it
 uploaded the bytes, or brought them on a signed bundle: ``blob_holder``) or one granted
@@ -15,10 +15,8 @@ another region's blob grants nothing, and to everything else the device asks
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, exists, insert, or_, select
@@ -31,40 +29,6 @@ SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 def is_sha256(text: object) -> bool:
     return isinstance(text, str) and SHA256_RE.match(text) is not None
-
-
-def blob_path(root: Path, sha: str) -> Path:
-    return root / sha[:2] / sha
-
-
-def _folder(target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-
-
-def put_file(root: Path, sha: str, source: Path) -> Path:
-    """Move a verified file into the store under its hash (atomic rename)."""
-    target = blob_path(root, sha)
-    _folder(target)
-    if os.name == "posix":
-        os.chmod(source, 0o600)
-    os.replace(source, target)
-    return target
-
-
-def put_bytes(root: Path, sha: str, data: bytes) -> Path:
-    """Store verified bytes under their hash, crash-safely (0600)."""
-    target = blob_path(root, sha)
-    if target.exists():
-        return target
-    _folder(target)
-    tmp = target.with_name(f"{sha}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, target)
-    return target
 
 
 def record(conn: Connection, sha: str, size: int, device_id: str | None, now: str) -> bool:

@@ -1,7 +1,7 @@
 """``kiosk-server``: serve, enroll codes, devices, revoke, gc, regions import, export, bundles.
 
-Every command takes ``--data-dir DIR`` (before the command or after its name) and
-``--database URL`` after its name.
+Every command takes ``--data-dir DIR`` (before the command or after its name),
+``--database URL`` and ``--blobs s3://BUCKET[/PREFIX]`` (or a folder) after its name.
 """
 
 from __future__ import annotations
@@ -19,6 +19,12 @@ from sqlalchemy import Engine
 from kiosk_app.domain.i18n import N_, text
 from kiosk_server.config import Settings
 
+BLOBS_HELP = (
+    "photo storage: s3://BUCKET[/PREFIX] (endpoint and keys from AWS_ENDPOINT_URL, "
+    "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION) or a folder "
+    "(default: KIOSK_SERVER_BLOBS, else blobs/ in the data folder)"
+)
+
 
 def _settings(args: argparse.Namespace) -> Settings:
     overrides: dict[str, object] = {}
@@ -26,6 +32,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["data_dir"] = Path(args.data_dir)
     if args.database:
         overrides["database_url"] = args.database
+    if getattr(args, "blobs", None):
+        overrides["blobs"] = args.blobs
     return Settings(**overrides)  # type: ignore[arg-type]
 
 
@@ -74,6 +82,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ["KIOSK_SERVER_DATA_DIR"] = str(settings.data_dir)
     if settings.database_url:
         os.environ["DATABASE_URL"] = settings.database_url
+    if settings.blobs:
+        os.environ["KIOSK_SERVER_BLOBS"] = settings.blobs
     uvicorn.run("kiosk_server.app:app_from_env", factory=True, workers=args.workers, **common)
     return 0
 
@@ -120,7 +130,6 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
 def cmd_revoke(args: argparse.Namespace) -> int:
     from kiosk_server.devices import revoke
-    from kiosk_server.housekeeping import discard_files
 
     settings = _settings(args)
     try:
@@ -128,16 +137,16 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     except LookupError:
         print(f"error: no active device {args.device_id}", file=sys.stderr)
         return 1
-    discard_files(settings, ended)
     print(f"revoked {args.device_id} ({len(ended)} unfinished uploads removed)")
     return 0
 
 
 def cmd_gc(args: argparse.Namespace) -> int:
     from kiosk_server.housekeeping import collect
+    from kiosk_server.storage import open_storage
 
     settings = _settings(args)
-    done = collect(_engine(settings), settings)
+    done = collect(_engine(settings), settings, open_storage(settings))
     print(
         f"removed {done.uploads} expired uploads, {done.blobs} unreferenced blobs, "
         f"{done.stray_files} stray files"
@@ -195,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
         # SUPPRESS: not given after the command, it keeps what was given before it.
         p.add_argument("--data-dir", default=argparse.SUPPRESS, help=data_dir_help)
         p.add_argument("--database", help="database URL (default: SQLite in the data folder)")
+        p.add_argument("--blobs", help=BLOBS_HELP)
         p.set_defaults(fn=fn)
         return p
 

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "KIOSK_SERVER_DATABASE_URL")
     )
+    # Where photo bytes live: s3://BUCKET[/PREFIX] (endpoint and keys from AWS_*), a
+    # folder, or nothing for ``blobs`` in the data folder (kiosk_server/storage.py).
+    blobs: str | None = None
     # Threads per process for blocking work (database, files). Fewer fight less over the
     # GIL: 40 kiosks on 2 cores gave 52 req/s with 40 threads, 60-70 with 1 to 8.
     worker_threads: int = 4
@@ -77,6 +80,15 @@ class Settings(BaseSettings):
             )
         return value.rstrip("/")
 
+    @field_validator("blobs")
+    @classmethod
+    def _blobs(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if value.startswith("s3://") and not value.removeprefix("s3://").split("/")[0]:
+            raise ValueError("must be s3://BUCKET[/PREFIX] or a folder")
+        return value
+
     @property
     def db_url(self) -> str:
         if self.database_url:
@@ -96,8 +108,12 @@ class Settings(BaseSettings):
 
     @property
     def blob_dir(self) -> Path:
+        """The folder of the local blob storage (``blobs`` unless a folder is named)."""
+        if self.blobs and self.local_blobs:
+            return Path(self.blobs).expanduser()
         return self.data_dir / "blobs"
 
     @property
-    def upload_dir(self) -> Path:
-        return self.data_dir / "uploads"
+    def local_blobs(self) -> bool:
+        """Photo bytes in a folder of this machine (not in a bucket)."""
+        return not (self.blobs or "").startswith("s3://")

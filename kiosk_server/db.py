@@ -19,7 +19,9 @@ from sqlalchemy import (
     Engine,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     Table,
     Text,
     any_,
@@ -170,8 +172,23 @@ upload = Table(
     Column("kind", Text),
     Column("created_at", Text, nullable=False),
     Column("completed_at", Text),
+    # Bytes held (the tus offset): moved only by a statement that checks the offset it
+    # expects, in the transaction that stores those bytes (``uploads_state.append``).
+    Column("received", BigInteger, nullable=False, server_default="0"),
+    # An unfinished upload untouched until then is removed with its bytes.
+    Column("expires_at", Text),
     # A kiosk whose creation POST was cut asks for its unfinished upload by hash.
     Index("ix_upload_device_sha256", "device_id", "sha256"),
+)
+# The bytes of unfinished uploads, a row per stored piece, so any server process can
+# continue an upload another began (docs/server.md, "Stateless uploads").
+upload_chunk = Table(
+    "upload_chunk",
+    metadata,
+    Column("upload_id", Text, nullable=False),
+    Column("start", BigInteger, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("upload_id", "start"),
 )
 # One row: the last value handed out of the server-wide change sequence. Writers take
 # its row lock just before commit, so sequence order is commit order and a reader

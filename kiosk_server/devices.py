@@ -26,6 +26,7 @@ from kiosk_app.domain.errors import ValidationError
 from kiosk_app.domain.i18n import one_line
 from kiosk_app.domain.record_ids import uuid7
 from kiosk_app.domain.regions import validate_region_code
+from kiosk_server import upload_state
 from kiosk_server.config import MAX_ENROLL_TTL_HOURS
 from kiosk_server.db import device, enroll_code, read_only, region, upload
 from kiosk_server.keys import ServerKeys
@@ -209,7 +210,7 @@ def list_devices(engine: Engine) -> list[dict[str, Any]]:
 
 def revoke(engine: Engine, device_id: str) -> list[str]:
     """Revoke a device at once: its next request is refused, and its unfinished uploads
-    are forgotten (the caller removes their bytes: ``uploads.discard_files``). Returns
+    are removed with their bytes (a PATCH still running finds its upload gone). Returns
     the ids of those uploads; raises LookupError when there is no such active device."""
     with engine.begin() as conn:
         result = conn.execute(
@@ -228,9 +229,7 @@ def revoke(engine: Engine, device_id: str) -> list[str]:
                 )
             )
         ]
-        conn.execute(
-            upload.delete().where(upload.c.device_id == device_id, upload.c.completed_at.is_(None))
-        )
+        upload_state.forget(conn, ids)
     return ids
 
 

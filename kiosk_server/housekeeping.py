@@ -1,24 +1,25 @@
-"""Keeping the disk from filling: expired uploads, unreferenced blobs, stray files.
+"""Keeping the storage from filling: expired uploads, unreferenced blobs, stray objects.
 
 Run by every server process once an interval (``Settings.gc_interval_s``) and by
 ``kiosk-server gc``. Each step is safe to run in several processes at once: rows are
-deleted by conditional statements, files with ``missing_ok``, and an upload whose PATCH
-is running (its lock is held) is left for the next round.
+deleted by conditional statements (an upload with its pieces in one transaction, so a
+PATCH storing a piece meanwhile either lands first and keeps the upload alive, or finds
+it gone), and blobs are removed after their rows, with no error when already gone.
 
-- An unfinished upload older than ``upload_expiry_hours`` is removed with its bytes;
-  finished uploads' rows are dropped after the same time (their blob stays).
+- An unfinished upload past its ``expires_at`` (``upload_expiry_hours`` after it was
+  last touched) is removed with its bytes; finished uploads' rows are dropped after
+  the same time (their blob stays).
 - A blob no live photo refers to, older than ``blob_grace_hours``, is removed with its
   holders and grants (a kiosk that still has a photo of it uploads it again).
-- A file in the blob folder with no ``blob`` row (a crash between the file and its row,
-  or an upload completed after its device was revoked), or an upload's file with no
-  upload row, is removed once older than the grace period.
+- An object in the blob storage with no ``blob`` row (a crash between the bytes and
+  their row, or an upload completed after its device was revoked) is removed once
+  older than the grace period, as are files left in the ``uploads`` folder of servers
+  before issue 16.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,46 +28,12 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, exists, not_, or_, select
 
-from kiosk_server import blobstore
+from kiosk_server import upload_state
 from kiosk_server.config import Settings
 from kiosk_server.db import RECORD_TABLES, blob, blob_grant, blob_holder, upload
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: a single server process is assumed
-    fcntl = None  # type: ignore[assignment]
+from kiosk_server.storage import BlobStorage
 
 log = logging.getLogger(__name__)
-
-
-class Busy(Exception):
-    """Another request holds this upload's lock."""
-
-
-def partial_path(settings: Settings, upload_id: str) -> Path:
-    return settings.upload_dir / f"{upload_id}.part"
-
-
-@contextlib.contextmanager
-def upload_lock(path: Path) -> Iterator[None]:
-    """The upload's lock (one PATCH at a time, across processes); Busy if it is held."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path.with_suffix(".lock"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    with os.fdopen(fd, "a") as handle:
-        if fcntl is not None:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError as exc:
-                raise Busy from exc
-        yield
-
-
-def discard_files(settings: Settings, upload_ids: list[str]) -> None:
-    """Remove the bytes of uploads whose rows are gone (revoked, expired)."""
-    for upload_id in upload_ids:
-        part = partial_path(settings, upload_id)
-        part.unlink(missing_ok=True)
-        part.with_suffix(".lock").unlink(missing_ok=True)
 
 
 @dataclass
@@ -81,40 +48,22 @@ def _iso(moment: datetime) -> str:
 
 
 def expire_uploads(engine: Engine, settings: Settings, now: datetime) -> int:
-    """Remove unfinished uploads older than the expiry, and old finished uploads' rows."""
+    """Remove unfinished uploads past their expiry, and old finished uploads' rows."""
+    moment = _iso(now)
     cutoff = _iso(now - timedelta(hours=settings.upload_expiry_hours))
-    with engine.connect() as conn:
-        stale = [
-            str(r[0])
-            for r in conn.execute(
-                select(upload.c.id).where(
-                    upload.c.created_at < cutoff, upload.c.completed_at.is_(None)
-                )
-            )
-        ]
-    removed = 0
-    for upload_id in stale:
-        part = partial_path(settings, upload_id)
-        try:
-            with upload_lock(part):
-                with engine.begin() as conn:
-                    conn.execute(
-                        upload.delete().where(
-                            upload.c.id == upload_id, upload.c.completed_at.is_(None)
-                        )
-                    )
-                part.unlink(missing_ok=True)
-            part.with_suffix(".lock").unlink(missing_ok=True)
-            removed += 1
-        except Busy:
-            continue  # a PATCH is running: next round
+    expired = and_(upload.c.completed_at.is_(None), upload.c.expires_at < moment)
     with engine.begin() as conn:
+        gone = [
+            str(r[0]) for r in conn.execute(upload.delete().where(expired).returning(upload.c.id))
+        ]
+        upload_state.forget(conn, gone)  # their pieces
         conn.execute(
             upload.delete().where(
                 upload.c.completed_at.is_not(None), upload.c.completed_at < cutoff
             )
         )
-    return removed
+        upload_state.forget_orphan_pieces(conn)
+    return len(gone)
 
 
 def _live_reference(column: str) -> Any:
@@ -125,7 +74,7 @@ def _live_reference(column: str) -> Any:
     )
 
 
-def collect_blobs(engine: Engine, settings: Settings, now: datetime) -> int:
+def collect_blobs(engine: Engine, settings: Settings, storage: BlobStorage, now: datetime) -> int:
     """Remove blobs no live photo refers to, once older than the grace period."""
     cutoff = _iso(now - timedelta(hours=settings.blob_grace_hours))
     unreferenced = and_(
@@ -152,7 +101,7 @@ def collect_blobs(engine: Engine, settings: Settings, now: datetime) -> int:
                 conn.execute(blob_holder.delete().where(blob_holder.c.sha256.in_(gone)))
                 conn.execute(blob_grant.delete().where(blob_grant.c.sha256.in_(gone)))
         for sha in gone:
-            blobstore.blob_path(settings.blob_dir, sha).unlink(missing_ok=True)
+            storage.delete(sha)
         removed += len(gone)
     return removed
 
@@ -178,33 +127,34 @@ def _unknown(engine: Engine, column: Any, names: list[str]) -> set[str]:
     return unknown
 
 
-def remove_stray_files(engine: Engine, settings: Settings, now: datetime) -> int:
-    """Files no row accounts for, older than the grace period."""
+def remove_stray_files(
+    engine: Engine, settings: Settings, storage: BlobStorage, now: datetime
+) -> int:
+    """Stored objects no row accounts for, older than the grace period."""
     cutoff = now.timestamp() - settings.blob_grace_hours * 3600
-    blob_files = list(_old_files(settings.blob_dir, cutoff))
-    unknown = _unknown(engine, blob.c.sha256, [p.name for p in blob_files])
-    upload_files = list(_old_files(settings.upload_dir, cutoff))
-    unknown |= _unknown(engine, upload.c.id, [p.name.split(".", 1)[0] for p in upload_files])
+    old = [name for name, modified in storage.names() if modified < cutoff]
+    unknown = _unknown(engine, blob.c.sha256, [n.rsplit("/", 1)[-1] for n in old])
     removed = 0
-    for path in blob_files:
-        if path.name in unknown:
-            path.unlink(missing_ok=True)
+    for name in old:
+        if name.rsplit("/", 1)[-1] in unknown:
+            storage.remove_name(name)
             removed += 1
-    for path in upload_files:
-        if path.name.split(".", 1)[0] in unknown:
-            path.unlink(missing_ok=True)
-            removed += 1
+    for path in _old_files(settings.data_dir / "uploads", cutoff):  # before issue 16
+        path.unlink(missing_ok=True)
+        removed += 1
     return removed
 
 
-def collect(engine: Engine, settings: Settings, now: datetime | None = None) -> Collected:
+def collect(
+    engine: Engine, settings: Settings, storage: BlobStorage, now: datetime | None = None
+) -> Collected:
     """One round of everything above."""
     moment = now or datetime.now(UTC)
     done = Collected(
         uploads=expire_uploads(engine, settings, moment),
-        blobs=collect_blobs(engine, settings, moment),
+        blobs=collect_blobs(engine, settings, storage, moment),
     )
-    done.stray_files = remove_stray_files(engine, settings, moment)
+    done.stray_files = remove_stray_files(engine, settings, storage, moment)
     if done.uploads or done.blobs or done.stray_files:
         log.info(
             "housekeeping: %d expired uploads, %d unreferenced blobs, %d stray files removed",

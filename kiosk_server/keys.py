@@ -59,8 +59,8 @@ def prepare_data_dir(settings: Settings) -> None:
     """The data folder and its sub-folders 0700; the SQLite file (and its WAL and shared
     memory files, which SQLite creates with the database file's mode) 0600."""
     private_folder(settings.data_dir)
-    for folder in (settings.blob_dir, settings.upload_dir):
-        private_folder(folder)
+    if settings.local_blobs:  # a bucket leaves no photo bytes on this machine
+        private_folder(settings.blob_dir)
     if settings.database_url is None:
         database = settings.data_dir / "server.db"
         private_file(database)

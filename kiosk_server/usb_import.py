@@ -51,6 +51,7 @@ from kiosk_server.db import device, imported_bundle
 from kiosk_server.devices import now_iso
 from kiosk_server.jpeg import NotJpeg, check_jpeg
 from kiosk_server.keys import ServerKeys
+from kiosk_server.storage import open_storage
 
 
 class BundleImportError(ValueError):
@@ -179,7 +180,7 @@ def inspect_bundle(
     engine: Engine, settings: Settings, keys: ServerKeys, path: Path
 ) -> dict[str, Any]:
     """A bundle's manifest once its seal, signature and keys check out; imports nothing."""
-    with tempfile.TemporaryDirectory(prefix="bundle-", dir=settings.upload_dir) as tmp:
+    with tempfile.TemporaryDirectory(prefix="bundle-", dir=settings.data_dir) as tmp:
         archive, manifest, _found = _checked(engine, keys, _open(path, keys, Path(tmp)))
         archive.close()
     return dict(msgspec.to_builtins(manifest))
@@ -189,7 +190,8 @@ def import_bundle(
     engine: Engine, settings: Settings, keys: ServerKeys, path: Path
 ) -> dict[str, Any]:
     """Check everything (module docstring), then store the blobs and apply the mutations."""
-    with tempfile.TemporaryDirectory(prefix="bundle-", dir=settings.upload_dir) as tmp:
+    storage = open_storage(settings)
+    with tempfile.TemporaryDirectory(prefix="bundle-", dir=settings.data_dir) as tmp:
         archive, manifest, found = _checked(engine, keys, _open(path, keys, Path(tmp)))
         with archive:
             bundle_id = manifest.bundle_id
@@ -198,7 +200,7 @@ def import_bundle(
             stored = 0
             for sha in shas:
                 data = archive.read(blob_name(sha))
-                blobstore.put_bytes(settings.blob_dir, sha, data)
+                storage.put(sha, data)
                 with engine.begin() as conn:
                     stored += blobstore.record(conn, sha, len(data), found["id"], now_iso())
                     blobstore.hold(conn, sha, found)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
-from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from kiosk_server import blobstore
+from kiosk_server.api.blob_response import blob_response
 from kiosk_server.api.deps import Context, CurrentDevice, ServerContext
 from kiosk_server.api.errors import error, read_json, responses
 from kiosk_server.api.openapi import json_body
 from kiosk_server.db import read_only
+from kiosk_server.storage import Opened, StorageError
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1", tags=["blobs"])
 # The pattern is documented, not enforced: any other name answers 404 like an unknown blob.
@@ -42,19 +46,47 @@ class MissingResponse(BaseModel):
     missing: list[str] = Field(description="Those of the well-formed hashes the server lacks")
 
 
-def _readable(ctx: ServerContext, sha: str, device: dict[str, Any]) -> int:
+def _permitted(ctx: ServerContext, sha: str, device: dict[str, Any]) -> int:
+    """The blob's size by its row, when ``device`` may read it; else 404."""
     if not blobstore.is_sha256(sha):
         raise error(404, "not_found", "no such blob")
     with ctx.engine.connect() as conn:
         size = blobstore.size_if_readable(read_only(conn), sha, device)
-    if size is None or not blobstore.blob_path(ctx.settings.blob_dir, sha).exists():
+    if size is None:
         raise error(404, "not_found", "no such blob")
     return size
 
 
+def _unavailable(exc: StorageError) -> Any:
+    log.warning("blob storage: %s", exc)
+    return error(503, "storage_unavailable", "photo storage unreachable")
+
+
+def _readable(ctx: ServerContext, sha: str, device: dict[str, Any]) -> int:
+    _permitted(ctx, sha, device)
+    try:
+        size = ctx.blobs.size(sha)
+    except StorageError as exc:
+        raise _unavailable(exc) from exc
+    if size is None:
+        raise error(404, "not_found", "no such blob")
+    return size
+
+
+def _open(ctx: ServerContext, sha: str, device: dict[str, Any]) -> Opened:
+    _permitted(ctx, sha, device)
+    try:
+        opened = ctx.blobs.open(sha)
+    except StorageError as exc:
+        raise _unavailable(exc) from exc
+    if opened is None:
+        raise error(404, "not_found", "no such blob")
+    return opened
+
+
 @router.get(
     "/blobs/{sha256}",
-    response_class=FileResponse,
+    response_class=Response,
     responses={
         200: {
             "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
@@ -65,18 +97,14 @@ def _readable(ctx: ServerContext, sha: str, device: dict[str, Any]) -> int:
                 "ETag": {"schema": {"type": "string"}},
             },
         },
-        **responses(401, 404),
+        **responses(401, 404, 503),
     },
 )
-async def get_blob(sha256: Sha256, ctx: Context, device: CurrentDevice) -> FileResponse:
+async def get_blob(sha256: Sha256, ctx: Context, device: CurrentDevice) -> Response:
     """A photo's bytes, for the device that uploaded it or one whose region holds a
     photo referencing it (anything else answers 404, as if it did not exist)."""
-    await run_in_threadpool(_readable, ctx, sha256, device)
-    return FileResponse(
-        blobstore.blob_path(ctx.settings.blob_dir, sha256),
-        media_type="image/jpeg",
-        headers=BLOB_HEADERS,
-    )
+    opened = await run_in_threadpool(_open, ctx, sha256, device)
+    return blob_response(opened, BLOB_HEADERS)
 
 
 @router.head(

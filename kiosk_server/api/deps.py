@@ -16,6 +16,7 @@ from kiosk_server import devices
 from kiosk_server.config import Settings
 from kiosk_server.keys import ServerKeys
 from kiosk_server.ratelimit import EnrollLimits
+from kiosk_server.storage import BlobStorage
 
 APP_AGENT = "etalase-desa-kiosk/"
 # Declares the scheme in /openapi.json; a missing or non-bearer header reaches
@@ -32,6 +33,7 @@ class ServerContext:
     settings: Settings
     engine: Engine
     keys: ServerKeys
+    blobs: BlobStorage
     enroll_limits: EnrollLimits = field(
         default_factory=lambda: EnrollLimits.make(10.0, 60.0), compare=False
     )

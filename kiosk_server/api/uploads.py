@@ -1,13 +1,16 @@
 """Resumable photo uploads: tus 1.0.0 core + creation (with upload) + checksum + termination.
 
-Bytes of a PATCH, or of a creation POST that carries them (creation-with-upload: a
-small photo then takes one request, not two), are appended to ``uploads/<id>.part`` in
-the data folder chunk by chunk as they arrive, so a request cut mid-way keeps what was
-received; ``HEAD`` reports it and the client resumes there, sending only the rest. When
-the last byte arrives the server checks the SHA-256 named in ``Upload-Metadata`` and
-only then moves the file into the content-addressed blob folder. A PATCH to an upload
-that is already complete (the server had the blob when it was created) is answered with
-the full length.
+Stateless (issue 16): an upload's offset, length, hash, device and expiry are its row
+in the database and the bytes received so far are stored there too
+(``kiosk_server.upload_state``), so a PATCH may reach any server process. Bytes of a
+PATCH, or of a creation POST that carries them (creation-with-upload: a small photo
+then takes one request, not two), are stored in pieces as they arrive, and what arrived
+before a cut is stored when the cut is noticed; ``HEAD`` reports it and the client
+resumes there, sending only the rest. When the last byte arrives the server checks the
+SHA-256 named in ``Upload-Metadata`` and only then puts the bytes in the blob storage (a
+folder or a bucket). A PATCH to an upload that is already complete (the server had the
+blob when it was created) is answered with the full length. Two requests at one offset
+cannot both write: the second gets 409 with the offset now held.
 
 A creation POST whose body is cut leaves its client without the upload's URL. A later
 POST without a body whose ``Upload-Metadata`` carries the key ``resume`` gets that
@@ -34,26 +37,21 @@ import base64
 import binascii
 import contextlib
 import hashlib
-import os
-from collections.abc import Iterator
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from kiosk_app.domain.i18n import one_line
 from kiosk_app.domain.record_ids import is_uuid, uuid7
-from kiosk_app.protocol.messages import ERR_TOKEN_REVOKED
-from kiosk_server import blobstore, housekeeping
+from kiosk_server import blobstore, upload_state
 from kiosk_server.api.deps import Context, CurrentDevice, ServerContext
 from kiosk_server.api.errors import error, responses
-from kiosk_server.db import device as device_table
+from kiosk_server.api.upload_bytes import Checksum, complete, fail, receive, store_tail
 from kiosk_server.db import read_only, upload
 from kiosk_server.devices import now_iso
-from kiosk_server.jpeg import NotJpeg, check_jpeg
 
 router = APIRouter(prefix="/v1", tags=["uploads"])
 TUS_VERSION = "1.0.0"
@@ -94,8 +92,7 @@ TUS_412: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _tus_fail(status: int, code: str, message: str) -> Any:
-    return error(status, code, message, headers={"Tus-Resumable": TUS_VERSION})
+_tus_fail = fail
 
 
 def _require_tus(request: Request) -> None:
@@ -127,10 +124,6 @@ def parse_metadata(header: str) -> dict[str, str]:
     return out
 
 
-def _partial(ctx: ServerContext, upload_id: str) -> Path:
-    return housekeeping.partial_path(ctx.settings, upload_id)
-
-
 def _load(ctx: ServerContext, upload_id: str, device: dict[str, Any]) -> dict[str, Any]:
     if not is_uuid(upload_id):
         raise _tus_fail(404, "not_found", "no such upload")
@@ -141,20 +134,8 @@ def _load(ctx: ServerContext, upload_id: str, device: dict[str, Any]) -> dict[st
     return dict(row._mapping)
 
 
-def _offset(ctx: ServerContext, row: dict[str, Any]) -> int:
-    if row["completed_at"]:
-        return int(row["length"])
-    part = _partial(ctx, row["id"])
-    return part.stat().st_size if part.exists() else 0
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    try:
-        with housekeeping.upload_lock(path):
-            yield
-    except housekeeping.Busy as exc:
-        raise _tus_fail(423, "busy", "another PATCH of this upload is running") from exc
+def _offset(row: dict[str, Any]) -> int:
+    return int(row["length"]) if row["completed_at"] else int(row["received"])
 
 
 @router.options(
@@ -234,7 +215,7 @@ def _content_type(request: Request) -> str:
             "description": "Created (or, asked to resume, found); see Location",
             "headers": {**OFFSET_OUT, "Location": _out("The upload's URL")},
         },
-        **responses(400, 401, 413, 415, 460),
+        **responses(400, 401, 409, 413, 415, 460, 503),
         **TUS_412,
     },
 )
@@ -265,23 +246,37 @@ async def tus_create(request: Request, ctx: Context, device: CurrentDevice) -> R
     kind = (meta.get("kind") or "")[:20] or None
     row = await run_in_threadpool(_create, ctx, device, sha, length, kind, resume)
     if not with_body:
-        return _created(row["id"], _offset(ctx, row))
+        return _created(row["id"], _offset(row))
     if row["completed_at"]:
         await _drain(request)  # the server holds the blob: the body is not needed
         return _created(row["id"], length)
-    part = _partial(ctx, row["id"])
     try:
-        with _locked(part):
-            received = await _append(request, part, 0, length, checksum)
-            if received == length:
-                await run_in_threadpool(_complete, ctx, row, part, device)
+        received = await _take(request, ctx, row, 0, checksum, device)
     except HTTPException:
         # Refused before its client learnt the URL: nobody can resume it.
         await run_in_threadpool(_discard, ctx, row["id"])
         raise
-    if received == length:
-        part.with_suffix(".lock").unlink(missing_ok=True)
     return _created(row["id"], received)
+
+
+async def _take(
+    request: Request,
+    ctx: ServerContext,
+    row: dict[str, Any],
+    start: int,
+    checksum: Checksum | None,
+    device: dict[str, Any],
+) -> int:
+    """Receive a body from ``start``: complete the upload with its last byte, else store
+    what arrived; returns the offset now held."""
+    length = int(row["length"])
+    held, tail = await receive(request, ctx, row, start, checksum)
+    if held + len(tail) == length:
+        await run_in_threadpool(complete, ctx, row, held, tail, device)
+        return length
+    if tail:
+        held = await run_in_threadpool(store_tail, ctx, row, held, tail)
+    return held
 
 
 def _created(upload_id: str, offset: int) -> Response:
@@ -306,7 +301,6 @@ def _create(
     """The new upload's row; with ``resume``, this device's unfinished one of the same
     blob when there is one."""
     now = now_iso()
-    dropped: list[str] = []
     with ctx.engine.begin() as conn:
         size = blobstore.size_if_readable(conn, sha, device)
         done = size is not None and size == length
@@ -325,7 +319,7 @@ def _create(
             if found is not None:
                 return dict(found._mapping)
         if not done:
-            dropped = _make_room(ctx, conn, device, length)
+            _make_room(ctx, conn, device, length)
         row = {
             "id": uuid7(),
             "device_id": device["id"],
@@ -334,16 +328,16 @@ def _create(
             "kind": kind,
             "created_at": now,
             "completed_at": now if done else None,
+            "received": length if done else 0,
+            "expires_at": upload_state.expiry(ctx.settings.upload_expiry_hours),
         }
         conn.execute(insert(upload).values(**row))
-    for upload_id in dropped:
-        _unlink_partial(ctx, upload_id)
     return row
 
 
-def _make_room(ctx: ServerContext, conn: Any, device: dict[str, Any], length: int) -> list[str]:
-    """Delete the rows of this device's oldest unfinished uploads until one more of
-    ``length`` bytes fits its limits; returns their ids (their bytes go once committed)."""
+def _make_room(ctx: ServerContext, conn: Any, device: dict[str, Any], length: int) -> None:
+    """Delete this device's oldest unfinished uploads, bytes and all, until one more of
+    ``length`` bytes fits its limits."""
     settings = ctx.settings
     if length > settings.max_open_upload_bytes:
         raise error(
@@ -369,21 +363,12 @@ def _make_room(ctx: ServerContext, conn: Any, device: dict[str, Any], length: in
             break
         dropped.append(row.id)
         count, announced = count - 1, announced - int(row.length)
-    if dropped:
-        conn.execute(upload.delete().where(upload.c.id.in_(dropped)))
-    return dropped
-
-
-def _unlink_partial(ctx: ServerContext, upload_id: str) -> None:
-    part = _partial(ctx, upload_id)
-    part.unlink(missing_ok=True)
-    part.with_suffix(".lock").unlink(missing_ok=True)
+    upload_state.forget(conn, dropped)
 
 
 def _discard(ctx: ServerContext, upload_id: str) -> None:
-    _unlink_partial(ctx, upload_id)
     with ctx.engine.begin() as conn:
-        conn.execute(upload.delete().where(upload.c.id == upload_id))
+        upload_state.forget(conn, [upload_id])
 
 
 @router.head(
@@ -411,7 +396,7 @@ def tus_head(upload_id: str, request: Request, ctx: Context, device: CurrentDevi
         status_code=200,
         headers={
             "Tus-Resumable": TUS_VERSION,
-            "Upload-Offset": str(_offset(ctx, row)),
+            "Upload-Offset": str(_offset(row)),
             "Upload-Length": str(row["length"]),
             "Cache-Control": "no-store",
         },
@@ -436,7 +421,7 @@ PATCH_DOC = {
 }
 
 
-def _checksum(request: Request) -> tuple[Any, bytes] | None:
+def _checksum(request: Request) -> Checksum | None:
     header = request.headers.get("upload-checksum")
     if header is None:
         return None
@@ -456,7 +441,7 @@ def _checksum(request: Request) -> tuple[Any, bytes] | None:
     openapi_extra=PATCH_DOC,
     responses={
         204: {"description": "Bytes stored", "headers": OFFSET_OUT},
-        **responses(400, 401, 404, 409, 413, 415, 423, 460),
+        **responses(400, 401, 404, 409, 413, 415, 460, 503),
         **TUS_412,
     },
 )
@@ -471,23 +456,16 @@ async def tus_patch(
     checksum = _checksum(request)
     row = await run_in_threadpool(_load, ctx, upload_id, device)
     length = int(row["length"])
-    part = _partial(ctx, upload_id)
-    with _locked(part):
-        current = _offset(ctx, row)
-        if row["completed_at"]:
-            await _drain(request)  # the server holds the blob: the body is not needed
-            return _patched(length)
-        if claimed != current:
-            raise _tus_fail(409, "offset_mismatch", f"server holds {current} bytes, not {claimed}")
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and current + int(declared) > length:
-            raise _tus_fail(413, "too_large", "body goes past Upload-Length")
-        received = await _append(request, part, current, length, checksum)
-        if received < length:
-            return _patched(received)
-        await run_in_threadpool(_complete, ctx, row, part, device)
-    part.with_suffix(".lock").unlink(missing_ok=True)
-    return _patched(received)
+    if row["completed_at"]:
+        await _drain(request)  # the server holds the blob: the body is not needed
+        return _patched(length)
+    current = _offset(row)
+    if claimed != current:
+        raise _tus_fail(409, "offset_mismatch", f"server holds {current} bytes, not {claimed}")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and current + int(declared) > length:
+        raise _tus_fail(413, "too_large", "body goes past Upload-Length")
+    return _patched(await _take(request, ctx, row, current, checksum, device))
 
 
 async def _drain(request: Request) -> None:
@@ -500,105 +478,6 @@ def _patched(offset: int) -> Response:
     return Response(
         status_code=204, headers={"Tus-Resumable": TUS_VERSION, "Upload-Offset": str(offset)}
     )
-
-
-async def _append(
-    request: Request, part: Path, start: int, length: int, checksum: tuple[Any, bytes] | None
-) -> int:
-    """Stream the body onto the partial file; returns the offset now held."""
-    received = start
-    cut = False
-    with part.open("ab") as out:
-        try:
-            async for chunk in request.stream():
-                if received + len(chunk) > length:
-                    _truncate(out, start)
-                    raise _tus_fail(413, "too_large", "body goes past Upload-Length")
-                out.write(chunk)
-                received += len(chunk)
-                if checksum is not None:
-                    checksum[0].update(chunk)
-        except ClientDisconnect:
-            cut = True  # keep what arrived: HEAD reports it and the client resumes there
-        if checksum is not None and (cut or checksum[0].digest() != checksum[1]):
-            # A chunk that cannot be verified is not kept (tus checksum extension).
-            _truncate(out, start)
-            if not cut:
-                raise _tus_fail(460, "checksum_mismatch", "Upload-Checksum does not match")
-            received = start
-        out.flush()
-        os.fsync(out.fileno())
-    return received
-
-
-def _truncate(out: IO[bytes], size: int) -> None:
-    out.flush()
-    out.truncate(size)
-
-
-def _complete(ctx: ServerContext, row: dict[str, Any], part: Path, device: dict[str, Any]) -> None:
-    """The last byte arrived: accept the blob if the bytes match their hash and are a
-    JPEG, the upload still exists and its device is not revoked; else discard it."""
-    if not _still_wanted(ctx, row, device):
-        part.unlink(missing_ok=True)
-        raise _tus_fail(
-            401,
-            ERR_TOKEN_REVOKED,
-            one_line("This upload was ended: its device was revoked or it expired."),
-        )
-    data = part.read_bytes()  # at most Tus-Max-Size
-    problem: str | None = None
-    if hashlib.sha256(data).hexdigest() != row["sha256"]:
-        problem = one_line(
-            "The bytes do not match the sha256 in Upload-Metadata; upload discarded."
-        )
-        code = "hash_mismatch"
-    else:
-        try:
-            check_jpeg(data)
-        except NotJpeg as exc:
-            problem = one_line("Not a JPEG: {exc}; upload discarded.", exc=exc)
-            code = "not_jpeg"
-    if problem is not None:
-        part.unlink(missing_ok=True)
-        with ctx.engine.begin() as conn:
-            conn.execute(upload.delete().where(upload.c.id == row["id"]))
-        raise _tus_fail(460 if code == "hash_mismatch" else 415, code, problem)
-    # The file first, then its row: a crash between leaves a stray file the collector
-    # removes, never a row without its file.
-    blobstore.put_file(ctx.settings.blob_dir, row["sha256"], part)
-    now = now_iso()
-    with ctx.engine.begin() as conn:
-        claimed = conn.execute(
-            update(upload)
-            .where(upload.c.id == row["id"], upload.c.completed_at.is_(None))
-            .values(completed_at=now)
-        ).rowcount
-        revoked = conn.execute(
-            select(device_table.c.revoked_at).where(device_table.c.id == device["id"])
-        ).scalar()
-        if not claimed or revoked is not None:
-            raise _tus_fail(
-                401, ERR_TOKEN_REVOKED, "This upload was ended: its device was revoked."
-            )
-        blobstore.record(conn, row["sha256"], int(row["length"]), str(device["id"]), now)
-        blobstore.hold(conn, row["sha256"], device)
-
-
-def _still_wanted(ctx: ServerContext, row: dict[str, Any], device: dict[str, Any]) -> bool:
-    """The upload's row is there and its device not revoked (read again: a revocation
-    may have come while the bytes were arriving)."""
-    with ctx.engine.connect() as conn:
-        found = (
-            read_only(conn)
-            .execute(
-                select(upload.c.id, device_table.c.revoked_at)
-                .select_from(upload.join(device_table, device_table.c.id == upload.c.device_id))
-                .where(upload.c.id == row["id"])
-            )
-            .first()
-        )
-    return found is not None and found.revoked_at is None
 
 
 @router.delete(
@@ -618,10 +497,5 @@ def tus_terminate(
     """Abandon an unfinished upload (tus termination)."""
     _require_tus(request)
     row = _load(ctx, upload_id, device)
-    part = _partial(ctx, row["id"])
-    with _locked(part):
-        part.unlink(missing_ok=True)
-        with ctx.engine.begin() as conn:
-            conn.execute(upload.delete().where(upload.c.id == row["id"]))
-    part.with_suffix(".lock").unlink(missing_ok=True)
+    _discard(ctx, row["id"])  # a PATCH still running finds it gone at its next piece
     return Response(status_code=204, headers={"Tus-Resumable": TUS_VERSION})

@@ -8,23 +8,26 @@ The routes are left out of the OpenAPI document: it describes the kiosks' JSON A
 from __future__ import annotations
 
 import hashlib
+import logging
 from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import FileResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from kiosk_app.domain.money import format_rupiah
 from kiosk_app.domain.phone import whatsapp_link
 from kiosk_server import blobstore
+from kiosk_server.api.blob_response import blob_response
 from kiosk_server.api.deps import Context, ServerContext
 from kiosk_server.catalog import queries
 from kiosk_server.db import read_only
+from kiosk_server.storage import StorageError
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).with_name("templates")
 # Pages are revalidated on every visit (a 304 costs a few hundred bytes): a product
 # unpublished or a merchant deleted on request must vanish at once, not after a while.
@@ -314,24 +317,28 @@ def product_page(request: Request, ctx: Context, product_id: str) -> Response:
     )
 
 
-def _public_photo(ctx: ServerContext, sha: str) -> Path | None:
+def _is_public_photo(ctx: ServerContext, sha: str) -> bool:
     if not blobstore.is_sha256(sha):
-        return None
+        return False
     with ctx.engine.connect() as conn:
-        if not queries.is_public_image(read_only(conn), sha):
-            return None
-    path = blobstore.blob_path(ctx.settings.blob_dir, sha)
-    return path if path.is_file() else None
+        return queries.is_public_image(read_only(conn), sha)
 
 
 @router.get("/foto/{sha}")
 def photo(request: Request, ctx: Context, sha: str) -> Response:
-    """A public product's photo or thumbnail, by its hash."""
-    path = _public_photo(ctx, sha)
-    if path is None:
+    """A public product's photo or thumbnail, by its hash (from the blob storage: a
+    folder or a bucket; an unchanged copy in a cache costs no read of the storage)."""
+    if not _is_public_photo(ctx, sha):
         return _not_found(request)
     etag = f'"{sha}"'
     headers = {"ETag": etag, "Cache-Control": PHOTO_CACHE, **PHOTO_HEADERS}
     if _etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
-    return FileResponse(path, media_type="image/jpeg", headers=headers)
+    try:
+        opened = ctx.blobs.open(sha)
+    except StorageError:
+        log.exception("photo storage unreachable")
+        return Response(status_code=503, headers={"Retry-After": "30"})
+    if opened is None:
+        return _not_found(request)
+    return blob_response(opened, headers)

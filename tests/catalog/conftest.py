@@ -69,7 +69,7 @@ class Seller:
         shas = []
         for data in (full, thumb):
             sha = hashlib.sha256(data).hexdigest()
-            blobstore.put_bytes(self.api.settings.blob_dir, sha, data)
+            self.api.blobs.put(sha, data)
             with self.api.engine.begin() as conn:
                 blobstore.record(conn, sha, len(data), self.device.id, "2026-11-20T00:00:00Z")
                 blobstore.hold(conn, sha, {"id": self.device.id, "region": self.device.region})

@@ -133,6 +133,25 @@ class Api:
     def keys(self) -> Any:
         return self.client.app.state.ctx.keys
 
+    @property
+    def blobs(self) -> Any:
+        """The app's blob storage (kiosk_server.storage)."""
+        return self.client.app.state.ctx.blobs
+
+    def blob(self, sha: str) -> bytes | None:
+        """The bytes the server stores under ``sha``, or None."""
+        data: bytes | None = self.blobs.read(sha)
+        return data
+
+    def pieces(self) -> int:
+        """Pieces of unfinished uploads held in the database (upload_chunk rows)."""
+        from sqlalchemy import func, select
+
+        from kiosk_server.db import upload_chunk
+
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(upload_chunk)).scalar_one())
+
     def code(self, region: str = "35.07", ttl_hours: float = 72.0) -> str:
         return devices.new_enroll_code(self.engine, self.keys, region, ttl_hours)
 

@@ -21,9 +21,8 @@ import requests
 from sqlalchemy import select
 
 from kiosk_app.domain.record_ids import uuid7
-from kiosk_server import cli, housekeeping
-from kiosk_server.blobstore import blob_path
-from kiosk_server.db import blob, blob_holder, upload
+from kiosk_server import cli, housekeeping, upload_state
+from kiosk_server.db import blob, blob_holder, upload, upload_chunk
 from tests.catalog.conftest import CONSENT
 from tests.server.conftest import LiveApp
 from tests.server.helpers import Api, Device, merchant_fields, photo_fields, product_fields
@@ -125,9 +124,9 @@ def test_bytes_that_are_not_a_jpeg_are_refused_and_nothing_is_kept(api: Api):
         assert answer.status_code == 415
         assert answer.json()["detail"]["code"] == "not_jpeg"
         assert "bukan foto JPEG" in answer.json()["detail"]["message"]
-        assert not blob_path(api.settings.blob_dir, sha).exists()
+        assert api.blob(sha) is None
         assert api.client.head(url, headers={**TUS, **kiosk.headers}).status_code == 404
-    assert list(api.settings.upload_dir.glob("*.part")) == []
+    assert api.pieces() == 0
 
 
 def _start(api: Api, kiosk: Device, length: int, seed: int):
@@ -137,6 +136,15 @@ def _start(api: Api, kiosk: Device, length: int, seed: int):
         headers={**TUS, **kiosk.headers, "Upload-Length": str(length),
                  "Upload-Metadata": meta(sha)},
     )  # fmt: skip
+
+
+def pieces_of(api: Api, url: str) -> int:
+    """Bytes of this upload held in the database (its pieces)."""
+    with api.engine.connect() as conn:
+        rows = conn.execute(
+            select(upload_chunk.c.data).where(upload_chunk.c.upload_id == url.rsplit("/", 1)[1])
+        )
+        return sum(len(r[0]) for r in rows)
 
 
 def _open_uploads(api: Api, kiosk: Device) -> list[str]:
@@ -159,8 +167,7 @@ def test_a_device_may_leave_only_so_many_uploads_unfinished(api: Api):
     patch_first = {**TUS, **many.headers, "Upload-Offset": "0",
                    "Content-Type": "application/offset+octet-stream"}  # fmt: skip
     assert api.client.patch(oldest, content=b"x" * 10, headers=patch_first).status_code == 204
-    oldest_part = housekeeping.partial_path(api.settings, oldest.rsplit("/", 1)[1])
-    assert oldest_part.exists()
+    assert pieces_of(api, oldest) == 10
 
     # When each opens one more than its limits allow
     one_more = _start(api, many, 1000, limit)
@@ -173,7 +180,7 @@ def test_a_device_may_leave_only_so_many_uploads_unfinished(api: Api):
     assert one_more.status_code == 201
     assert len(_open_uploads(api, many)) == limit
     assert api.client.head(oldest, headers={**TUS, **many.headers}).status_code == 404
-    assert not oldest_part.exists()
+    assert pieces_of(api, oldest) == 0
     assert large == [201] * 6
     assert len(_open_uploads(api, big)) == 5  # 5 x 25 MiB fit in 128 MiB, a sixth does not
     # and another device's uploads are not touched
@@ -187,16 +194,14 @@ def test_unfinished_uploads_expire_with_their_bytes(api: Api):
     data, sha = photo_bytes(5000, seed=7)
     url = create(api, kiosk, sha, len(data))
     assert patch(api, kiosk, url, 0, data[:2000]).status_code == 204
-    upload_id = url.rsplit("/", 1)[1]
-    part = housekeeping.partial_path(api.settings, upload_id)
     now = datetime.now(UTC)
 
-    early = housekeeping.collect(api.engine, api.settings, now + timedelta(hours=23))
-    held = offset_of(api, kiosk, url)
-    late = housekeeping.collect(api.engine, api.settings, now + timedelta(hours=25))
+    early = housekeeping.collect(api.engine, api.settings, api.blobs, now + timedelta(hours=23))
+    held, stored = offset_of(api, kiosk, url), pieces_of(api, url)
+    late = housekeeping.collect(api.engine, api.settings, api.blobs, now + timedelta(hours=25))
 
-    assert early.uploads == 0 and held == 2000
-    assert late.uploads == 1 and not part.exists()
+    assert early.uploads == 0 and held == stored == 2000
+    assert late.uploads == 1 and pieces_of(api, url) == 0
     assert api.client.head(url, headers={**TUS, **kiosk.headers}).status_code == 404
 
 
@@ -206,24 +211,24 @@ def test_blobs_no_photo_refers_to_are_collected_after_the_grace_period(api: Api)
     kept = [upload_bytes(api, kiosk, kept_full), upload_bytes(api, kiosk, kept_thumb)]
     publish_photo(api, kiosk, "35.07.12.2001", *kept)
     orphan = upload_bytes(api, kiosk, photo_bytes(2500, seed=13)[0])
-    stray = blob_path(api.settings.blob_dir, "f" * 64)  # a file no row knows of
+    stray = api.settings.blob_dir / "ff" / ("f" * 64)  # a file no row knows of
     stray.parent.mkdir(parents=True, exist_ok=True)
     stray.write_bytes(b"left by a crash")
     old = time.time() - 8 * 24 * 3600
     os.utime(stray, (old, old))
     now = datetime.now(UTC)
 
-    within = housekeeping.collect(api.engine, api.settings, now + timedelta(days=6))
-    after = housekeeping.collect(api.engine, api.settings, now + timedelta(days=8))
+    within = housekeeping.collect(api.engine, api.settings, api.blobs, now + timedelta(days=6))
+    after = housekeeping.collect(api.engine, api.settings, api.blobs, now + timedelta(days=8))
 
     assert within.blobs == 0 and within.stray_files == 1 and not stray.exists()
     assert after.blobs == 1
-    assert not blob_path(api.settings.blob_dir, orphan).exists()
+    assert api.blob(orphan) is None
     with api.engine.connect() as conn:
         left = {r[0] for r in conn.execute(select(blob.c.sha256))}
         holders = {r[0] for r in conn.execute(select(blob_holder.c.sha256))}
     assert left == holders == set(kept)
-    assert all(blob_path(api.settings.blob_dir, s).exists() for s in kept)
+    assert all(api.blob(s) is not None for s in kept)
 
 
 def test_revocation_removes_a_devices_unfinished_uploads_at_once(api: Api, capsys):
@@ -231,47 +236,46 @@ def test_revocation_removes_a_devices_unfinished_uploads_at_once(api: Api, capsy
     data, sha = photo_bytes(5000, seed=21)
     url = create(api, kiosk, sha, len(data))
     assert patch(api, kiosk, url, 0, data[:1000]).status_code == 204
-    part = housekeeping.partial_path(api.settings, url.rsplit("/", 1)[1])
-    assert part.exists()
+    assert pieces_of(api, url) == 1000
 
     status = cli.main(["revoke", kiosk.id, "--data-dir", str(api.settings.data_dir),
                        "--database", api.settings.db_url])  # fmt: skip
 
     assert status == 0 and "1 unfinished uploads removed" in capsys.readouterr().out
-    assert not part.exists()
+    assert pieces_of(api, url) == 0
     with api.engine.connect() as conn:
         assert conn.execute(select(upload.c.id).where(upload.c.device_id == kiosk.id)).all() == []
     assert patch(api, kiosk, url, 1000, data[1000:]).status_code == 401
 
 
 def test_a_patch_running_when_its_device_is_revoked_is_not_accepted(live: LiveApp, api: Api):
-    # Given a PATCH whose first half has arrived (the rest is still on the way)
+    # Given a PATCH whose first half has arrived and is partly stored (the rest is still
+    # on the way)
     kiosk = api.enroll()
-    data, sha = photo_bytes(200_000, seed=22)
+    data, sha = photo_bytes(600_000, seed=22)
     url = create(api, kiosk, sha, len(data))
     upload_id = url.rsplit("/", 1)[1]
-    part = housekeeping.partial_path(api.settings, upload_id)
     head = (
         f"PATCH /v1/uploads/{upload_id} HTTP/1.1\r\nHost: 127.0.0.1:{live.port}\r\n"
         f"Authorization: Bearer {kiosk.token}\r\nTus-Resumable: 1.0.0\r\n"
         f"Upload-Offset: 0\r\nContent-Type: {OCTETS}\r\nContent-Length: {len(data)}\r\n\r\n"
     ).encode()
     with socket.create_connection(("127.0.0.1", live.port), timeout=60) as sock:
-        sock.sendall(head + data[:100_000])
+        sock.sendall(head + data[:300_000])
         deadline = time.monotonic() + 30
-        while not (part.exists() and part.stat().st_size >= 100_000):
-            assert time.monotonic() < deadline, "the server never received the first half"
+        while pieces_of(api, url) < upload_state.PIECE_BYTES:
+            assert time.monotonic() < deadline, "the server never stored the first half"
             time.sleep(0.02)
 
         # When the device is revoked, and then the rest arrives
         assert cli.main(["revoke", kiosk.id, "--data-dir", str(api.settings.data_dir),
                          "--database", api.settings.db_url]) == 0  # fmt: skip
-        sock.sendall(data[100_000:])
+        sock.sendall(data[300_000:])
         answer = sock.recv(4096)
 
     # Then the upload is refused and the photo is not stored
     assert answer.split(b" ", 2)[1] == b"401"
-    assert not blob_path(api.settings.blob_dir, sha).exists()
+    assert api.blob(sha) is None
     with api.engine.connect() as conn:
         assert conn.execute(select(blob.c.sha256).where(blob.c.sha256 == sha)).first() is None
     assert requests.get(f"{live.url}/healthz", timeout=10).status_code == 200

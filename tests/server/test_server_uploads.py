@@ -24,7 +24,6 @@ from kiosk_app.store import uploads as upload_rows
 from kiosk_app.store.store import Store
 from kiosk_app.sync.client import ServerClient
 from kiosk_app.sync.uploads import Uploader
-from kiosk_server.blobstore import blob_path
 from tests.server.conftest import LiveApp
 from tests.server.helpers import (
     Api,
@@ -99,7 +98,7 @@ def test_an_upload_in_chunks_is_verified_and_stored_by_its_hash(api: Api):
 
     assert first.status_code == 204 and first.headers["upload-offset"] == "100000"
     assert last.status_code == 204 and last.headers["upload-offset"] == str(len(data))
-    assert blob_path(api.settings.blob_dir, sha).read_bytes() == data
+    assert api.blob(sha) == data
     assert api.client.get(f"/v1/blobs/{sha}", headers=kiosk.headers).content == data
     assert api.client.head(f"/v1/blobs/{sha}", headers=kiosk.headers).status_code == 200
     assert offset_of(api, kiosk, url) == len(data)
@@ -116,9 +115,9 @@ def test_a_wrong_hash_is_refused_and_nothing_is_stored(api: Api):
     assert answer.status_code == 460
     assert answer.json()["detail"]["code"] == "hash_mismatch"
     assert "sha256" in answer.json()["detail"]["message"]
-    assert not blob_path(api.settings.blob_dir, claimed).exists()
+    assert api.blob(claimed) is None
     assert api.client.head(url, headers={**TUS, **kiosk.headers}).status_code == 404
-    assert list(api.settings.upload_dir.glob("*.part")) == []
+    assert api.pieces() == 0
 
 
 def test_a_chunk_failing_its_checksum_is_not_kept(api: Api):
@@ -185,9 +184,9 @@ def test_a_small_blob_is_created_and_uploaded_in_one_request(api: Api):
 
     assert answer.status_code == 201, answer.text
     assert answer.headers["upload-offset"] == str(len(data))
-    assert blob_path(api.settings.blob_dir, sha).read_bytes() == data
+    assert api.blob(sha) == data
     assert offset_of(api, kiosk, answer.headers["location"]) == len(data)
-    assert list(api.settings.upload_dir.glob("*")) == []  # no partial file, no lock left
+    assert api.pieces() == 0  # nothing left of it in the database
 
 
 def test_a_creation_carrying_the_first_chunk_is_continued_by_patch(api: Api):
@@ -202,7 +201,7 @@ def test_a_creation_carrying_the_first_chunk_is_continued_by_patch(api: Api):
 
     assert first.status_code == 201 and first.headers["upload-offset"] == "100000"
     assert rest.status_code == 204 and rest.headers["upload-offset"] == str(len(data))
-    assert blob_path(api.settings.blob_dir, sha).read_bytes() == data
+    assert api.blob(sha) == data
 
 
 def test_a_wrong_hash_in_a_creation_with_upload_is_refused_and_nothing_is_kept(api: Api):
@@ -215,8 +214,8 @@ def test_a_wrong_hash_in_a_creation_with_upload_is_refused_and_nothing_is_kept(a
     assert answer.status_code == 460
     assert answer.json()["detail"]["code"] == "hash_mismatch"
     assert "location" not in answer.headers
-    assert not blob_path(api.settings.blob_dir, claimed).exists()
-    assert list(api.settings.upload_dir.glob("*")) == []
+    assert api.blob(claimed) is None
+    assert api.pieces() == 0
     # nor can it be found again to resume
     again = api.client.post("/v1/uploads/", headers={
         **TUS, **kiosk.headers, "Upload-Length": str(len(data)),
@@ -239,8 +238,8 @@ def test_a_creation_with_upload_keeps_the_limits_and_the_checksum(api: Api):
     assert wrong_sum.status_code == 460
     assert wrong_sum.json()["detail"]["code"] == "checksum_mismatch"
     assert wrong_type.status_code == 415
-    assert not blob_path(api.settings.blob_dir, sha).exists()
-    assert list(api.settings.upload_dir.glob("*.part")) == []
+    assert api.blob(sha) is None
+    assert api.pieces() == 0
 
 
 def test_creating_an_upload_of_a_blob_the_device_may_read_completes_at_once(api: Api):
@@ -369,7 +368,7 @@ def test_an_upload_cut_at_a_random_offset_resumes_sending_only_the_rest(
     assert held == cut
     assert client.traffic.requests == 2  # HEAD for the offset, one PATCH for the rest
     assert client.traffic.bytes_up == len(data) - cut
-    assert blob_path(api.settings.blob_dir, sha).read_bytes() == data
+    assert api.blob(sha) == data
     assert store.db.execute("SELECT count(*) FROM upload").fetchone()[0] == 0
     client.close()
     store.close()
@@ -413,7 +412,7 @@ def test_a_creation_with_upload_cut_part_way_resumes_from_the_servers_offset(
 
     assert found.status_code == 201 and held == cut  # every byte that arrived was kept
     assert rest.status_code == 204 and int(rest.headers["upload-offset"]) == len(data)
-    assert blob_path(api.settings.blob_dir, sha).read_bytes() == data
+    assert api.blob(sha) == data
     assert fresh.headers["upload-offset"] == str(len(data))  # held now: complete at once
 
 
@@ -457,6 +456,6 @@ def test_a_kiosk_falls_back_to_post_then_patch_when_the_server_does_not_take_byt
     Uploader(lambda fn, *a: fn(store, *a), client, blobs).upload(sha, "thumb")
     # Then it asked (OPTIONS), created (POST) and sent the bytes (PATCH)
     assert client.traffic.requests == 3
-    assert blob_path(api.settings.blob_dir, sha).read_bytes() == data
+    assert api.blob(sha) == data
     client.close()
     store.close()

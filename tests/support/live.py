@@ -60,6 +60,7 @@ class ServerData:
     data_dir: Path
     database: str | None  # a SQLAlchemy URL (PostgreSQL); None: SQLite in data_dir
     _engine: Engine | None
+    blobs: str | None = None  # --blobs (s3://…); None: blobs/ in data_dir
 
     @property
     def backend(self) -> str:
@@ -120,10 +121,9 @@ class ServerData:
 
     def blob(self, sha256: str) -> bytes | None:
         """The bytes the server holds for ``sha256``, or None."""
-        from kiosk_server.blobstore import blob_path
+        from kiosk_server.storage import storage_for
 
-        path = blob_path(self.data_dir / "blobs", sha256)
-        return path.read_bytes() if path.exists() else None
+        return storage_for(self.blobs, self.data_dir / "blobs").read(sha256)
 
 
 @dataclass
@@ -133,19 +133,28 @@ class LiveServer(ServerData):
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     _engine: Engine | None = field(default=None, repr=False)
+    blobs: str | None = None
+    env: dict[str, str] = field(default_factory=dict)  # more environment for the process
+    log_file: Path | None = None  # default: server.log in the data folder
+    load_regions: bool = True  # False: the database holds them already (a template's copy)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def log_path(self) -> Path:
+        return self.log_file or self.data_dir / "server.log"
+
     def start(self) -> LiveServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        if not (self.data_dir / ".regions-loaded").exists():
+        if self.load_regions and not (self.data_dir / ".regions-loaded").exists():
             server_cli(self.data_dir, "regions", "import", str(SAMPLE_REGIONS),
                        database=self.database)  # fmt: skip
             (self.data_dir / ".regions-loaded").write_text("yes")
-        log = (self.data_dir / "server.log").open("ab")
+        log = self.log_path.open("ab")
         database = ["--database", self.database] if self.database else []
+        database += ["--blobs", self.blobs] if self.blobs else []
         self.process = subprocess.Popen(
             [sys.executable, "-m", "kiosk_server.cli", "serve", "--data-dir", str(self.data_dir),
              *database, "--host", "127.0.0.1", "--port", str(self.port)],
@@ -154,12 +163,12 @@ class LiveServer(ServerData):
             # enrollment rate limit itself is tested in tests/server.
             env={**os.environ, "PYTHONUNBUFFERED": "1",
                  "KIOSK_SERVER_ENROLL_PER_ADDRESS_PER_MINUTE": "1000",
-                 "KIOSK_SERVER_ENROLL_PER_MINUTE": "1000"},
+                 "KIOSK_SERVER_ENROLL_PER_MINUTE": "1000", **self.env},
         )  # fmt: skip
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {(self.data_dir / 'server.log').read_text()}")
+                raise RuntimeError(f"server exited: {self.log_path.read_text()}")
             try:
                 if requests.get(f"{self.url}/healthz", timeout=1).ok:
                     return self

@@ -7,13 +7,13 @@ client, and what arrived is read back from the server.
 
 from __future__ import annotations
 
-import fcntl
+import socket
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy import select
 
 from kiosk_app.media.pipeline import process_photo
 from kiosk_app.store import photos
@@ -21,6 +21,7 @@ from kiosk_app.sync import uploads
 from kiosk_app.sync.client import OfflineError, RequestRefusedError, ServerClient
 from kiosk_app.sync.device import load_device
 from kiosk_app.sync.uploads import Uploader
+from kiosk_server.db import upload
 from tests.media.media_samples import photo_like, to_bytes
 from tests.support import VILLAGE
 from tests.support.live import free_port
@@ -79,23 +80,25 @@ def test_a_blob_that_fits_in_one_chunk_takes_one_request(make_kiosk):
     client.close()
 
 
-def _server_let_go(server, since: float) -> int:
+def _answered_posts(server) -> int:
+    """Creation requests the server has finished with (its access log's lines)."""
+    lines = server.log_path.read_text().splitlines()
+    return sum('"method": "POST"' in line and '"path": "/v1/uploads/"' in line for line in lines)
+
+
+def _server_let_go(server, before: int, device, sha: str) -> int:
     """Wait until the server has finished with the cut request; the bytes it kept."""
     deadline = time.monotonic() + 60  # a guard against a hang, not a speed check
-    folder = Path(server.data_dir) / "uploads"
-    while time.monotonic() < deadline:
-        parts = [p for p in folder.glob("*.part") if p.stat().st_mtime >= since]
-        if parts:
-            with parts[0].with_suffix(".lock").open("a") as handle:
-                try:
-                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    pass
-                else:
-                    fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-                    return parts[0].stat().st_size
+    while _answered_posts(server) <= before:
+        assert time.monotonic() < deadline, "the server did not finish the cut request"
         time.sleep(0.05)
-    raise AssertionError("the server did not finish the cut request")
+    with server.engine.connect() as conn:
+        held = conn.execute(
+            select(upload.c.received).where(
+                upload.c.device_id == device.device_id, upload.c.sha256 == sha
+            )
+        ).scalar_one()
+    return int(held)
 
 
 def test_a_creation_cut_part_way_resumes_from_the_servers_offset(make_kiosk, server, monkeypatch):
@@ -111,11 +114,11 @@ def test_a_creation_cut_part_way_resumes_from_the_servers_offset(make_kiosk, ser
     def run(fn, *args):
         return fn(kiosk.store, *args)
 
-    since = time.time() - 1
+    before = _answered_posts(server)
     first_client = device.client()
     with pytest.raises(PowerCut):
         Uploader(run, first_client, kiosk.blobs, on_bytes=cut_half_way).upload(photo.sha256, "full")
-    held = _server_let_go(server, since)
+    held = _server_let_go(server, before, device, photo.sha256)
     second_client = device.client()  # a new process after the restart
     Uploader(run, second_client, kiosk.blobs).upload(photo.sha256, "full")
 
@@ -209,7 +212,7 @@ def test_an_unreachable_server_raises_offline_from_the_workers(make_kiosk):
     client.close()
 
 
-def test_an_upload_the_server_is_still_busy_with_is_retried_not_refused(
+def test_an_upload_a_dead_links_request_still_holds_is_continued_at_once(
     make_kiosk, server, monkeypatch
 ):
     # Given a photo whose upload was cut after its first chunk (a power cut)...
@@ -232,22 +235,30 @@ def test_an_upload_the_server_is_still_busy_with_is_retried_not_refused(
     client.close()
     saved = kiosk.store.db.execute("SELECT url, confirmed_offset FROM upload").fetchone()
     assert saved is not None and 0 < saved[1] < length
-    # ...and the server still busy with it: a request of the dead link holds its lock
-    lock = Path(server.data_dir) / "uploads" / f"{saved[0].rsplit('/', 1)[1]}.lock"
-    with lock.open("a") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    data = kiosk.blobs.path(photo.sha256).read_bytes()
+    # ...and a request of the dead link still open on the server, its bytes trickling in
+    path = "/" + saved[0].split("/", 3)[3]
+    head = (
+        f"PATCH {path} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+        f"Authorization: Bearer {device.token}\r\nTus-Resumable: 1.0.0\r\n"
+        f"Upload-Offset: {saved[1]}\r\nContent-Type: application/offset+octet-stream\r\n"
+        f"Content-Length: {length - saved[1]}\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=60) as stale:
+        stale.sendall(head + data[saved[1] : saved[1] + 1000])
 
-        # When the kiosk syncs meanwhile, the server answers 423 for that upload
-        busy = kiosk.sync()
+        # When the kiosk syncs meanwhile
+        again = kiosk.sync()
 
-        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-    # Then the kiosk calls it a passing server state, to try again, not a refusal to
-    # show the technician, and keeps what the server had confirmed
-    assert busy.error is not None and busy.error.startswith("ServerError"), busy.error
-    assert "423" in busy.error and busy.pending_blobs == 1
-    assert kiosk.store.db.execute("SELECT url, confirmed_offset FROM upload").fetchone() == saved
-    # When it syncs again, the rest goes and the photo is whole on the server
-    again = kiosk.sync()
-    assert again.ok and again.uploaded == 1, again.error
-    assert on_server(device, photo.sha256) == kiosk.blobs.path(photo.sha256).read_bytes()
+        # Then nothing waits for the dead request (no lock is held while bytes arrive):
+        # the rest goes from the confirmed offset and the photo is whole on the server
+        assert again.ok and again.uploaded == 1, again.error
+        assert on_server(device, photo.sha256) == data
+        # and the dead request, when its link ends, stores nothing over it
+        stale.shutdown(socket.SHUT_WR)
+        stale.recv(4096)
+    assert on_server(device, photo.sha256) == data
+    mine = (upload.c.device_id == device.device_id) & (upload.c.sha256 == photo.sha256)
+    with server.engine.connect() as conn:
+        row = conn.execute(select(upload.c.received, upload.c.completed_at).where(mine)).one()
+    assert row.received == length and row.completed_at is not None
