@@ -20,6 +20,7 @@ from tests.server.helpers import Api
 from tests.support import databases as dbs
 from tests.support.live import free_port
 from tests.support.pgcluster import PgCluster
+from tests.support.s3 import MotoServer
 
 BACKENDS = dbs.SERVER_BACKENDS
 
@@ -98,3 +99,18 @@ def live(settings: Settings) -> Iterator[LiveApp]:
     server = LiveApp(settings).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
+    """An S3-compatible server (moto_server) this run starts itself, on loopback."""
+    with MotoServer(tmp_path_factory.mktemp("moto") / "moto.log") as server:
+        yield server
+
+
+@pytest.fixture
+def aws_env(moto: MotoServer, monkeypatch: pytest.MonkeyPatch) -> MotoServer:
+    """The standard AWS_* variables pointing at ``moto``, as a deployment sets them."""
+    for name, value in moto.env.items():
+        monkeypatch.setenv(name, value)
+    return moto
