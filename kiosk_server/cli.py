@@ -1,4 +1,5 @@
-"""``kiosk-server``: serve, enroll codes, devices, revoke, gc, regions import, export, bundles.
+"""``kiosk-server``: serve, migrate, enroll codes, devices, revoke, gc, regions import,
+export, bundles.
 
 Every command takes ``--data-dir DIR`` (before the command or after its name),
 ``--database URL`` and ``--blobs s3://BUCKET[/PREFIX]`` (or a folder) after its name.
@@ -85,6 +86,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if settings.blobs:
         os.environ["KIOSK_SERVER_BLOBS"] = settings.blobs
     uvicorn.run("kiosk_server.app:app_from_env", factory=True, workers=args.workers, **common)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Bring the database to the latest schema and check the blob storage answers: run
+    once before N ``serve`` processes start (deploy/systemd), so they do not race."""
+    from kiosk_server.storage import StorageError, open_storage
+
+    settings = _settings(args)
+    _engine(settings).dispose()
+    storage = open_storage(settings)
+    try:
+        storage.check()
+    except StorageError as exc:
+        print(f"error: blob storage: {exc}", file=sys.stderr)
+        return 1
+    print(f"database at the latest schema; blobs in {storage.description}")
     return 0
 
 
@@ -212,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL)")
+    command(sub, "migrate", cmd_migrate, "migrate the database, check the blob storage")
     p = command(sub, "enroll-code", cmd_enroll_code, "print a one-time enrollment code")
     p.add_argument("--region", required=True, help="region code at any level, e.g. 35.07")
     p.add_argument("--ttl-hours", type=float)

@@ -208,3 +208,21 @@ def test_readiness_touches_the_database_and_the_storage(
         "blobs": "ok",
     }
     assert answers["ready"].headers["cache-control"] == "no-store"
+
+
+def test_migrate_brings_the_schema_and_checks_the_bucket(
+    aws_env: MotoServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    from kiosk_server import cli
+
+    bucket = aws_env.new_bucket()
+    folder = str(tmp_path / "data")
+
+    ready = cli.main(["migrate", "--data-dir", folder, "--blobs", f"s3://{bucket}/foto"])
+    said = capsys.readouterr().out
+    missing = cli.main(["migrate", "--data-dir", folder, "--blobs", "s3://tidak-ada"])
+
+    assert ready == 0 and f"s3://{bucket}/foto/" in said
+    assert missing == 1 and "blob storage" in capsys.readouterr().err
+    assert (tmp_path / "data" / "server.db").exists()
+    assert not (tmp_path / "data" / "blobs").exists()
