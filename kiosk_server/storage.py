@@ -179,9 +179,7 @@ class S3Storage:
                 return None
             raise StorageError(f"{self.description}: get {sha}: {exc}") from exc
         body = got["Body"]
-        return Opened(
-            size=int(got["ContentLength"]), pieces=body.iter_chunks(CHUNK), _close=body.close
-        )
+        return Opened(size=int(got["ContentLength"]), pieces=_pieces(body), _close=body.close)
 
     def read(self, sha: str) -> bytes | None:
         opened = self.open(sha)
@@ -228,6 +226,15 @@ class S3Storage:
             self.client.head_bucket(Bucket=self.bucket)
         except self._errors as exc:
             raise StorageError(f"{self.description}: {exc}") from exc
+
+
+def _pieces(body: Any) -> Iterator[bytes]:
+    """The object's bytes as they arrive; its connection goes back to the pool at the end
+    (or when a client that went away drops the iterator)."""
+    try:
+        yield from body.iter_chunks(CHUNK)
+    finally:
+        body.close()
 
 
 def _s3_client() -> Any:

@@ -125,8 +125,12 @@ def test_an_unreachable_endpoint_is_a_storage_error_not_a_missing_blob(
         storage.put("b" * 64, b"x")
 
 
-def test_the_location_picks_the_storage(tmp_path: Path):
+def test_the_location_picks_the_storage(tmp_path: Path, aws_env: MotoServer, monkeypatch):
     assert isinstance(open_storage(Settings(data_dir=tmp_path)), LocalStorage)
+    monkeypatch.setenv("KIOSK_SERVER_BLOBS", "s3://foto-desa/jatim")
+    bucket = open_storage(Settings(data_dir=tmp_path))
+    assert isinstance(bucket, S3Storage) and bucket.description == "s3://foto-desa/jatim/"
+    monkeypatch.delenv("KIOSK_SERVER_BLOBS")
     folder = open_storage(Settings(data_dir=tmp_path, blobs=str(tmp_path / "lain")))
     assert isinstance(folder, LocalStorage) and folder.root == tmp_path / "lain"
     with pytest.raises(ValueError):
