@@ -55,6 +55,7 @@ class FeedGuideDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("feedGuideDialog")
         self.setWindowTitle(self.tr("WhatsApp Business catalog"))
+        self.setMinimumWidth(1000)
         self.feed_url = feed_url
         column = QVBoxLayout(self)
         title = plain_label(self.tr("Catalog of {name} on WhatsApp and Facebook").format(
@@ -118,7 +119,8 @@ class FeedGuideDialog(QDialog):
         words = QLabel(f"{number}. {text}")
         words.setWordWrap(True)
         words.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        words.setMinimumWidth(220)
+        words.setMinimumWidth(280)
+        box.setMinimumHeight(PICTURE_SIZE.height() + 40)
         row.addWidget(words, 1)
         self.steps.append(words)
         return box

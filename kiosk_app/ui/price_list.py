@@ -20,7 +20,6 @@ LINE = QColor("#c9d8ce")
 WRAP = int(Qt.TextFlag.TextWordWrap)
 LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-CENTER = int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter)
 # Millimetres on the A4 sheet.
 MARGIN, TOP_FIRST, TOP_NEXT, BOTTOM = 14.0, 72.0, 30.0, 20.0
 COLUMNS = ((MARGIN, 12.0), (26.0, 110.0), (136.0, 28.0), (164.0, 32.0))  # no, name, unit, price
@@ -194,8 +193,8 @@ def _draw_heading(painter: QPainter, sheet: _Sheet, content: PriceListContent) -
     draw_qr(painter, content.url, sheet.rect(160, 18, 38, 38))
     painter.setFont(sheet.font(8))
     painter.drawText(
-        sheet.rect(152, 56.5, 54, 6),
-        CENTER | WRAP,
+        sheet.rect(118, 57, 80, 6),  # right-aligned under the code, in the margin
+        RIGHT,
         QCoreApplication.translate("PriceList", "Scan to order on WhatsApp"),
     )
     return TOP_FIRST
