@@ -198,3 +198,19 @@ def test_merchant_pages_carry_a_local_business(small_parts):
     # Nothing private: not the street address, not the owner, not the number.
     text = json.dumps(data)
     assert "Jl. Raya" not in text and "Sri Wahyuni" not in text and "+62" not in text
+
+
+def test_any_window_of_the_address_list_is_that_slice_of_the_whole(api, seller):
+    from kiosk_server.catalog.feed_rows import sitemap_urls
+
+    catalog(seller)  # 1 home + 2 merchants + 3 products
+    whole = [u.path for page in sitemap_urls(api.engine, 0, 100) for u in page]
+    assert len(whole) == 6 and whole[0] == "/"
+
+    for start in range(7):
+        for count in range(7 - start):
+            for page_size in (1, 2, 5):
+                pages = list(sitemap_urls(api.engine, start, count, page_size=page_size))
+                got = [u.path for page in pages for u in page]
+                assert got == whole[start : start + count], (start, count, page_size)
+                assert all(len(page) <= page_size for page in pages[1:])
