@@ -21,6 +21,7 @@ from xml.sax.saxutils import escape
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
+from kiosk_app.domain.text import spreadsheet_safe
 from kiosk_server.api.deps import Context
 from kiosk_server.catalog import conditional
 from kiosk_server.catalog.feed_rows import (
@@ -88,18 +89,24 @@ def links(item: FeedItem, base: str) -> tuple[str, str, list[str]]:
     return f"{base}/p/{item.id}", images[0], images[1:]
 
 
+def _cell(text: str) -> str:
+    # The house rule for CSV (kiosk_app.domain.text): a cell a spreadsheet would run as a
+    # formula gets a leading apostrophe; the feed is public, and people open it in Excel.
+    return str(spreadsheet_safe(text))
+
+
 def meta_rows(item: FeedItem, base: str) -> list[str]:
     link, image, more = links(item, base)
     return [
         item.id,
-        title_of(item),
-        description_of(item),
+        _cell(title_of(item)),
+        _cell(description_of(item)),
         "in stock" if item.stock > 0 else "out of stock",
         "new",
         price_of(item),
         link,
         image,
-        plain_text(item.business_name, 100),
+        _cell(plain_text(item.business_name, 100)),
         # One column, the addresses separated by commas (Meta's and Google's text
         # format); the csv module quotes the field because it holds commas.
         ",".join(more),

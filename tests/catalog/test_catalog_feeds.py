@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from kiosk_app.domain.record_ids import uuid7
+from kiosk_app.domain.text import spreadsheet_safe
 from kiosk_server import blobstore
 from kiosk_server.catalog.feed_rows import FeedItem, Filters, feed_pages
 from kiosk_server.catalog.feeds import META_COLUMNS, meta_csv, meta_rows, plain_text
@@ -224,6 +225,19 @@ def test_csv_quoting_keeps_commas_quotes_and_markup_as_plain_text(api, seller):
     assert b"<script>" not in google_response.content
 
 
+def test_no_cell_of_the_csv_runs_as_a_spreadsheet_formula(api, seller):
+    m = seller.merchant(business_name="@Toko Iseng")
+    p = seller.product(m, name='=HYPERLINK("http://evil.example")', description="+1+1")
+    real_photo(seller, p, 4)
+
+    row = meta(api)[0][p]
+    items, _ = google(api)
+
+    assert row["title"] == '\'=HYPERLINK("http://evil.example")'
+    assert row["description"] == "'+1+1" and row["brand"] == "'@Toko Iseng"
+    assert items[p].findtext("title") == '=HYPERLINK("http://evil.example")'  # XML runs nothing
+
+
 def test_ids_are_stable_and_rows_keep_their_order(api, seller):
     m = seller.merchant()
     ids = []
@@ -308,5 +322,6 @@ def test_any_text_survives_the_csv_round_trip_as_one_plain_line(description, nam
     rows = list(csv.reader(io.StringIO(text, newline="")))
 
     assert len(rows) == 2 and rows[1] == meta_rows(item, BASE)
-    assert rows[1][2] == (plain_text(description, 5000) or plain_text(f"{name} dari Toko", 5000))
+    said = plain_text(description, 5000) or plain_text(f"{name} dari Toko", 5000)
+    assert rows[1][2] == spreadsheet_safe(said)
     assert "\n" not in rows[1][2] and "\r" not in rows[1][2]
