@@ -223,7 +223,13 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     results: dict[str, Any] = {
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+        # Times depend on what else the machine runs (the load average is noted, before
+        # and after); the memory figures do not.
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "load_average_before": [round(v, 2) for v in os.getloadavg()],
+        },
         "region": REGION,
         "sizes": {},
     }
@@ -264,6 +270,7 @@ def main() -> None:
                   f"time x{ratios[d]['seconds']}, "
                   f"peak memory x{ratios[d]['tracemalloc_peak']}")  # fmt: skip
         results["ratios_large_over_small"] = ratios
+    results["machine"]["load_average_after"] = [round(v, 2) for v in os.getloadavg()]
     out = ROOT / "bench" / "results" / "feeds.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"written {out.relative_to(ROOT)}")
