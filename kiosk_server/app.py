@@ -19,6 +19,7 @@ from kiosk_server import __version__, housekeeping
 from kiosk_server.api import blobs, enroll, health, sync, uploads
 from kiosk_server.api.deps import ServerContext
 from kiosk_server.api.openapi import install as install_openapi
+from kiosk_server.catalog import feeds, seo
 from kiosk_server.catalog import views as catalog
 from kiosk_server.config import Settings
 from kiosk_server.db import make_engine, migrate
@@ -121,7 +122,9 @@ def create_app(settings: Settings, *, run_migrations: bool = True) -> FastAPI:
     for module in (health, enroll, sync, uploads, blobs):
         app.include_router(module.router)
     install_openapi(app)
-    app.include_router(catalog.router)  # public pages at /, outside the OpenAPI document
+    # Public pages at /, feeds and search engines' files: outside the OpenAPI document.
+    for public in (feeds, seo, catalog):
+        app.include_router(public.router)
     return app
 
 

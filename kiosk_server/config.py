@@ -60,7 +60,12 @@ class Settings(BaseSettings):
     # lists the host names the server may be reached by. The Host header of a request
     # is never used otherwise.
     public_base_url: str | None = None
-    trusted_hosts: str = ""  # comma-separated host names, e.g. "katalog.example.id"
+    trusted_hosts: str = ""
+    # Addresses per sitemap file: past this many, /sitemap.xml is an index of parts
+    # (sitemaps.org allows 50,000; tests make it small).
+    sitemap_part_size: int = Field(
+        default=50_000, ge=1, le=50_000
+    )  # comma-separated host names, e.g. "katalog.example.id"
     # The server's own secret (64 hex digits): keys enrollment codes (HMAC) and the USB
     # bundle key pair. Without it, ``secret.key`` in the data folder (made on first
     # start). Every API process of one deployment must share it.

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = (1366, 768)
@@ -262,6 +263,7 @@ def shoot(out: Path, data: Path) -> list[Path]:
     # The merchant the server refused (outside the kiosk's region), on its own screen
     kiosk.router.go("merchant_form", merchant_id="0193a000-0000-7000-8000-000000000003")
     grab("19-penjual-ditolak")
+    shoot_share(kiosk, out, grab, settle)
 
     kiosk.router.go("products")
     grab("09-produk")
@@ -317,6 +319,35 @@ def shoot(out: Path, data: Path) -> list[Path]:
     window.hide()
     kiosk.close()
     return saved
+
+
+def shoot_share(kiosk: Any, out: Path, grab: Any, settle: Any) -> None:
+    """Bagikan on a merchant: the dialog, the WhatsApp Business catalog guide, and the
+    first page of the A4 price list (the PDF rendered to PNG by pdftoppm)."""
+    from PySide6.QtWidgets import QApplication
+
+    kiosk.router.go("merchant_form", merchant_id="0193a000-0000-7000-8000-000000000001")
+    settle()
+    kiosk.window.page("merchant_form").share_button.click()
+    settle(800)
+    dialog = QApplication.activeModalWidget()
+    grab("20-bagikan")
+    dialog.guide_button.click()
+    grab("21-bagikan-katalog-whatsapp")
+    dialog.guide.accept()
+    folder = Path(tempfile.mkdtemp(prefix="etalase-price-list-"))
+    dialog._folder, dialog._open_files = folder, False
+    dialog.price_list_button.click()
+    settle(1500)
+    pdf = dialog.saved[-1]
+    subprocess.run(
+        ["pdftoppm", "-r", "80", "-png", "-singlefile", "-f", "1", "-l", "1", str(pdf),
+         str(out / "22-daftar-harga")],
+        check=True,
+    )  # fmt: skip
+    print((out / "22-daftar-harga.png").relative_to(ROOT))
+    shutil.rmtree(folder)
+    dialog.accept()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -133,7 +133,7 @@ def _draw(painter: QPainter, content: PosterContent, size: str, width: int, heig
 
     side = min(layout.mm(120), layout.height - y - layout.mm(120))
     top = y + layout.mm(6)
-    _draw_qr(painter, content.url, QRectF((width - side) / 2, top, side, side))
+    draw_qr(painter, content.url, QRectF((width - side) / 2, top, side, side))
     y = top + side + layout.mm(3)
     scan = QCoreApplication.translate("Poster", "Scan to see our products and order on WhatsApp")
     y = _text(painter, layout, y, layout.mm(16), scan, _font(layout, 20, True))
@@ -141,7 +141,7 @@ def _draw(painter: QPainter, content: PosterContent, size: str, width: int, heig
     _draw_products(painter, layout, y + layout.mm(6), content.products[: PRODUCTS_SHOWN[size]])
 
 
-def _draw_qr(painter: QPainter, url: str, area: QRectF) -> None:
+def draw_qr(painter: QPainter, url: str, area: QRectF) -> None:
     """Dark modules as filled rectangles (one per horizontal run): vector, sharp at any
     print size, with the quiet zone left white."""
     rows = qr_modules(url)

@@ -1,10 +1,14 @@
-""" "Bagikan": a merchant's catalog address, printable posters (A4, A6) and a message to
-paste into WhatsApp. Posters are saved in one known folder and opened for printing."""
+""" "Bagikan": a merchant's catalog address, printable posters (A4, A6), an A4 price list,
+a message to paste into WhatsApp, and the merchant's own catalog feed for WhatsApp
+Business / Facebook with its guide. Files are saved in one known folder and opened for
+printing."""
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +16,11 @@ from PySide6.QtCore import QStandardPaths, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
 
+from kiosk_app.domain.formatting import format_date_id
 from kiosk_app.store import queries
 from kiosk_app.store.store import Store
+from kiosk_app.ui.feed_guide import FeedGuideDialog, merchant_feed_url
+from kiosk_app.ui.i18n import current_language
 from kiosk_app.ui.poster import (
     PAGE_SIZES,
     PRODUCTS_SHOWN,
@@ -23,6 +30,7 @@ from kiosk_app.ui.poster import (
     render_poster,
     share_message,
 )
+from kiosk_app.ui.price_list import PriceListContent, PriceListProduct, render_price_list
 from kiosk_app.ui.tasks import TaskRunner
 from kiosk_app.ui.widgets.common import (
     big_button,
@@ -49,7 +57,13 @@ def share_info(store: Store, merchant_id: str) -> dict[str, Any] | None:
         "active": merchant.get("status") == "active",
         "place": place,
         "url": merchant_page_url(base, merchant_id) if base else None,
+        "feed_url": merchant_feed_url(base, merchant_id) if base else None,
         "products": [PosterProduct(p["name"], p["price"]) for p in published],
+        "price_list": [
+            PriceListProduct(p["name"], p["price"], p.get("unit") or "") for p in published
+        ],
+        # The feeds leave out a product without a photo (Meta and Google require one).
+        "without_photo": sum(1 for p in published if not store.photos_of(p["id"])),
     }
 
 
@@ -58,9 +72,21 @@ def default_poster_folder() -> Path:
     return Path(documents or Path.home()) / "Poster Etalase Desa"
 
 
+def _slug(business_name: str) -> str:
+    return re.sub(r"[^0-9A-Za-z]+", "-", business_name).strip("-").lower()[:40] or "penjual"
+
+
 def poster_file_name(business_name: str, size: str) -> str:
-    slug = re.sub(r"[^0-9A-Za-z]+", "-", business_name).strip("-").lower()[:40] or "penjual"
-    return f"poster-{slug}-{size}.pdf"
+    return f"poster-{_slug(business_name)}-{size}.pdf"
+
+
+def price_list_file_name(business_name: str) -> str:
+    return f"daftar-harga-{_slug(business_name)}.pdf"
+
+
+def printed_on(day: date) -> str:
+    """The price list's date: ``3 Desember 2026``, or ISO in English."""
+    return format_date_id(day) if current_language() == "id" else day.isoformat()
 
 
 class ShareDialog(QDialog):
@@ -94,6 +120,11 @@ class ShareDialog(QDialog):
         self.address.setWordWrap(True)
         self.address.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         column.addWidget(self.address)
+        self.feed_address = plain_label()
+        self.feed_address.setObjectName("shareFeedAddress")
+        self.feed_address.setWordWrap(True)
+        self.feed_address.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        column.addWidget(self.feed_address)
         self.warning = message_label("shareWarning")
         column.addWidget(self.warning)
         self.message = message_label("shareMessage")
@@ -108,17 +139,27 @@ class ShareDialog(QDialog):
             self.tr("Copy link for WhatsApp"), kind="primary", name="copyShareLink"
         )
         self.copy_button.clicked.connect(self.copy_link)
+        self.price_list_button = big_button(self.tr("Price list A4 (PDF)"), name="priceList")
+        self.price_list_button.clicked.connect(self.save_price_list)
+        self.guide_button = big_button(
+            self.tr("WhatsApp Business catalog: guide"), name="feedGuide"
+        )
+        self.guide_button.clicked.connect(self.open_guide)
+        self.guide: FeedGuideDialog | None = None
         close = big_button(self.tr("Close"), name="closeShare")
         close.clicked.connect(self.accept)
-        column.addLayout(button_row(*self.poster_buttons.values()))
-        column.addLayout(button_row(self.copy_button))
+        column.addLayout(button_row(*self.poster_buttons.values(), self.price_list_button))
+        column.addLayout(button_row(self.copy_button, self.guide_button))
         column.addLayout(button_row(close))
         self._enable(False)
         runner.run_task(lambda store: share_info(store, merchant_id), self._loaded, context=self)
 
     def _enable(self, on: bool) -> None:
-        for button in (*self.poster_buttons.values(), self.copy_button):
+        for button in (*self._file_buttons(), self.copy_button, self.guide_button):
             button.setEnabled(on)
+
+    def _file_buttons(self) -> list[Any]:
+        return [*self.poster_buttons.values(), self.price_list_button]
 
     def _loaded(self, info: dict[str, Any] | None) -> None:
         if info is None:
@@ -134,6 +175,11 @@ class ShareDialog(QDialog):
             )
             return
         self.address.setText(self.tr("Catalog page: {url}").format(url=info["url"]))
+        self.feed_address.setText(
+            self.tr("Catalog for WhatsApp Business and Facebook: {url}").format(
+                url=info["feed_url"]
+            )
+        )
         problems = []
         if not info["consented"]:
             problems.append(
@@ -143,6 +189,13 @@ class ShareDialog(QDialog):
             problems.append(self.tr("The merchant is inactive: the catalog does not show them."))
         if not info["products"]:
             problems.append(self.tr("No published product yet: the page shows no product."))
+        elif info["without_photo"]:
+            problems.append(
+                self.tr(
+                    "{count} published product(s) without a photo: the WhatsApp Business "
+                    "catalog leaves them out."
+                ).format(count=info["without_photo"])
+            )
         show_message(self.warning, "\n".join(problems), error=bool(problems))
         self._enable(True)
 
@@ -162,36 +215,70 @@ class ShareDialog(QDialog):
             return
         path = self._folder / poster_file_name(self.info["business_name"], size)
         content = self.content(size)
-        self.poster_buttons[size].setEnabled(False)
+        self._save(self.poster_buttons[size], path, lambda: render_poster(path, content, size))
 
-        def render() -> Path:
+    def price_list_content(self, day: date | None = None) -> PriceListContent:
+        assert self.info is not None and self.info["url"]
+        return PriceListContent(
+            business_name=self.info["business_name"],
+            url=self.info["url"],
+            place=self.info["place"],
+            printed_on=printed_on(day or date.today()),
+            products=tuple(self.info["price_list"]),
+        )
+
+    def save_price_list(self) -> None:
+        """Render every published product's price on A4 pages, then open it to print."""
+        if self.info is None or not self.info["url"]:
+            return
+        path = self._folder / price_list_file_name(self.info["business_name"])
+        content = self.price_list_content()
+        self._save(self.price_list_button, path, lambda: render_price_list(path, content))
+
+    def _save(self, button: Any, path: Path, render: Callable[[], Path]) -> None:
+        button.setEnabled(False)
+
+        def work() -> Path:
             path.parent.mkdir(parents=True, exist_ok=True)
-            return render_poster(path, content, size)
+            return render()
 
         self._runner.run_in_worker(
-            render,
-            lambda done: self._poster_saved(size, done),
-            lambda error: self._poster_failed(size, path, error),
+            work,
+            lambda done: self._saved(button, done),
+            lambda error: self._failed(button, path, error),
             context=self,
         )
 
-    def _poster_saved(self, size: str, path: Path) -> None:
-        self.poster_buttons[size].setEnabled(True)
+    def _saved(self, button: Any, path: Path) -> None:
+        button.setEnabled(True)
         self.saved.append(path)
-        show_message(self.message, self.tr("Poster saved: {path}").format(path=path))
+        text = (
+            self.tr("Price list saved: {path}")
+            if button is self.price_list_button
+            else self.tr("Poster saved: {path}")
+        )
+        show_message(self.message, text.format(path=path))
         if self._open_files:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
-    def _poster_failed(self, size: str, path: Path, error: BaseException) -> None:
-        self.poster_buttons[size].setEnabled(True)
+    def _failed(self, button: Any, path: Path, error: BaseException) -> None:
+        button.setEnabled(True)
         if not isinstance(error, OSError):
             raise error
-        log.warning("poster not saved to %s: %s", path, error)
-        show_message(
-            self.message,
-            self.tr("The poster could not be saved: {error}").format(error=error),
-            error=True,
+        log.warning("file not saved to %s: %s", path, error)
+        text = (
+            self.tr("The price list could not be saved: {error}")
+            if button is self.price_list_button
+            else self.tr("The poster could not be saved: {error}")
         )
+        show_message(self.message, text.format(error=error), error=True)
+
+    def open_guide(self) -> None:
+        """The merchant's feed address and the steps to connect it (a dialog of its own)."""
+        if self.info is None or not self.info["feed_url"]:
+            return
+        self.guide = FeedGuideDialog(self.info["business_name"], self.info["feed_url"], self)
+        self.guide.open()
 
     def copy_link(self) -> None:
         """Put the WhatsApp message with the catalog address on the clipboard."""

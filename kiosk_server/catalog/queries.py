@@ -5,6 +5,10 @@ Public: a merchant who is active, not deleted, and whose consent is recorded who
 a merchant that is published and not deleted; a photo of such a product that is not
 deleted. Only the columns listed here leave the database: never the owner's name,
 address, NIB, NPWP, P-IRT, halal certificate, email, or the consent record itself.
+
+Everything public goes through ``public_merchant()`` and ``public_product()`` (pages,
+photos, the Meta and Google feeds and the sitemap in ``feed_rows``), so a rule added
+there applies everywhere at once.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from sqlalchemy import (
     true,
 )
 
-from kiosk_server.db import RECORD_TABLES, blob_grant, region
+from kiosk_server.db import RECORD_TABLES, blob, blob_grant, region
 
 merchant = RECORD_TABLES["merchant"]
 product = RECORD_TABLES["product"]
@@ -79,6 +83,7 @@ PRODUCT_COLUMNS = (
     product.c.unit,
     product.c.category,
     product.c.weight_g,
+    product.c.stock,
     merchant.c.business_name,
     merchant.c.phone,
     merchant.c.village_code,
@@ -256,6 +261,23 @@ def photos_of(conn: Connection, product_id: str) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in rows]
 
 
+def granted(sha: Any) -> ColumnElement[bool]:
+    """The blob ``sha`` (a column or value) may show in the photo row's place
+    (``blobstore``): a photo row naming another region's blob does not publish it."""
+    return exists().where(blob_grant.c.sha256 == sha, blob_grant.c.scope_code == photo.c.scope_code)
+
+
+def public_photo() -> ColumnElement[bool]:
+    """Photos whose full image the public may fetch now: live, granted, and its bytes
+    arrived (a photo's record comes before its bytes). Keep to public products."""
+    return and_(
+        _live(photo),
+        photo.c.sha256.is_not(None),
+        granted(photo.c.sha256),
+        exists().where(blob.c.sha256 == photo.c.sha256),
+    )
+
+
 def is_public_image(conn: Connection, sha: str) -> bool:
     """True when ``sha`` is the full image or thumbnail of a public product's live photo
     whose place is granted that blob (``blobstore``): a photo row naming another
@@ -269,11 +291,7 @@ def is_public_image(conn: Connection, sha: str) -> bool:
         )
         .where(or_(photo.c.sha256 == sha, photo.c.thumb_sha256 == sha), _live(photo))
         .where(public_product())
-        .where(
-            exists().where(
-                blob_grant.c.sha256 == sha, blob_grant.c.scope_code == photo.c.scope_code
-            )
-        )
+        .where(granted(sha))
         .limit(1)
     )
     return conn.execute(query).first() is not None

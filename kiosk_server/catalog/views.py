@@ -23,6 +23,7 @@ from kiosk_server import blobstore
 from kiosk_server.api.blob_response import blob_response
 from kiosk_server.api.deps import Context, ServerContext
 from kiosk_server.catalog import queries
+from kiosk_server.catalog.structured_data import merchant_ld, product_ld
 from kiosk_server.db import read_only
 from kiosk_server.storage import StorageError
 
@@ -162,12 +163,19 @@ def _preview(
     }
 
 
+def _canonical(base: str, path: str, number: int = 1) -> str:
+    """The page's one absolute address (``<link rel=canonical>``), with its page number
+    past the first."""
+    return f"{base}{path}" + (f"?hal={number}" if number > 1 else "")
+
+
 def _with_links(rows: list[dict[str, Any]], base: str) -> list[dict[str, Any]]:
     return [{**r, "order": order_link(r, base)} for r in rows]
 
 
 @router.get("/")
 def home(request: Request, ctx: Context) -> Response:
+    base = base_url(ctx, request)
     with ctx.engine.connect() as conn:
         conn = read_only(conn)
         provinces = queries.regions_with_merchants(conn, None)
@@ -176,6 +184,7 @@ def home(request: Request, ctx: Context) -> Response:
         request,
         "home.html",
         title="Etalase Desa",
+        canonical=_canonical(base, "/"),
         provinces=provinces,
         categories=categories,
     )
@@ -208,6 +217,9 @@ def region_page(request: Request, ctx: Context, code: str, hal: str | None = Non
         children=children,
         merchants=merchants,
         base=base,
+        canonical=_canonical(
+            base, f"/wilayah/{quote(code, safe='.')}", merchants.number if merchants else 1
+        ),
     )
 
 
@@ -225,6 +237,7 @@ def category_page(request: Request, ctx: Context, name: str, hal: str | None = N
         "list.html",
         title=f"Kategori {name}",
         heading=name,
+        canonical=_canonical(base, f"/kategori/{quote(name, safe='')}", page.number),
         products=_with_links(page.rows, base),
         page=page,
         more_url=f"/kategori/{quote(name, safe='')}?hal=",
@@ -277,6 +290,8 @@ def merchant_page(
             cover,
         ),
         title=merchant["business_name"],
+        canonical=_canonical(base, f"/m/{merchant_id}", page.number),
+        ld=merchant_ld(merchant, places, cover, base),
         merchant=merchant,
         contact=contact_link(merchant, base),
         places=places,
@@ -310,6 +325,8 @@ def product_page(request: Request, ctx: Context, product_id: str) -> Response:
             cover,
         ),
         title=product["name"],
+        canonical=_canonical(base, f"/p/{product_id}"),
+        ld=product_ld(product, photos, base),
         product=product,
         order=order_link(product, base),
         photos=photos,

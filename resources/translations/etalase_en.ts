@@ -267,6 +267,49 @@
     </message>
 </context>
 <context>
+    <name>FeedGuideDialog</name>
+    <message>
+        <source>WhatsApp Business catalog</source>
+        <translation>WhatsApp Business catalog</translation>
+    </message>
+    <message>
+        <source>Catalog of {name} on WhatsApp and Facebook</source>
+        <translation>Catalog of {name} on WhatsApp and Facebook</translation>
+    </message>
+    <message>
+        <source>Meta (WhatsApp Business, Facebook, Instagram) can read this merchant&apos;s products from the address below every day: prices, stock and photos stay the same as in Etalase Desa. Only published products with a photo are sent.</source>
+        <translation>Meta (WhatsApp Business, Facebook, Instagram) can read this merchant&apos;s products from the address below every day: prices, stock and photos stay the same as in Etalase Desa. Only published products with a photo are sent.</translation>
+    </message>
+    <message>
+        <source>Copy feed address</source>
+        <translation>Copy feed address</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Copy the feed address above and send it to the merchant&apos;s phone, or open Commerce Manager on this computer.</source>
+        <translation>Copy the feed address above and send it to the merchant&apos;s phone, or open Commerce Manager on this computer.</translation>
+    </message>
+    <message>
+        <source>Open business.facebook.com/commerce with the merchant&apos;s Facebook account and create a catalog for products sold online (E-commerce).</source>
+        <translation>Open business.facebook.com/commerce with the merchant&apos;s Facebook account and create a catalog for products sold online (E-commerce).</translation>
+    </message>
+    <message>
+        <source>In the catalog choose Data sources, Add items, Data feed, Scheduled feed. Paste the address, choose a daily update and the currency IDR.</source>
+        <translation>In the catalog choose Data sources, Add items, Data feed, Scheduled feed. Paste the address, choose a daily update and the currency IDR.</translation>
+    </message>
+    <message>
+        <source>Connect the catalog to WhatsApp: in WhatsApp Manager choose Catalog, pick this catalog, then Connect catalog. The products appear in the WhatsApp Business catalog and are updated every day.</source>
+        <translation>Connect the catalog to WhatsApp: in WhatsApp Manager choose Catalog, pick this catalog, then Connect catalog. The products appear in the WhatsApp Business catalog and are updated every day.</translation>
+    </message>
+    <message>
+        <source>Copied. Paste it in Commerce Manager as a scheduled feed.</source>
+        <translation>Copied. Paste it in Commerce Manager as a scheduled feed.</translation>
+    </message>
+</context>
+<context>
     <name>FirstRunPage</name>
     <message>
         <source>Welcome to Etalase Desa</source>
@@ -640,6 +683,49 @@
     </message>
 </context>
 <context>
+    <name>PriceList</name>
+    <message>
+        <source>Price list: {name}</source>
+        <translation>Price list: {name}</translation>
+    </message>
+    <message>
+        <source>Price list</source>
+        <translation>Price list</translation>
+    </message>
+    <message>
+        <source>No published product yet.</source>
+        <translation>No published product yet.</translation>
+    </message>
+    <message>
+        <source>Printed on {date}</source>
+        <translation>Printed on {date}</translation>
+    </message>
+    <message>
+        <source>Scan to order on WhatsApp</source>
+        <translation>Scan to order on WhatsApp</translation>
+    </message>
+    <message>
+        <source>No.</source>
+        <translation>No.</translation>
+    </message>
+    <message>
+        <source>Product</source>
+        <translation>Product</translation>
+    </message>
+    <message>
+        <source>Unit</source>
+        <translation>Unit</translation>
+    </message>
+    <message>
+        <source>Price</source>
+        <translation>Price</translation>
+    </message>
+    <message>
+        <source>Page {number} of {count}</source>
+        <translation>Page {number} of {count}</translation>
+    </message>
+</context>
+<context>
     <name>ProductEditorPage</name>
     <message>
         <source>Draft (not shown yet)</source>
@@ -937,6 +1023,14 @@
         <translation>Copy link for WhatsApp</translation>
     </message>
     <message>
+        <source>Price list A4 (PDF)</source>
+        <translation>Price list A4 (PDF)</translation>
+    </message>
+    <message>
+        <source>WhatsApp Business catalog: guide</source>
+        <translation>WhatsApp Business catalog: guide</translation>
+    </message>
+    <message>
         <source>Close</source>
         <translation>Close</translation>
     </message>
@@ -949,6 +1043,10 @@
         <translation>Catalog page: {url}</translation>
     </message>
     <message>
+        <source>Catalog for WhatsApp Business and Facebook: {url}</source>
+        <translation>Catalog for WhatsApp Business and Facebook: {url}</translation>
+    </message>
+    <message>
         <source>No consent recorded: the catalog does not show this merchant.</source>
         <translation>No consent recorded: the catalog does not show this merchant.</translation>
     </message>
@@ -959,6 +1057,18 @@
     <message>
         <source>No published product yet: the page shows no product.</source>
         <translation>No published product yet: the page shows no product.</translation>
+    </message>
+    <message>
+        <source>{count} published product(s) without a photo: the WhatsApp Business catalog leaves them out.</source>
+        <translation>{count} published product(s) without a photo: the WhatsApp Business catalog leaves them out.</translation>
+    </message>
+    <message>
+        <source>Price list saved: {path}</source>
+        <translation>Price list saved: {path}</translation>
+    </message>
+    <message>
+        <source>The price list could not be saved: {error}</source>
+        <translation>The price list could not be saved: {error}</translation>
     </message>
     <message>
         <source>The poster could not be saved: {error}</source>

@@ -267,6 +267,49 @@
     </message>
 </context>
 <context>
+    <name>FeedGuideDialog</name>
+    <message>
+        <source>WhatsApp Business catalog</source>
+        <translation>Katalog WhatsApp Business</translation>
+    </message>
+    <message>
+        <source>Catalog of {name} on WhatsApp and Facebook</source>
+        <translation>Katalog {name} di WhatsApp dan Facebook</translation>
+    </message>
+    <message>
+        <source>Meta (WhatsApp Business, Facebook, Instagram) can read this merchant&apos;s products from the address below every day: prices, stock and photos stay the same as in Etalase Desa. Only published products with a photo are sent.</source>
+        <translation>Meta (WhatsApp Business, Facebook, Instagram) bisa membaca produk penjual ini dari alamat di bawah setiap hari: harga, stok, dan foto tetap sama dengan di Etalase Desa. Hanya produk yang tampil di katalog dan punya foto yang dikirim.</translation>
+    </message>
+    <message>
+        <source>Copy feed address</source>
+        <translation>Salin alamat feed</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Tutup</translation>
+    </message>
+    <message>
+        <source>Copy the feed address above and send it to the merchant&apos;s phone, or open Commerce Manager on this computer.</source>
+        <translation>Salin alamat feed di atas lalu kirim ke HP penjual, atau buka Commerce Manager di komputer ini.</translation>
+    </message>
+    <message>
+        <source>Open business.facebook.com/commerce with the merchant&apos;s Facebook account and create a catalog for products sold online (E-commerce).</source>
+        <translation>Buka business.facebook.com/commerce dengan akun Facebook penjual, lalu buat katalog untuk produk yang dijual online (E-commerce).</translation>
+    </message>
+    <message>
+        <source>In the catalog choose Data sources, Add items, Data feed, Scheduled feed. Paste the address, choose a daily update and the currency IDR.</source>
+        <translation>Di katalog pilih Sumber data, Tambahkan item, Feed data, Feed terjadwal. Tempel alamatnya, pilih pembaruan harian dan mata uang IDR.</translation>
+    </message>
+    <message>
+        <source>Connect the catalog to WhatsApp: in WhatsApp Manager choose Catalog, pick this catalog, then Connect catalog. The products appear in the WhatsApp Business catalog and are updated every day.</source>
+        <translation>Hubungkan katalog ke WhatsApp: di WhatsApp Manager pilih Katalog, pilih katalog ini, lalu Hubungkan katalog. Produk muncul di katalog WhatsApp Business dan diperbarui setiap hari.</translation>
+    </message>
+    <message>
+        <source>Copied. Paste it in Commerce Manager as a scheduled feed.</source>
+        <translation>Tersalin. Tempel di Commerce Manager sebagai feed terjadwal.</translation>
+    </message>
+</context>
+<context>
     <name>FirstRunPage</name>
     <message>
         <source>Welcome to Etalase Desa</source>
@@ -640,6 +683,49 @@
     </message>
 </context>
 <context>
+    <name>PriceList</name>
+    <message>
+        <source>Price list: {name}</source>
+        <translation>Daftar harga: {name}</translation>
+    </message>
+    <message>
+        <source>Price list</source>
+        <translation>Daftar harga</translation>
+    </message>
+    <message>
+        <source>No published product yet.</source>
+        <translation>Belum ada produk yang tampil di katalog.</translation>
+    </message>
+    <message>
+        <source>Printed on {date}</source>
+        <translation>Dicetak {date}</translation>
+    </message>
+    <message>
+        <source>Scan to order on WhatsApp</source>
+        <translation>Pindai untuk pesan lewat WhatsApp</translation>
+    </message>
+    <message>
+        <source>No.</source>
+        <translation>No.</translation>
+    </message>
+    <message>
+        <source>Product</source>
+        <translation>Produk</translation>
+    </message>
+    <message>
+        <source>Unit</source>
+        <translation>Satuan</translation>
+    </message>
+    <message>
+        <source>Price</source>
+        <translation>Harga</translation>
+    </message>
+    <message>
+        <source>Page {number} of {count}</source>
+        <translation>Halaman {number} dari {count}</translation>
+    </message>
+</context>
+<context>
     <name>ProductEditorPage</name>
     <message>
         <source>Draft (not shown yet)</source>
@@ -937,6 +1023,14 @@
         <translation>Salin tautan untuk WhatsApp</translation>
     </message>
     <message>
+        <source>Price list A4 (PDF)</source>
+        <translation>Daftar harga A4 (PDF)</translation>
+    </message>
+    <message>
+        <source>WhatsApp Business catalog: guide</source>
+        <translation>Panduan katalog WhatsApp Business</translation>
+    </message>
+    <message>
         <source>Close</source>
         <translation>Tutup</translation>
     </message>
@@ -949,6 +1043,10 @@
         <translation>Halaman katalog: {url}</translation>
     </message>
     <message>
+        <source>Catalog for WhatsApp Business and Facebook: {url}</source>
+        <translation>Katalog untuk WhatsApp Business dan Facebook: {url}</translation>
+    </message>
+    <message>
         <source>No consent recorded: the catalog does not show this merchant.</source>
         <translation>Persetujuan belum dicatat: katalog tidak menampilkan penjual ini.</translation>
     </message>
@@ -959,6 +1057,18 @@
     <message>
         <source>No published product yet: the page shows no product.</source>
         <translation>Belum ada produk yang ditampilkan: halaman katalog masih kosong.</translation>
+    </message>
+    <message>
+        <source>{count} published product(s) without a photo: the WhatsApp Business catalog leaves them out.</source>
+        <translation>{count} produk yang tampil di katalog belum punya foto: katalog WhatsApp Business tidak memuatnya.</translation>
+    </message>
+    <message>
+        <source>Price list saved: {path}</source>
+        <translation>Daftar harga disimpan: {path}</translation>
+    </message>
+    <message>
+        <source>The price list could not be saved: {error}</source>
+        <translation>Daftar harga tidak bisa disimpan: {error}</translation>
     </message>
     <message>
         <source>The poster could not be saved: {error}</source>
