@@ -31,7 +31,7 @@ def real_photo(seller, product_id: str, seed: int, position: int = 0) -> str:
     for size in (600 + seed, 400 + seed):
         data = jpeg_bytes(size, seed)
         sha = hashlib.sha256(data).hexdigest()
-        blobstore.put_bytes(seller.api.settings.blob_dir, sha, data)
+        seller.api.blobs.put(sha, data)
         with seller.api.engine.begin() as conn:
             blobstore.record(conn, sha, len(data), seller.device.id, "2026-11-20T00:00:00Z")
             blobstore.hold(conn, sha, {"id": seller.device.id, "region": seller.device.region})
@@ -291,7 +291,7 @@ def test_a_photo_arriving_after_its_record_changes_the_feed_version(api, seller)
     assert p not in before.text  # no photo the public can fetch yet: left out
 
     # The bytes arrive (what a finished upload does): no record changes, the photo shows.
-    blobstore.put_bytes(api.settings.blob_dir, sha, data)
+    api.blobs.put(sha, data)
     with api.engine.begin() as conn:
         blobstore.record(conn, sha, len(data), seller.device.id, "2026-11-20T00:00:00Z")
         blobstore.hold(conn, sha, {"id": seller.device.id, "region": seller.device.region})
