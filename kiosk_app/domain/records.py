@@ -116,6 +116,15 @@ STOCK_LABEL = Label("Stok", "Stock")
 MERCHANT_STATUSES = ("active", "inactive")
 PRODUCT_STATUSES = ("draft", "published")
 OPERATOR_ROLES = ("operator", "technician")
+# What a stored choice means, in the glossary's words (a message never shows a bare value).
+CHOICE_LABELS: dict[str, Label] = {
+    "active": Label("aktif", "active"),
+    "inactive": Label("tidak aktif", "inactive"),
+    "draft": Label("draf", "draft"),
+    "published": Label("tampil di katalog", "published"),
+    "operator": Label("petugas", "operator"),
+    "technician": Label("teknisi", "technician"),
+}
 REGION_LEVELS = ("province", "regency", "district", "village")
 MAX_PHOTOS_PER_PRODUCT = 9
 PRODUCT_NAME_MAX = 80

@@ -272,7 +272,10 @@ def check_protocol_version(version: object) -> int:
     if not isinstance(version, int) or version < MIN_PROTOCOL_VERSION:
         raise ProtocolError(
             ERR_PROTOCOL_TOO_OLD,
-            one_line("Kiosk app protocol too old: ask a technician to update the app."),
+            one_line(
+                "This kiosk app's version is too old for the server. "
+                "Ask a technician to update the app."
+            ),
         )
     if version > PROTOCOL_VERSION:
         raise ProtocolError(
