@@ -17,7 +17,7 @@ from kiosk_app.domain.errors import ValidationError
 from kiosk_app.domain.hlc import MAX_DRIFT_MS, Stamp
 from kiosk_app.domain.i18n import N_, one_line
 from kiosk_app.domain.merge import merge_fields
-from kiosk_app.domain.records import ENTITIES, STOCK_FIELD, field_label
+from kiosk_app.domain.records import ENTITIES, STOCK_FIELD, field_label, withheld_fields
 from kiosk_app.domain.regions import in_scope
 from kiosk_app.domain.validation import validate_fields
 from kiosk_app.protocol.messages import (
@@ -135,7 +135,10 @@ def _record_losers(b: Batch, m: Mutation, losers: list[Any]) -> None:
             "won_value": loser.winner_value,
             "won_hlc": loser.winner_stamp,
         }
-        b.result.conflicts.append(entry)
+        if loser.field not in withheld_fields(m.entity):
+            # A withheld field's other value must not reach this kiosk (docs/privacy.md):
+            # the conflict is kept on the server only, and the pull sends its stamp.
+            b.result.conflicts.append(entry)
         b.begin_write()
         b.conflicts.append(
             {

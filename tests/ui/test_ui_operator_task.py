@@ -132,7 +132,7 @@ def test_register_a_merchant_add_a_product_with_a_photo_and_see_it_synced(
         lambda: editor.delivery.status.text() == "Sudah sampai di server.", timeout=30000
     )
     assert window.current_key() == "product_editor"
-    assert window.sync_badge.text() == "Daring · semua data terkirim"
+    assert window.sync_badge.text() == "Tersambung · semua data terkirim"
     exported = server.export(tmp_path / "export")
     product = by_id(exported["product"])[product_id]
     assert product["status"] == "published" and product["merchant_id"] == merchant_id

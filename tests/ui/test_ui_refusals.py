@@ -78,7 +78,7 @@ def test_a_refused_merchant_is_shown_refused_everywhere_then_fixed_and_sent(
     # When it syncs, the server refuses it: the badge says so, never "all sent"
     wait_refused(qtbot, app)
     badge = app.window.sync_badge.text()
-    assert badge.startswith("Daring · ada data ditolak, lihat Sinkron")
+    assert badge.startswith("Tersambung · ada data ditolak, lihat Sinkronisasi")
     assert "1 ditolak server" in badge and "semua data terkirim" not in badge
 
     # and so does the Sinkron page: the merchant's row and a card with the way out
@@ -117,7 +117,7 @@ def test_a_refused_merchant_is_shown_refused_everywhere_then_fixed_and_sent(
 
     # Then the server accepts it, and it is shown as sent everywhere
     wait_synced(qtbot, app)
-    assert app.window.sync_badge.text() == "Daring · semua data terkirim"
+    assert app.window.sync_badge.text() == "Tersambung · semua data terkirim"
     qtbot.waitUntil(lambda: form.delivery.status.text() == "Sudah sampai di server.")
     assert not form.delivery.banner.isVisible()
     nav(qtbot, app, "sync")
@@ -130,10 +130,10 @@ def test_a_refused_merchant_is_shown_refused_everywhere_then_fixed_and_sent(
 
     # and "Sinkron sekarang" shows how the sync it asked for ended, with counts
     click(qtbot, page.sync_button)
-    assert page.message.text() == "Sinkron dimulai: mengirim dan menerima…"
-    qtbot.waitUntil(lambda: page.message.text().startswith("Sinkron selesai"), timeout=30000)
+    assert page.message.text() == "Sinkronisasi dimulai: mengirim dan menerima…"
+    qtbot.waitUntil(lambda: page.message.text().startswith("Sinkronisasi selesai"), timeout=30000)
     assert page.message.text() == (
-        "Sinkron selesai: 0 perubahan terkirim, 0 diterima, 0 foto diunggah."
+        "Sinkronisasi selesai: 0 perubahan terkirim, 0 diterima, 0 foto diunggah."
     )
 
 

@@ -82,7 +82,7 @@ def test_an_operators_day_reaches_the_server(app, qtbot, server, link, tmp_path)
     # Given a kiosk enrolled on its first run (through a link the test controls)
     enrolled_app(qtbot, app, link.url, server.enroll_code(REGION))
     assert app.sync.device is not None and app.sync.device.region == REGION
-    assert app.window.sync_badge.text() == "Daring · semua data terkirim"
+    assert app.window.sync_badge.text() == "Tersambung · semua data terkirim"
 
     # When the operator registers a merchant (with consent) and adds a product
     merchant_id = register_merchant(qtbot, app)
@@ -152,7 +152,7 @@ def test_an_operators_day_reaches_the_server(app, qtbot, server, link, tmp_path)
     assert product_id not in by_id(exported["product"])
     assert merchant_id in by_id(exported["merchant"])
     assert page.merchants.item(0, 1).text() == "Ya, semua terkirim"
-    assert "Sinkron lengkap terakhir" in page.state_label.text()
+    assert "Sinkronisasi lengkap terakhir" in page.state_label.text()
 
 
 def test_a_conflict_with_another_kiosk_is_settled_on_the_sync_screen(
@@ -183,7 +183,7 @@ def test_a_conflict_with_another_kiosk_is_settled_on_the_sync_screen(
         click(qtbot, form.save_button)
         idle(qtbot, app)
         qtbot.waitUntil(lambda: app.sync.status.state == st.OFFLINE, timeout=10000)
-        assert app.window.sync_badge.text().startswith("Luring · 1 perubahan tersimpan")
+        assert app.window.sync_badge.text().startswith("Tidak tersambung · 1 perubahan tersimpan")
 
         # and meanwhile the other kiosk writes another address, and syncs first
         other.store.update("merchant", merchant_id, {"address": "Jl. Kawi 3"})
@@ -205,7 +205,7 @@ def test_a_conflict_with_another_kiosk_is_settled_on_the_sync_screen(
             "Dua kios mengubah ini pada waktu yang sama. Di kios ini: “Dusun Krajan RT 05”. "
             "Dari server (kios lain): “Jl. Kawi 3”. Yang dipakai sekarang: dari server."
         )
-        assert "1 perubahan perlu dicek" in app.window.sync_badge.text()
+        assert "1 data bentrok" in app.window.sync_badge.text()
 
         # When the operator keeps their own value
         click(qtbot, card.keep_mine)
