@@ -213,6 +213,12 @@ class SyncAnswer(msgspec.Struct, frozen=True):
         | None
     ) = None
     latest_app_version: str | None = None
+    controller: (
+        Annotated[str, Meta(description="The data controller the consent text names")] | None
+    ) = None
+    controller_contact: (
+        Annotated[str, Meta(description="Where merchants reach the data controller")] | None
+    ) = None
 
 
 ANSWER_ALWAYS = ("protocol", "accepted_count", "rejected", "conflicts", "changes", "cursor",

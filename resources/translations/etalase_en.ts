@@ -89,6 +89,10 @@
         <source>Text version: {version}</source>
         <translation>Text version: {version}</translation>
     </message>
+    <message>
+        <source>Text version: {version}. This merchant agreed to {earlier} before; read them the new text. If they do not agree, their earlier consent stays.</source>
+        <translation>Text version: {version}. This merchant agreed to {earlier} before; read them the new text. If they do not agree, their earlier consent stays.</translation>
+    </message>
 </context>
 <context>
     <name>DashboardPage</name>
@@ -485,12 +489,24 @@
         <translation>Step 2 of 2: the merchant&apos;s data</translation>
     </message>
     <message>
+        <source>Kept on the server</source>
+        <translation>Kept on the server</translation>
+    </message>
+    <message>
+        <source>Read the new consent</source>
+        <translation>Read the new consent</translation>
+    </message>
+    <message>
         <source>No consent recorded for this merchant yet.</source>
         <translation>No consent recorded for this merchant yet.</translation>
     </message>
     <message>
         <source>Consent recorded: {version}, {date}, by {operator}</source>
         <translation>Consent recorded: {version}, {date}, by {operator}</translation>
+    </message>
+    <message>
+        <source>A new consent text ({version}) is in use: read it to the owner at this visit.</source>
+        <translation>A new consent text ({version}) is in use: read it to the owner at this visit.</translation>
     </message>
     <message>
         <source>Merchant registered.</source>

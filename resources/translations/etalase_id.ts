@@ -89,6 +89,10 @@
         <source>Text version: {version}</source>
         <translation>Versi teks: {version}</translation>
     </message>
+    <message>
+        <source>Text version: {version}. This merchant agreed to {earlier} before; read them the new text. If they do not agree, their earlier consent stays.</source>
+        <translation>Versi teks: {version}. Penjual ini dulu menyetujui {earlier}; bacakan teks baru ini. Jika pemilik usaha tidak setuju, persetujuan lamanya tetap berlaku.</translation>
+    </message>
 </context>
 <context>
     <name>DashboardPage</name>
@@ -485,12 +489,24 @@
         <translation>Langkah 2 dari 2: data penjual</translation>
     </message>
     <message>
+        <source>Kept on the server</source>
+        <translation>Tersimpan di server</translation>
+    </message>
+    <message>
+        <source>Read the new consent</source>
+        <translation>Baca persetujuan baru</translation>
+    </message>
+    <message>
         <source>No consent recorded for this merchant yet.</source>
         <translation>Belum ada persetujuan yang tercatat untuk penjual ini.</translation>
     </message>
     <message>
         <source>Consent recorded: {version}, {date}, by {operator}</source>
         <translation>Persetujuan tercatat: {version}, {date}, oleh {operator}</translation>
+    </message>
+    <message>
+        <source>A new consent text ({version}) is in use: read it to the owner at this visit.</source>
+        <translation>Ada teks persetujuan baru ({version}). Bacakan kepada pemilik usaha pada kunjungan ini.</translation>
     </message>
     <message>
         <source>Merchant registered.</source>

@@ -41,10 +41,12 @@ def avoided_terms_in(texts: list[glossary.Text]) -> list[str]:
 
 def test_the_glossary_has_its_core_terms_and_parses() -> None:
     words = {t.indonesian for t in glossary.terms()}
-    core = {"penjual", "pemilik usaha", "usaha", "petugas", "teknisi", "admin pusat", "kios",
-            "foto", "foto kecil", "foto utama", "sinkronisasi", "sinkronkan", "menunggu dikirim",
-            "data bentrok", "kode pendaftaran", "akses dicabut", "tampil di katalog", "draf",
-            "hapus", "tersambung", "tidak tersambung", "periksa", "pesan lewat WhatsApp"}  # fmt: skip
+    core = {
+        *("penjual", "pemilik usaha", "usaha", "petugas", "teknisi", "admin pusat", "kios"),
+        *("foto", "foto kecil", "foto utama", "sinkronisasi", "sinkronkan", "menunggu dikirim"),
+        *("data bentrok", "kode pendaftaran", "akses dicabut", "tampil di katalog", "draf"),
+        *("hapus", "tersambung", "tidak tersambung", "periksa", "pesan lewat WhatsApp"),
+    }
     assert core <= words
     assert all(t.english for t in glossary.terms())
     assert glossary.one_wordings()

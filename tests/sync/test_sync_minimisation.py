@@ -49,7 +49,7 @@ def registered(make_kiosk):
 
 
 def test_the_withheld_fields_are_the_permits_and_email():
-    assert WITHHELD_FIELDS == {"merchant": frozenset(PRIVATE)}
+    assert {"merchant": frozenset(PRIVATE)} == WITHHELD_FIELDS
     shared = set(MERCHANT.fields) - set(PRIVATE)
     assert {"business_name", "owner_name", "phone", "village_code", "address", "status",
             "consent_version", "consent_at", "consent_operator", "deleted"} == shared  # fmt: skip
@@ -128,7 +128,7 @@ def test_an_empty_private_field_travels_as_empty(make_kiosk):
 
 
 def test_the_catalog_never_shows_the_private_fields(make_kiosk, server):
-    a, b, m, p = registered(make_kiosk)
+    _, _, m, p = registered(make_kiosk)
 
     pages = [requests.get(f"{server.url}{path}", timeout=10) for path in (f"/m/{m}", f"/p/{p}")]
 

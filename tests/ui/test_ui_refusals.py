@@ -85,7 +85,7 @@ def test_a_refused_merchant_is_shown_refused_everywhere_then_fixed_and_sent(
     nav(qtbot, app, "sync")
     page = app.window.page("sync")
     qtbot.waitUntil(lambda: len(page.refusal_cards) == 1 and page.merchants.rowCount() >= 1)
-    reason = "Data ini di luar wilayah kios (35.07); tidak diterima server."
+    reason = "Data ini di luar wilayah kios (35.07), jadi tidak diterima server."
     assert page.merchants.item(0, 1).text() == f"Ditolak server: {reason}"
     assert "server menolak sebagian data" in page.state_label.text()
     card = page.refusal_cards[0]
@@ -197,8 +197,8 @@ def test_enrolled_but_cut_off_the_first_run_says_so_plainly(bare_app, qtbot, ser
 
     page = bare_app.window.page("first_run")
     assert page.message.text() == (
-        "Kios ini terdaftar untuk 35.07, tetapi daftar wilayahnya belum bisa diambil "
-        "(tidak tersambung ke server). Penjual bisa didaftarkan setelah daftar itu tiba: "
-        "daftar diambil sendiri begitu koneksi kembali."
+        "Kios ini terdaftar untuk 35.07, tetapi daftar wilayahnya belum bisa diambil karena "
+        "kios tidak tersambung ke server. Penjual bisa didaftarkan setelah daftar itu tiba; "
+        "daftar diambil sendiri begitu sambungan kembali."
     )
     assert page.message.property("error") is True

@@ -202,8 +202,8 @@ def test_a_conflict_with_another_kiosk_is_settled_on_the_sync_screen(
         card = page.cards[0]
         assert card.heading.text() == "Alamat — Keripik Tempe Bu Nah"
         assert card.text.text() == (
-            "Dua kios mengubah ini pada waktu yang sama. Di kios ini: “Dusun Krajan RT 05”. "
-            "Dari server (kios lain): “Jl. Kawi 3”. Yang dipakai sekarang: dari server."
+            "Dua kios mengubah data ini pada waktu yang sama. Di kios ini: “Dusun Krajan RT 05”. "
+            "Dari server (kios lain): “Jl. Kawi 3”. Yang dipakai sekarang: data server."
         )
         assert "1 data bentrok" in app.window.sync_badge.text()
 
