@@ -83,7 +83,7 @@ def test_a_v1_merchant_is_offered_v2_and_keeps_v1_if_they_decline(kiosk, qtbot):
 
     # When the owner hears it and declines, v1 stays
     click(qtbot, form.record_consent)
-    assert "dulu menyetujui persetujuan-v1" in form.consent.version_label.text()
+    assert "dulu menyetujui teks persetujuan-v1" in form.consent.version_label.text()
     click(qtbot, form.consent.decline_button)
     click(qtbot, form.save_button)
     idle(qtbot, kiosk)

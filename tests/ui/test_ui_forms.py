@@ -357,7 +357,7 @@ def test_the_badge_counts_a_photo_as_one_photo(kiosk, qtbot, tmp_path):
     kiosk.sync.refresh()
     idle(qtbot, kiosk)
     assert kiosk.sync.status.pending_photos == 1  # its full image and thumbnail: one photo
-    assert "1 foto menunggu" in kiosk.window.sync_badge.text()
+    assert "1 foto menunggu dikirim" in kiosk.window.sync_badge.text()
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])

@@ -99,7 +99,7 @@ def test_a_refused_merchant_is_shown_refused_everywhere_then_fixed_and_sent(
     form = app.window.page("merchant_form")
     assert app.window.current_key() == "merchant_form" and form._merchant_id == merchant_id
     qtbot.waitUntil(lambda: form.delivery.banner.isVisible())
-    assert form.delivery.status.text() == "Ditolak server: tidak ada di katalog."
+    assert form.delivery.status.text() == "Ditolak server, jadi tidak ada di katalog."
     assert reason in form.delivery.reason.text()
 
     # When the operator looks for the village again, the picker keeps to the region

@@ -183,7 +183,9 @@ def test_a_conflict_with_another_kiosk_is_settled_on_the_sync_screen(
         click(qtbot, form.save_button)
         idle(qtbot, app)
         qtbot.waitUntil(lambda: app.sync.status.state == st.OFFLINE, timeout=10000)
-        assert app.window.sync_badge.text().startswith("Tidak tersambung · 1 perubahan tersimpan")
+        assert app.window.sync_badge.text().startswith(
+            "Tidak tersambung · 1 perubahan menunggu dikirim"
+        )
 
         # and meanwhile the other kiosk writes another address, and syncs first
         other.store.update("merchant", merchant_id, {"address": "Jl. Kawi 3"})
@@ -236,7 +238,7 @@ def test_usb_bundle_export_from_the_sync_screen(app, qtbot, server, link, tmp_pa
     qtbot.waitUntil(lambda: page.merchants.rowCount() >= 1)
     # Merchants with something waiting come first (others came from the server).
     assert page.merchants.item(0, 0).text() == "Madu Hutan Pak Daud"
-    assert page.merchants.item(0, 1).text() == "Belum: 1 perubahan menunggu"
+    assert page.merchants.item(0, 1).text() == "Belum: 1 perubahan menunggu dikirim"
 
     click(qtbot, page.bundle_button)
     qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), QFileDialog))
@@ -264,7 +266,7 @@ def test_offline_first_run_then_enroll_later_in_settings(app, qtbot, server, tmp
     qtbot.waitUntil(lambda: app.sync.status.pending_changes == 1)
     assert app.sync.status.state == st.NOT_CONNECTED
     assert app.window.sync_badge.text() == (
-        "Belum tersambung ke server · 1 perubahan tersimpan di kios ini"
+        "Belum tersambung ke server · 1 perubahan menunggu dikirim"
     )
 
     # When the technician enrolls it later from Settings, with a mistyped code first
