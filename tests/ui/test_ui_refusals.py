@@ -126,7 +126,7 @@ def test_a_refused_merchant_is_shown_refused_everywhere_then_fixed_and_sent(
     on_server = by_id(server.export(tmp_path / "export")["merchant"])[merchant_id]
     assert on_server["village_code"] == "35.07.12.2001"
     assert on_server["business_name"] == "Tenun Ikat Mama Yosefina"
-    assert on_server["consent_version"] == "persetujuan-v1"
+    assert on_server["consent_version"] == "persetujuan-v2"
 
     # and "Sinkron sekarang" shows how the sync it asked for ended, with counts
     click(qtbot, page.sync_button)
