@@ -1260,7 +1260,7 @@
     </message>
     <message>
         <source>This kiosk has no key to sign a bundle yet: sync once over the internet (or enroll it again), then save the bundle.</source>
-        <translation>Kios ini belum punya kunci untuk menandatangani bundel: sinkronkan sekali lewat internet (atau daftarkan ulang kios), lalu simpan bundel lagi.</translation>
+        <translation>Kios ini belum punya kunci untuk menandatangani bundel. Sinkronkan sekali lewat internet (atau daftarkan ulang kios), lalu simpan bundel lagi.</translation>
     </message>
     <message>
         <source>Could not write the file: {error}</source>
