@@ -158,7 +158,10 @@ def cmd_demo(args: argparse.Namespace, paths: KioskPaths) -> int:
         region = _scope_lines(store)
     finally:
         store.close()
-    print(f"Data demo siap di {paths.data}: {report.created} baru, {pending} perubahan menunggu.")
+    print(
+        f"Data demo siap di {paths.data}: {report.created} baru, "
+        f"{pending} perubahan menunggu dikirim."
+    )
     if outside:
         print(
             f"Tidak dimuat karena di luar wilayah kios ({region}): {', '.join(outside)}.",
@@ -222,19 +225,21 @@ def cmd_status(args: argparse.Namespace, paths: KioskPaths) -> int:
         print(f"Folder data       : {status['data_dir']}")
         print(f"Server            : {status['server'] or 'belum didaftarkan'}")
         print(f"Wilayah           : {region_words}")
-        print(f"Penjual / produk  : {status['merchants']} / {status['products']}")
+        print(f"Penjual / produk      : {status['merchants']} / {status['products']}")
         print(
-            f"Menunggu dikirim  : {status['pending_changes']} perubahan, "
+            f"Menunggu dikirim      : {status['pending_changes']} perubahan, "
             f"{status['pending_photos']} foto"
         )
         if refusals:
-            print(f"DITOLAK SERVER    : {len(refusals)} data (belum terkirim, perlu diperbaiki)")
+            print(
+                f"DITOLAK SERVER        : {len(refusals)} data (belum terkirim, perlu diperbaiki)"
+            )
             for line in _refusal_lines(refusals):
                 print(line)
-        print(f"Sinkron terakhir  : {status['last_sync'] or 'belum pernah'}")
+        print(f"Sinkronisasi terakhir : {status['last_sync'] or 'belum pernah'}")
         if status["last_error"]:
-            print(f"Kesalahan terakhir: {status['last_error']}")
-        print(f"Versi aplikasi    : {__version__}")
+            print(f"Kesalahan terakhir    : {status['last_error']}")
+        print(f"Versi aplikasi        : {__version__}")
         if is_newer(status["latest_app_version"]):
             print(
                 f"PERHATIAN: versi baru {status['latest_app_version']} tersedia di server. "
@@ -270,9 +275,9 @@ def cmd_enroll(args: argparse.Namespace, paths: KioskPaths) -> int:
     print(f"Kios terdaftar di {device.server_url} untuk wilayah {region}.")
     if result.error is not None:
         print(
-            "Daftar wilayah belum bisa diambil: tidak tersambung ke server "
-            f"({_sync_problem(result.error)}). Jalankan 'kiosk-app sync' saat tersambung; "
-            "sebelum itu impor dan pendaftaran penjual belum bisa memilih desa.",
+            f"Daftar wilayah belum bisa diambil. {_sync_problem(result.error)} "
+            "Jalankan 'kiosk-app sync' saat kios tersambung ke server; sebelum itu impor dan "
+            "pendaftaran penjual belum bisa memilih desa.",
             file=sys.stderr,
         )
         return EXIT_WAITING
@@ -293,14 +298,13 @@ def cmd_enroll(args: argparse.Namespace, paths: KioskPaths) -> int:
 
 
 def _sync_problem(error: str) -> str:
-    """A sync error ("OfflineError: ...") in a few plain words."""
+    """A sync error ("OfflineError: ...") in the words the screens and the doctor use."""
+    from kiosk_app.sync import client
+
     kind = error.split(":", 1)[0].strip()
-    words = {
-        "OfflineError": "tidak ada koneksi",
-        "ServerError": "server bermasalah",
-        "TokenRevokedError": "kios ini dicabut dari server; daftarkan lagi",
-        "ProtocolTooOldError": "aplikasi terlalu lama; perbarui dulu",
-    }
+    known = (client.OfflineError, client.ServerError, client.TokenRevokedError,
+             client.ProtocolTooOldError, client.RequestRefusedError)  # fmt: skip
+    words = {cls.__name__: cls.message_id for cls in known}
     return words.get(kind, error)
 
 
@@ -342,10 +346,10 @@ def cmd_sync(args: argparse.Namespace, paths: KioskPaths) -> int:
         for line in _refusal_lines(refusals):
             print(line, file=sys.stderr)
     if not result.ok:
-        problem = f" ({_sync_problem(result.error)})" if result.error else ""
+        problem = f" {_sync_problem(result.error)}" if result.error else ""
         print(
             f"Belum terkirim: {result.pending_changes} perubahan dan {result.pending_photos} "
-            f"foto menunggu{problem}. Dikirim lagi pada sinkron berikutnya.",
+            f"foto menunggu dikirim.{problem} Dikirim lagi pada sinkronisasi berikutnya.",
             file=sys.stderr,
         )
     return EXIT_REFUSED if refusals else EXIT_WAITING

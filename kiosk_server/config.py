@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     enroll_per_address_per_minute: float = 10.0
     enroll_per_minute: float = 60.0
     latest_app_version: str | None = None  # told to kiosks, which tell the technician
+    # The deployment's data controller and its contact, named in the consent text the
+    # kiosks read to merchants (UU PDP); told to kiosks with every sync.
+    controller: str | None = None  # e.g. "Dinas Kominfo Kabupaten Malang"
+    controller_contact: str | None = None  # e.g. "etalase@malangkab.go.id, 0341 123456"
     # The public catalog's address (https://…) for its links, messages and redirects.
     # Required when serving on an address other than loopback, unless ``trusted_hosts``
     # lists the host names the server may be reached by. The Host header of a request

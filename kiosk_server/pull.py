@@ -14,6 +14,12 @@ the device names in its request is not sent back; the device already holds that 
 (see docs/server.md for why this is safe, and why the node comes with each request and
 not from enrollment).
 
+Minimisation: a merchant's permits and email (``WITHHELD_FIELDS``) never leave the server
+in a pull, not even to the kiosk that wrote them (it holds them already). A set value is
+left out and only its stamp sent, so the region's other kiosks know it exists (the form
+says "tersimpan di server") and drop a copy an older write left them; an empty one is
+sent as it is. Pushes are field by field, so a kiosk that lacks them never blanks them.
+
 Read, then convert as written: the page's rows are read in full (one statement, the
 connection released at once), but turned into changes only as the answer is encoded
 (``Changes``). For 4,000 products the read is ~30 ms and the conversion ~100 ms more, so
@@ -45,7 +51,7 @@ from sqlalchemy import (
 )
 
 from kiosk_app.domain.hlc import Stamp
-from kiosk_app.domain.records import ENTITIES, STOCK_FIELD
+from kiosk_app.domain.records import ENTITIES, STOCK_FIELD, withheld_fields
 from kiosk_app.domain.regions import ancestors
 from kiosk_server.db import RECORD_TABLES, counter, is_postgres, read_only, region
 
@@ -88,6 +94,9 @@ _FIELDS_AT = {
 }
 
 
+_WITHHELD = {entity: sorted(withheld_fields(entity)) for entity in ENTITIES}
+
+
 class Changes:
     """A page of changes, each built from its row when iterated (see the module's
     docstring); rows the asking kiosk's node alone wrote (echoes) are left out then."""
@@ -113,6 +122,9 @@ class Changes:
             if only_from(entity, clocks, row[_STOCK_NODES], node):
                 continue
             fields = {name: row[at] for name, at in _FIELDS_AT[entity]}
+            for name in _WITHHELD[entity]:
+                if fields[name] not in (None, ""):
+                    del fields[name]  # its stamp still goes: "a value is on the server"
             if entity == "product":
                 fields[STOCK_FIELD] = int(row[_STOCK])
             yield {

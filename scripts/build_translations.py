@@ -126,8 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     for lang in LANGUAGES:
         if not args.no_update:
             update_ts(lang)
-        if lang == "en":
-            fill_identity(ts_file(lang))
+        if lang == "en" and fill_identity(ts_file(lang)) and not args.no_update:
+            update_ts(lang)  # lupdate's own layout again, so the file's diff stays small
         missing = unfinished(ts_file(lang))
         for text in missing:
             print(f"{lang}: untranslated: {text!r}", file=sys.stderr)

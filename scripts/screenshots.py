@@ -92,6 +92,9 @@ def connect_to_server(data: Path, server_dir: Path) -> tuple[object, object]:
     from tests.support.linksim import LinkSimulator
     from tests.support.live import LiveServer
 
+    # The deployment's data controller, named in the consent text (persetujuan-v2).
+    os.environ.setdefault("KIOSK_SERVER_CONTROLLER", "Dinas Kominfo Kabupaten Malang")
+    os.environ.setdefault("KIOSK_SERVER_CONTROLLER_CONTACT", "etalase@malangkab.go.id")
     server = LiveServer(server_dir).start()
     link = LinkSimulator("vsat", target=("127.0.0.1", server.port), seed=1).start()
     paths = resolve_paths(data)
@@ -255,6 +258,11 @@ def shoot(out: Path, data: Path) -> list[Path]:
 
     kiosk.router.go("merchant_form", merchant_id="0193a000-0000-7000-8000-000000000001")
     grab("08-penjual-ubah")
+    # The demo merchants agreed to persetujuan-v1: the new text is offered at this visit
+    form.record_consent.click()
+    grab("20-persetujuan-baru")
+    form.consent.decline_button.click()  # declined: persetujuan-v1 stays
+    settle()
     # An address changed, then "Beranda" in the side bar: the unsaved-changes question
     form.edits["address"].setText("Dusun Krajan RT 05 RW 02")
     answer_when_asked("unsavedBox", "unsavedDiscard", "18-belum-disimpan")

@@ -7,6 +7,7 @@ an overwrite; ``deleted`` is the tombstone field, merged like any other field.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -110,12 +111,45 @@ PHOTO = _entity(
 
 ENTITIES: dict[str, EntitySpec] = {s.name: s for s in (MERCHANT, PRODUCT, PHOTO)}
 
+# Data minimisation (docs/privacy.md): a merchant's permits and email are kept on the
+# server and on the kiosk that wrote them, and never sent to the region's other kiosks.
+# The server's pull leaves their values out and sends only their clock stamps, so a kiosk
+# knows a newer value exists ("tersimpan di server") without holding it.
+WITHHELD_FIELDS: dict[str, frozenset[str]] = {
+    "merchant": frozenset({"nib", "npwp", "pirt", "halal_cert", "email"}),
+}
+# Clock key a kiosk keeps for a withheld field whose value is on the server only.
+WITHHELD_MARK = "{field}@server"
+
+
+def withheld_fields(entity: str) -> frozenset[str]:
+    """``entity``'s fields the server does not send to kiosks (empty for most)."""
+    return WITHHELD_FIELDS.get(entity, frozenset())
+
+
+def held_on_server(entity: str, clocks: Mapping[str, str] | str) -> frozenset[str]:
+    """The withheld fields of a kiosk's row (its ``clocks``, parsed or as stored) whose
+    value is on the server only: shown as "tersimpan di server", not as empty."""
+    if isinstance(clocks, str):
+        clocks = json.loads(clocks or "{}")
+    return frozenset(f for f in withheld_fields(entity) if WITHHELD_MARK.format(field=f) in clocks)
+
+
 # Field holding additive stock moves; lives on product but is never last-writer-wins.
 STOCK_FIELD = "stock"
 STOCK_LABEL = Label("Stok", "Stock")
 MERCHANT_STATUSES = ("active", "inactive")
 PRODUCT_STATUSES = ("draft", "published")
 OPERATOR_ROLES = ("operator", "technician")
+# What a stored choice means, in the glossary's words (a message never shows a bare value).
+CHOICE_LABELS: dict[str, Label] = {
+    "active": Label("aktif", "active"),
+    "inactive": Label("tidak aktif", "inactive"),
+    "draft": Label("draf", "draft"),
+    "published": Label("tampil di katalog", "published"),
+    "operator": Label("petugas", "operator"),
+    "technician": Label("teknisi", "technician"),
+}
 REGION_LEVELS = ("province", "regency", "district", "village")
 MAX_PHOTOS_PER_PRODUCT = 9
 PRODUCT_NAME_MAX = 80

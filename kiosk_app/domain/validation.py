@@ -25,6 +25,7 @@ from kiosk_app.domain.money import parse_rupiah
 from kiosk_app.domain.phone import normalize_phone
 from kiosk_app.domain.record_ids import is_uuid
 from kiosk_app.domain.records import (
+    CHOICE_LABELS,
     ENTITIES,
     MAX_PHOTOS_PER_PRODUCT,
     MERCHANT_STATUSES,
@@ -107,6 +108,15 @@ def _whole(minimum: int, maximum: int) -> Check:
     return check
 
 
+def _options(options: tuple[str, ...]) -> tuple[str, str]:
+    """The allowed values with what each means: ``"active" (aktif), …`` in Indonesian."""
+    meaning = [(v, CHOICE_LABELS.get(v, Label(v, v))) for v in options]
+    return (
+        ", ".join(f'"{v}" ({m.id})' for v, m in meaning),
+        ", ".join(f'"{v}"' for v, _ in meaning),
+    )
+
+
 def _choice(options: tuple[str, ...]) -> Check:
     def check(value: Any, field: str) -> str:
         choice = value.strip().lower() if isinstance(value, str) else None
@@ -118,7 +128,7 @@ def _choice(options: tuple[str, ...]) -> Check:
                 *both(
                     "{label} must be one of: {options}.",
                     label=(label_id, label_en),
-                    options=", ".join(options),
+                    options=_options(options),
                 ),
             )
         return choice

@@ -213,6 +213,12 @@ class SyncAnswer(msgspec.Struct, frozen=True):
         | None
     ) = None
     latest_app_version: str | None = None
+    controller: (
+        Annotated[str, Meta(description="The data controller the consent text names")] | None
+    ) = None
+    controller_contact: (
+        Annotated[str, Meta(description="Where merchants reach the data controller")] | None
+    ) = None
 
 
 ANSWER_ALWAYS = ("protocol", "accepted_count", "rejected", "conflicts", "changes", "cursor",
@@ -272,7 +278,10 @@ def check_protocol_version(version: object) -> int:
     if not isinstance(version, int) or version < MIN_PROTOCOL_VERSION:
         raise ProtocolError(
             ERR_PROTOCOL_TOO_OLD,
-            one_line("Kiosk app protocol too old: ask a technician to update the app."),
+            one_line(
+                "This kiosk app's version is too old for the server. "
+                "Ask a technician to update the app."
+            ),
         )
     if version > PROTOCOL_VERSION:
         raise ProtocolError(

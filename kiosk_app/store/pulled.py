@@ -20,7 +20,7 @@ from typing import Any
 
 from kiosk_app.domain.hlc import ClockError, is_stamp
 from kiosk_app.domain.merge import merge_fields
-from kiosk_app.domain.records import ENTITIES, STOCK_FIELD
+from kiosk_app.domain.records import ENTITIES, STOCK_FIELD, WITHHELD_MARK, withheld_fields
 from kiosk_app.domain.regions import parent_of
 from kiosk_app.protocol.messages import Change
 from kiosk_app.store.store import Store
@@ -101,6 +101,10 @@ class PulledRows:
             self.blobs += [(sha, self.now) for sha in shas if sha]
         total_stock = values.pop(STOCK_FIELD, None) if entity == "product" else None
         values = {k: v for k, v in values.items() if k in spec.fields}
+        # A withheld field comes as a stamp without a value: a value we may not hold is
+        # on the server (records.WITHHELD_FIELDS). It merges as "no value here" plus a mark.
+        withheld = sorted(k for k in withheld_fields(entity) if k in stamps and k not in values)
+        values.update(dict.fromkeys(withheld, None))
         self._stamps.update(stamps.values())
         key = (entity, row_id)
         pending, pending_stock = self.pending[key]
@@ -110,7 +114,8 @@ class PulledRows:
             values = {
                 k: v for k, v in values.items() if v is not None or k not in ("status", "deleted")
             }
-            row = {"id": row_id, **values, "clocks": stamps}
+            marks = {WITHHELD_MARK.format(field=k): stamps[k] for k in withheld}
+            row = {"id": row_id, **values, "clocks": {**stamps, **marks}}
             row.update(created_at=self.now, updated_at=self.now)
             if total_stock is not None:
                 row[STOCK_FIELD] = int(total_stock) + pending_stock
@@ -124,6 +129,12 @@ class PulledRows:
             result = merge_fields(current, clocks, {name: value}, stamps[name])
             updates.update(result.apply)
             clocks.update(result.stamps)
+            if name in result.apply and name in withheld_fields(entity):
+                mark = WITHHELD_MARK.format(field=name)
+                if name in withheld:
+                    clocks[mark] = stamps[name]
+                elif clocks.pop(mark, None) is not None:
+                    updates.setdefault(name, value)  # the clocks column is written with it
         if total_stock is not None:
             updates[STOCK_FIELD] = int(total_stock) + pending_stock
         if updates:

@@ -249,6 +249,9 @@ def apply_response(
         # The newest app version the server knows of: status and doctor tell the technician.
         latest = answer.latest_app_version
         store.set_setting(Key.LATEST_APP_VERSION, str(latest) if latest else None)
+        # The deployment's data controller, for the consent text (ui/consent.py).
+        store.set_setting(Key.CONTROLLER, answer.controller or None)
+        store.set_setting(Key.CONTROLLER_CONTACT, answer.controller_contact or None)
     return report
 
 

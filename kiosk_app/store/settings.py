@@ -24,6 +24,8 @@ class Key(StrEnum):
     SERVER_BUNDLE_KEY = "server.bundle_key"  # the server's X25519 key for USB bundles
     SIGNING_KEY = "bundle.signing_key"  # this kiosk's Ed25519 key for USB bundles
     LATEST_APP_VERSION = "server.latest_app_version"
+    CONTROLLER = "server.controller"  # the data controller the consent text names
+    CONTROLLER_CONTACT = "server.controller_contact"
     # Sync
     CURSOR = "sync.cursor"  # the pull cursor
     BATCH_SIZE = "sync.batch_size"  # the learned batch size, kept across syncs

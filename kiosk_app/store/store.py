@@ -22,7 +22,7 @@ from kiosk_app.domain import validation
 from kiosk_app.domain.errors import FieldError, ValidationError
 from kiosk_app.domain.hlc import HybridClock, WallClock, iso_utc, system_wall_ms
 from kiosk_app.domain.record_ids import uuid7
-from kiosk_app.domain.records import ENTITIES, STOCK_FIELD, EntitySpec
+from kiosk_app.domain.records import ENTITIES, STOCK_FIELD, WITHHELD_MARK, EntitySpec
 from kiosk_app.store import outbox, scope
 from kiosk_app.store.connection import open_database
 from kiosk_app.store.settings import Key, Settings
@@ -263,6 +263,8 @@ class Store:
         clocks = json.loads(row.fetchone()[0])
         base = {name: clocks[name] for name in changed if name in clocks}
         clocks.update(dict.fromkeys(changed, hlc))
+        for name in changed:  # a value typed here replaces the one held on the server only
+            clocks.pop(WITHHELD_MARK.format(field=name), None)
         assignments = ", ".join(f"{name} = ?" for name in changed)
         self.db.execute(
             f"UPDATE {spec.table} SET {assignments}, clocks = ?, updated_at = ? WHERE id = ?",

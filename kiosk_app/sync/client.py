@@ -57,13 +57,21 @@ class OfflineError(SyncError):
 
 class TokenRevokedError(SyncError):
     message_id = text(
-        "id", N_("This kiosk was revoked on the server. Call a technician to enroll it again.")
+        "id",
+        N_(
+            "This kiosk's access to the server was revoked. Ask a technician to enroll the "
+            "kiosk again with a new enrollment code from the central admin."
+        ),
     )
 
 
 class ProtocolTooOldError(SyncError):
     message_id = text(
-        "id", N_("The app is too old for the server. Ask a technician to update the app.")
+        "id",
+        N_(
+            "This kiosk app's version is too old for the server. "
+            "Ask a technician to update the app."
+        ),
     )
 
 

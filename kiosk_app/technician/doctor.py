@@ -484,7 +484,10 @@ def _check_token(
             "token",
             FAIL,
             title,
-            (ProtocolTooOldError.message_id, "This app is too old for the server; update it."),
+            both(
+                "This kiosk app's version is too old for the server. "
+                "Ask a technician to update the app."
+            ),
             server_message=str(exc),
         )
         return None

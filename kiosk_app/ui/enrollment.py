@@ -147,7 +147,10 @@ class Enroller(QObject):
                 "expired. Ask the central admin for a new one."
             )
         if isinstance(error, ProtocolTooOldError):
-            return self.tr("This app is too old for the server. Update the app first.")
+            return self.tr(
+                "This kiosk app's version is too old for the server. "
+                "Ask a technician to update the app."
+            )
         if isinstance(error, ServerError):
             return self.tr("The server has a problem. Try again later.")
         if isinstance(error, requests.exceptions.SSLError):

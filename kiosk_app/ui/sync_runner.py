@@ -69,14 +69,17 @@ def error_words(error: str | None) -> str:
     words = {
         "OfflineError": QCoreApplication.translate(
             "SyncRunner",
-            "No connection to the server. The data is safe on this kiosk and will be sent later.",
+            "No connection to the server. The data is safe on the kiosk and will be sent later.",
         ),
         "TokenRevokedError": QCoreApplication.translate(
             "SyncRunner",
-            "This kiosk was removed from the server. Ask the technician to enroll it again.",
+            "This kiosk's access to the server was revoked. Ask a technician to enroll the "
+            "kiosk again with a new enrollment code from the central admin.",
         ),
         "ProtocolTooOldError": QCoreApplication.translate(
-            "SyncRunner", "This app is too old for the server. Ask the technician to update it."
+            "SyncRunner",
+            "This kiosk app's version is too old for the server. "
+            "Ask a technician to update the app.",
         ),
         "ServerError": QCoreApplication.translate(
             "SyncRunner", "The server has a problem. The data is safe here; we will try again."
@@ -85,7 +88,7 @@ def error_words(error: str | None) -> str:
             "SyncRunner", "The server refused the data. Ask the technician to check."
         ),
         "SSLError": QCoreApplication.translate(
-            "SyncRunner", "The server's certificate is not trusted. Ask the technician to check."
+            "SyncRunner", "The server's certificate is not trusted. Ask a technician to check it."
         ),
     }
     return words.get(kind) or QCoreApplication.translate(

@@ -85,7 +85,10 @@ def _authenticate(ctx: ServerContext, token: str, version: str | None) -> dict[s
     if device["revoked_at"] is not None:
         raise _unauthorized(
             ERR_TOKEN_REVOKED,
-            one_line("This device was revoked; enroll it again with a new code."),
+            one_line(
+                "This kiosk's access to the server was revoked. Ask a technician to enroll the "
+                "kiosk again with a new enrollment code from the central admin."
+            ),
         )
     devices.touch(ctx.engine, device, version)
     return device

@@ -101,6 +101,8 @@ async def sync(request: Request, ctx: Context, token: CurrentToken) -> Streaming
         conflicts=pushed.conflicts,
         missing_blobs=missing,
         latest_app_version=ctx.settings.latest_app_version,
+        controller=ctx.settings.controller,
+        controller_contact=ctx.settings.controller_contact,
     )
     tail = {"cursor": pulled.cursor, "more": pulled.more}
     return StreamingResponse(

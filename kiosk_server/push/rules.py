@@ -15,9 +15,9 @@ from typing import Any
 
 from kiosk_app.domain.errors import ValidationError
 from kiosk_app.domain.hlc import MAX_DRIFT_MS, Stamp
-from kiosk_app.domain.i18n import one_line
+from kiosk_app.domain.i18n import N_, one_line
 from kiosk_app.domain.merge import merge_fields
-from kiosk_app.domain.records import ENTITIES, STOCK_FIELD
+from kiosk_app.domain.records import ENTITIES, STOCK_FIELD, field_label, withheld_fields
 from kiosk_app.domain.regions import in_scope
 from kiosk_app.domain.validation import validate_fields
 from kiosk_app.protocol.messages import (
@@ -47,13 +47,17 @@ def _out_of_scope(scope: DeviceScope) -> Rejection:
     )
 
 
+_PARENT_MISSING = {
+    "merchant": N_("This record's merchant is not on the server yet; send the merchant first."),
+    "product": N_("This photo's product is not on the server yet; send the product first."),
+    "stock": N_("This product is not on the server yet; send the product first."),
+}
+
+
 def _unknown_parent(entity: str, row_id: object) -> Rejection:
-    return Rejection(
-        REJECT_UNKNOWN_PARENT,
-        one_line(
-            "{entity} {row_id} is not on the server; send it first.", entity=entity, row_id=row_id
-        ),
-    )
+    """The parent named in words, never by its entity name or id (the kiosk shows the
+    refusal beside the record it concerns)."""
+    return Rejection(REJECT_UNKNOWN_PARENT, one_line(_PARENT_MISSING[entity]))
 
 
 def _scope_of(
@@ -63,7 +67,10 @@ def _scope_of(
     if entity == "merchant":
         code = fields.get("village_code") or (current or {}).get("village_code")
         if not code:
-            raise Rejection(REJECT_INVALID, "merchant needs a village_code")
+            raise Rejection(
+                REJECT_INVALID,
+                one_line("{label} is required.", label=field_label("merchant", "village_code")),
+            )
         return str(code)
     spec = ENTITIES[entity]
     assert spec.parent is not None
@@ -98,7 +105,7 @@ def _rescope_children(b: Batch, entity: str, row_id: str, code: str) -> None:
 def _apply_stock(b: Batch, m: Mutation) -> None:
     current = b.rows.get("product", m.row_id)
     if current is None:
-        raise _unknown_parent("product", m.row_id)
+        raise _unknown_parent("stock", m.row_id)
     if not in_scope(current["scope_code"], b.scope.region):
         raise _out_of_scope(b.scope)
     nodes = set(json.loads(current["stock_nodes"]))
@@ -128,7 +135,10 @@ def _record_losers(b: Batch, m: Mutation, losers: list[Any]) -> None:
             "won_value": loser.winner_value,
             "won_hlc": loser.winner_stamp,
         }
-        b.result.conflicts.append(entry)
+        if loser.field not in withheld_fields(m.entity):
+            # A withheld field's other value must not reach this kiosk (docs/privacy.md):
+            # the conflict is kept on the server only, and the pull sends its stamp.
+            b.result.conflicts.append(entry)
         b.begin_write()
         b.conflicts.append(
             {

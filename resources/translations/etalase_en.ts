@@ -43,20 +43,20 @@
         <translation>{what} of {record}</translation>
     </message>
     <message>
-        <source>mine</source>
-        <translation>mine</translation>
-    </message>
-    <message>
         <source>the server&apos;s</source>
         <translation>the server&apos;s</translation>
+    </message>
+    <message>
+        <source>this kiosk&apos;s</source>
+        <translation>this kiosk&apos;s</translation>
     </message>
     <message>
         <source>Two kiosks changed this at the same time. On this kiosk: {mine}. From the server (another kiosk): {theirs}. In use now: {now}.</source>
         <translation>Two kiosks changed this at the same time. On this kiosk: {mine}. From the server (another kiosk): {theirs}. In use now: {now}.</translation>
     </message>
     <message>
-        <source>Keep mine</source>
-        <translation>Keep mine</translation>
+        <source>Keep this kiosk&apos;s</source>
+        <translation>Keep this kiosk&apos;s</translation>
     </message>
     <message>
         <source>Keep the server&apos;s</source>
@@ -88,6 +88,10 @@
     <message>
         <source>Text version: {version}</source>
         <translation>Text version: {version}</translation>
+    </message>
+    <message>
+        <source>Text version: {version}. This merchant agreed to {earlier} before; read them the new text. If they do not agree, their earlier consent stays.</source>
+        <translation>Text version: {version}. This merchant agreed to {earlier} before; read them the new text. If they do not agree, their earlier consent stays.</translation>
     </message>
 </context>
 <context>
@@ -250,8 +254,8 @@
         <translation>The server did not accept this code: it may be mistyped, used already or expired. Ask the central admin for a new one.</translation>
     </message>
     <message>
-        <source>This app is too old for the server. Update the app first.</source>
-        <translation>This app is too old for the server. Update the app first.</translation>
+        <source>This kiosk app&apos;s version is too old for the server. Ask a technician to update the app.</source>
+        <translation>This kiosk app&apos;s version is too old for the server. Ask a technician to update the app.</translation>
     </message>
     <message>
         <source>The server has a problem. Try again later.</source>
@@ -528,12 +532,24 @@
         <translation>Step 2 of 2: the merchant&apos;s data</translation>
     </message>
     <message>
+        <source>Kept on the server</source>
+        <translation>Kept on the server</translation>
+    </message>
+    <message>
+        <source>Read the new consent</source>
+        <translation>Read the new consent</translation>
+    </message>
+    <message>
         <source>No consent recorded for this merchant yet.</source>
         <translation>No consent recorded for this merchant yet.</translation>
     </message>
     <message>
         <source>Consent recorded: {version}, {date}, by {operator}</source>
         <translation>Consent recorded: {version}, {date}, by {operator}</translation>
+    </message>
+    <message>
+        <source>A new consent text ({version}) is in use: read it to the owner at this visit.</source>
+        <translation>A new consent text ({version}) is in use: read it to the owner at this visit.</translation>
     </message>
     <message>
         <source>Merchant registered.</source>
@@ -655,20 +671,20 @@
         <translation>Move ▶</translation>
     </message>
     <message>
-        <source>Make cover</source>
-        <translation>Make cover</translation>
+        <source>Make main photo</source>
+        <translation>Make main photo</translation>
     </message>
     <message>
-        <source>Remove photo</source>
-        <translation>Remove photo</translation>
+        <source>Delete photo</source>
+        <translation>Delete photo</translation>
     </message>
     <message>
-        <source>Cover</source>
-        <translation>Cover</translation>
+        <source>Main photo</source>
+        <translation>Main photo</translation>
     </message>
     <message>
-        <source>{n} of {max} photos. The first photo is the cover.</source>
-        <translation>{n} of {max} photos. The first photo is the cover.</translation>
+        <source>{n} of {max} photos. The first photo is the main photo.</source>
+        <translation>{n} of {max} photos. The first photo is the main photo.</translation>
     </message>
 </context>
 <context>
@@ -1205,20 +1221,20 @@
         <translation>Sent</translation>
     </message>
     <message>
-        <source>Changes to check</source>
-        <translation>Changes to check</translation>
+        <source>Conflicting data</source>
+        <translation>Conflicting data</translation>
     </message>
     <message>
-        <source>Nothing to check.</source>
-        <translation>Nothing to check.</translation>
-    </message>
-    <message>
-        <source>small picture</source>
-        <translation>small picture</translation>
+        <source>No conflicting data.</source>
+        <translation>No conflicting data.</translation>
     </message>
     <message>
         <source>full photo</source>
         <translation>full photo</translation>
+    </message>
+    <message>
+        <source>thumbnail</source>
+        <translation>thumbnail</translation>
     </message>
     <message>
         <source>Refused by the server: {reason}</source>
@@ -1364,16 +1380,16 @@
 <context>
     <name>SyncRunner</name>
     <message>
-        <source>No connection to the server. The data is safe on this kiosk and will be sent later.</source>
-        <translation>No connection to the server. The data is safe on this kiosk and will be sent later.</translation>
+        <source>No connection to the server. The data is safe on the kiosk and will be sent later.</source>
+        <translation>No connection to the server. The data is safe on the kiosk and will be sent later.</translation>
     </message>
     <message>
-        <source>This kiosk was removed from the server. Ask the technician to enroll it again.</source>
-        <translation>This kiosk was removed from the server. Ask the technician to enroll it again.</translation>
+        <source>This kiosk&apos;s access to the server was revoked. Ask a technician to enroll the kiosk again with a new enrollment code from the central admin.</source>
+        <translation>This kiosk&apos;s access to the server was revoked. Ask a technician to enroll the kiosk again with a new enrollment code from the central admin.</translation>
     </message>
     <message>
-        <source>This app is too old for the server. Ask the technician to update it.</source>
-        <translation>This app is too old for the server. Ask the technician to update it.</translation>
+        <source>This kiosk app&apos;s version is too old for the server. Ask a technician to update the app.</source>
+        <translation>This kiosk app&apos;s version is too old for the server. Ask a technician to update the app.</translation>
     </message>
     <message>
         <source>The server has a problem. The data is safe here; we will try again.</source>
@@ -1384,8 +1400,8 @@
         <translation>The server refused the data. Ask the technician to check.</translation>
     </message>
     <message>
-        <source>The server&apos;s certificate is not trusted. Ask the technician to check.</source>
-        <translation>The server&apos;s certificate is not trusted. Ask the technician to check.</translation>
+        <source>The server&apos;s certificate is not trusted. Ask a technician to check it.</source>
+        <translation>The server&apos;s certificate is not trusted. Ask a technician to check it.</translation>
     </message>
     <message>
         <source>Sending failed; we will try again.</source>

@@ -33,7 +33,7 @@
     </message>
     <message>
         <source>The camera did not take a photo: {error}</source>
-        <translation>Kamera gagal memotret: {error}</translation>
+        <translation>Kamera gagal memotret ({error}).</translation>
     </message>
 </context>
 <context>
@@ -43,24 +43,24 @@
         <translation>{what} — {record}</translation>
     </message>
     <message>
-        <source>mine</source>
-        <translation>punya saya</translation>
+        <source>the server&apos;s</source>
+        <translation>data server</translation>
     </message>
     <message>
-        <source>the server&apos;s</source>
-        <translation>dari server</translation>
+        <source>this kiosk&apos;s</source>
+        <translation>data kios ini</translation>
     </message>
     <message>
         <source>Two kiosks changed this at the same time. On this kiosk: {mine}. From the server (another kiosk): {theirs}. In use now: {now}.</source>
-        <translation>Dua kios mengubah ini pada waktu yang sama. Di kios ini: {mine}. Dari server (kios lain): {theirs}. Yang dipakai sekarang: {now}.</translation>
+        <translation>Dua kios mengubah data ini pada waktu yang sama. Di kios ini: {mine}. Dari server (kios lain): {theirs}. Yang dipakai sekarang: {now}.</translation>
     </message>
     <message>
-        <source>Keep mine</source>
-        <translation>Pakai punya saya</translation>
+        <source>Keep this kiosk&apos;s</source>
+        <translation>Pakai data kios ini</translation>
     </message>
     <message>
         <source>Keep the server&apos;s</source>
-        <translation>Pakai dari server</translation>
+        <translation>Pakai data server</translation>
     </message>
 </context>
 <context>
@@ -88,6 +88,10 @@
     <message>
         <source>Text version: {version}</source>
         <translation>Versi teks: {version}</translation>
+    </message>
+    <message>
+        <source>Text version: {version}. This merchant agreed to {earlier} before; read them the new text. If they do not agree, their earlier consent stays.</source>
+        <translation>Versi teks: {version}. Penjual ini dulu menyetujui teks {earlier}; bacakan teks baru ini. Jika pemilik usaha tidak setuju, persetujuan lamanya tetap berlaku.</translation>
     </message>
 </context>
 <context>
@@ -157,7 +161,7 @@
     </message>
     <message>
         <source>Refused by the server: not in the catalog.</source>
-        <translation>Ditolak server: tidak ada di katalog.</translation>
+        <translation>Ditolak server, jadi tidak ada di katalog.</translation>
     </message>
     <message>
         <source>and {n} more</source>
@@ -247,11 +251,11 @@
     </message>
     <message>
         <source>The server did not accept this code: it may be mistyped, used already or expired. Ask the central admin for a new one.</source>
-        <translation>Server tidak menerima kode ini: mungkin salah ketik, sudah dipakai, atau kedaluwarsa. Minta kode baru ke admin pusat.</translation>
+        <translation>Server tidak menerima kode ini. Mungkin salah ketik, sudah dipakai, atau kedaluwarsa. Minta kode baru ke admin pusat.</translation>
     </message>
     <message>
-        <source>This app is too old for the server. Update the app first.</source>
-        <translation>Versi aplikasi ini terlalu lama untuk server. Perbarui aplikasi dulu.</translation>
+        <source>This kiosk app&apos;s version is too old for the server. Ask a technician to update the app.</source>
+        <translation>Versi aplikasi kios ini sudah lama dan tidak diterima server. Minta teknisi memperbarui aplikasi.</translation>
     </message>
     <message>
         <source>The server has a problem. Try again later.</source>
@@ -259,11 +263,11 @@
     </message>
     <message>
         <source>The server&apos;s certificate is not trusted.</source>
-        <translation>Sertifikat server tidak dipercaya.</translation>
+        <translation>Sertifikat server tidak tepercaya.</translation>
     </message>
     <message>
         <source>That does not look like an Etalase Desa server: {error}</source>
-        <translation>Sepertinya itu bukan server Etalase Desa: {error}</translation>
+        <translation>Sepertinya itu bukan server Etalase Desa ({error}).</translation>
     </message>
 </context>
 <context>
@@ -321,7 +325,7 @@
     </message>
     <message>
         <source>With the server&apos;s address and a one-time enrollment code from the central admin, this kiosk sends its merchants and products to the public catalog. No internet now? Continue without it and enroll later in Settings: everything is kept on this kiosk meanwhile.</source>
-        <translation>Dengan alamat server dan kode pendaftaran sekali pakai dari admin pusat, kios ini mengirim data penjual dan produknya ke katalog umum. Belum ada internet? Lanjutkan tanpa internet dan daftar nanti lewat Pengaturan: semua data tetap tersimpan di kios ini.</translation>
+        <translation>Dengan alamat server dan kode pendaftaran sekali pakai dari admin pusat, kios ini mengirim data penjual dan produknya ke katalog umum. Belum ada internet? Lanjutkan tanpa internet dan daftarkan nanti lewat Pengaturan; sementara itu semua data tetap tersimpan di kios ini.</translation>
     </message>
     <message>
         <source>Server address</source>
@@ -349,11 +353,11 @@
     </message>
     <message>
         <source>This kiosk is enrolled for {region}, but its region list could not be fetched yet (no connection to the server). Merchants can be registered once it arrives: it is fetched by itself when the link is back.</source>
-        <translation>Kios ini terdaftar untuk {region}, tetapi daftar wilayahnya belum bisa diambil (tidak tersambung ke server). Penjual bisa didaftarkan setelah daftar itu tiba: daftar diambil sendiri begitu koneksi kembali.</translation>
+        <translation>Kios ini terdaftar untuk {region}, tetapi daftar wilayahnya belum bisa diambil karena kios tidak tersambung ke server. Penjual bisa didaftarkan setelah daftar itu tiba; daftar diambil sendiri begitu sambungan kembali.</translation>
     </message>
     <message>
         <source>The server refused {n} records saved before: see the Sync page.</source>
-        <translation>Server menolak {n} data yang tersimpan sebelumnya: lihat halaman Sinkron.</translation>
+        <translation>Server menolak {n} data yang tersimpan sebelumnya. Lihat halaman Sinkronisasi.</translation>
     </message>
     <message>
         <source>This kiosk has no accounts yet. Create the first one: the technician who looks after this kiosk. The technician can add operators later.</source>
@@ -396,7 +400,7 @@
     </message>
     <message>
         <source>Sync</source>
-        <translation>Sinkron</translation>
+        <translation>Sinkronisasi</translation>
     </message>
     <message>
         <source>Settings</source>
@@ -517,7 +521,7 @@
     </message>
     <message>
         <source>Only the first {cap} characters fit here: {n} were cut off.</source>
-        <translation>Di sini hanya muat {cap} huruf pertama: {n} huruf sisanya dipotong.</translation>
+        <translation>Di sini hanya muat {cap} huruf pertama, jadi {n} huruf sisanya dipotong.</translation>
     </message>
     <message>
         <source>Merchant</source>
@@ -528,6 +532,14 @@
         <translation>Langkah 2 dari 2: data penjual</translation>
     </message>
     <message>
+        <source>Kept on the server</source>
+        <translation>Tersimpan di server</translation>
+    </message>
+    <message>
+        <source>Read the new consent</source>
+        <translation>Baca persetujuan baru</translation>
+    </message>
+    <message>
         <source>No consent recorded for this merchant yet.</source>
         <translation>Belum ada persetujuan yang tercatat untuk penjual ini.</translation>
     </message>
@@ -536,8 +548,12 @@
         <translation>Persetujuan tercatat: {version}, {date}, oleh {operator}</translation>
     </message>
     <message>
+        <source>A new consent text ({version}) is in use: read it to the owner at this visit.</source>
+        <translation>Ada teks persetujuan baru ({version}). Bacakan kepada pemilik usaha pada kunjungan ini.</translation>
+    </message>
+    <message>
         <source>Merchant registered.</source>
-        <translation>Penjual sudah terdaftar.</translation>
+        <translation>Penjual berhasil didaftarkan.</translation>
     </message>
     <message>
         <source>Saved.</source>
@@ -553,7 +569,7 @@
     </message>
     <message>
         <source>Delete this merchant and all their products and photos? Do this when the owner asks for their data to be deleted. It cannot be undone.</source>
-        <translation>Hapus penjual ini beserta semua produk dan fotonya? Lakukan ini jika pemilik meminta datanya dihapus. Tidak bisa dibatalkan.</translation>
+        <translation>Hapus penjual ini beserta semua produk dan fotonya? Lakukan ini jika pemilik usaha meminta datanya dihapus. Data yang dihapus tidak bisa dikembalikan.</translation>
     </message>
     <message>
         <source>Delete</source>
@@ -655,20 +671,20 @@
         <translation>Geser ▶</translation>
     </message>
     <message>
-        <source>Make cover</source>
-        <translation>Jadikan sampul</translation>
+        <source>Make main photo</source>
+        <translation>Jadikan foto utama</translation>
     </message>
     <message>
-        <source>Remove photo</source>
-        <translation>Buang foto</translation>
+        <source>Delete photo</source>
+        <translation>Hapus foto</translation>
     </message>
     <message>
-        <source>Cover</source>
-        <translation>Sampul</translation>
+        <source>Main photo</source>
+        <translation>Foto utama</translation>
     </message>
     <message>
-        <source>{n} of {max} photos. The first photo is the cover.</source>
-        <translation>{n} dari {max} foto. Foto pertama menjadi sampul.</translation>
+        <source>{n} of {max} photos. The first photo is the main photo.</source>
+        <translation>{n} dari {max} foto. Foto pertama menjadi foto utama.</translation>
     </message>
 </context>
 <context>
@@ -679,7 +695,7 @@
     </message>
     <message>
         <source>Scan to see our products and order on WhatsApp</source>
-        <translation>Pindai untuk melihat produk kami dan pesan lewat WhatsApp</translation>
+        <translation>Pindai kode QR ini untuk melihat produk kami dan memesan lewat WhatsApp</translation>
     </message>
 </context>
 <context>
@@ -749,7 +765,7 @@
     </message>
     <message>
         <source>Only the first {cap} characters fit here: {n} were cut off.</source>
-        <translation>Di sini hanya muat {cap} huruf pertama: {n} huruf sisanya dipotong.</translation>
+        <translation>Di sini hanya muat {cap} huruf pertama, jadi {n} huruf sisanya dipotong.</translation>
     </message>
     <message>
         <source>The price takes digits only, in rupiah (for example 15000); “{letters}” was left out.</source>
@@ -765,23 +781,23 @@
     </message>
     <message>
         <source>Not shown in the catalog: {merchant} has no consent recorded yet. Record it on the merchant&apos;s page first.</source>
-        <translation>Tidak tampil di katalog: persetujuan {merchant} belum dicatat. Catat dulu di halaman penjual.</translation>
+        <translation>Tidak tampil di katalog karena persetujuan {merchant} belum dicatat. Catat dulu di halaman penjual.</translation>
     </message>
     <message>
         <source>Not shown in the catalog: {merchant} is marked inactive.</source>
-        <translation>Tidak tampil di katalog: {merchant} ditandai tidak aktif.</translation>
+        <translation>Tidak tampil di katalog karena {merchant} berstatus tidak aktif.</translation>
     </message>
     <message>
         <source>Draft: not shown in the catalog until you choose “Published”.</source>
-        <translation>Draf: belum tampil di katalog sampai Anda memilih “Tampil di katalog”.</translation>
+        <translation>Draf, belum tampil di katalog sampai Anda memilih “Tampil di katalog”.</translation>
     </message>
     <message>
         <source>Shown in the public catalog once saved and synced, on {merchant}&apos;s page: {url}</source>
-        <translation>Tampil di katalog umum setelah disimpan dan tersinkron, di halaman {merchant}: {url}</translation>
+        <translation>Tampil di katalog umum setelah disimpan dan disinkronkan, di halaman {merchant}: {url}</translation>
     </message>
     <message>
         <source>Shown in the public catalog once saved, after this kiosk is enrolled and has synced.</source>
-        <translation>Tampil di katalog umum setelah disimpan, begitu kios ini terdaftar dan tersinkron.</translation>
+        <translation>Tampil di katalog umum setelah disimpan, begitu kios ini terdaftar dan sudah disinkronkan.</translation>
     </message>
     <message>
         <source>Processing photos…</source>
@@ -797,7 +813,7 @@
     </message>
     <message>
         <source>Delete this product and its photos? It cannot be undone.</source>
-        <translation>Hapus produk ini beserta fotonya? Tidak bisa dibatalkan.</translation>
+        <translation>Hapus produk ini beserta fotonya? Data yang dihapus tidak bisa dikembalikan.</translation>
     </message>
     <message>
         <source>Delete</source>
@@ -937,11 +953,11 @@
     </message>
     <message>
         <source>Not enrolled yet: the data stays on this kiosk until it is.</source>
-        <translation>Belum terdaftar: data tetap di kios ini sampai kios didaftarkan.</translation>
+        <translation>Belum terdaftar. Data tetap di kios ini sampai kios didaftarkan.</translation>
     </message>
     <message>
         <source>Enrolled at {url} for region {region} (device {device}).</source>
-        <translation>Terdaftar di {url} untuk wilayah {region} (perangkat {device}).</translation>
+        <translation>Terdaftar di {url} untuk wilayah {region} (kode kios {device}).</translation>
     </message>
     <message>
         <source>Contacting the server…</source>
@@ -1048,15 +1064,15 @@
     </message>
     <message>
         <source>No consent recorded: the catalog does not show this merchant.</source>
-        <translation>Persetujuan belum dicatat: katalog tidak menampilkan penjual ini.</translation>
+        <translation>Katalog tidak menampilkan penjual ini karena persetujuannya belum dicatat.</translation>
     </message>
     <message>
         <source>The merchant is inactive: the catalog does not show them.</source>
-        <translation>Penjual tidak aktif: katalog tidak menampilkannya.</translation>
+        <translation>Katalog tidak menampilkan penjual ini karena statusnya tidak aktif.</translation>
     </message>
     <message>
         <source>No published product yet: the page shows no product.</source>
-        <translation>Belum ada produk yang ditampilkan: halaman katalog masih kosong.</translation>
+        <translation>Halaman katalog masih kosong karena belum ada produk yang tampil di katalog.</translation>
     </message>
     <message>
         <source>{count} published product(s) without a photo: the WhatsApp Business catalog leaves them out.</source>
@@ -1080,7 +1096,7 @@
     </message>
     <message>
         <source>Copied. Paste it into a WhatsApp chat, group or status.</source>
-        <translation>Tersalin. Tempel di obrolan, grup, atau status WhatsApp.</translation>
+        <translation>Tautan tersalin. Tempel di obrolan, grup, atau status WhatsApp.</translation>
     </message>
 </context>
 <context>
@@ -1091,15 +1107,15 @@
     </message>
     <message>
         <source>{n} changes saved on this kiosk</source>
-        <translation>{n} perubahan tersimpan di kios ini</translation>
+        <translation>{n} perubahan menunggu dikirim</translation>
     </message>
     <message>
         <source>{n} photos waiting</source>
-        <translation>{n} foto menunggu</translation>
+        <translation>{n} foto menunggu dikirim</translation>
     </message>
     <message>
         <source>{n} conflicts to check</source>
-        <translation>{n} perubahan perlu dicek</translation>
+        <translation>{n} data bentrok</translation>
     </message>
     <message>
         <source>Not connected to the server yet</source>
@@ -1111,35 +1127,35 @@
     </message>
     <message>
         <source>Offline</source>
-        <translation>Luring</translation>
+        <translation>Tidak tersambung</translation>
     </message>
     <message>
         <source>Sync failed, will retry</source>
-        <translation>Gagal mengirim, akan dicoba lagi</translation>
+        <translation>Sinkronisasi gagal, akan dicoba lagi</translation>
     </message>
     <message>
         <source>Online · data refused, see Sync</source>
-        <translation>Daring · ada data ditolak, lihat Sinkron</translation>
+        <translation>Tersambung · ada data ditolak, lihat Sinkronisasi</translation>
     </message>
     <message>
         <source>Online · waiting to send</source>
-        <translation>Daring · menunggu dikirim</translation>
+        <translation>Tersambung · menunggu dikirim</translation>
     </message>
     <message>
         <source>Online</source>
-        <translation>Daring</translation>
+        <translation>Tersambung</translation>
     </message>
     <message>
         <source>Online · all data sent</source>
-        <translation>Daring · semua data terkirim</translation>
+        <translation>Tersambung · semua data terkirim</translation>
     </message>
     <message>
         <source>Last sync: {when}</source>
-        <translation>Sinkron terakhir: {when}</translation>
+        <translation>Sinkronisasi terakhir: {when}</translation>
     </message>
     <message>
         <source>Never synced</source>
-        <translation>Belum pernah sinkron</translation>
+        <translation>Belum pernah disinkronkan</translation>
     </message>
 </context>
 <context>
@@ -1158,11 +1174,11 @@
     </message>
     <message>
         <source>Sync with the server</source>
-        <translation>Sinkron dengan server</translation>
+        <translation>Sinkronisasi dengan server</translation>
     </message>
     <message>
         <source>Sync now</source>
-        <translation>Sinkron sekarang</translation>
+        <translation>Sinkronkan sekarang</translation>
     </message>
     <message>
         <source>Save to a flash drive (USB)</source>
@@ -1174,11 +1190,11 @@
     </message>
     <message>
         <source>Refused by the server: not in the catalog</source>
-        <translation>Ditolak server: tidak ada di katalog</translation>
+        <translation>Ditolak server, jadi tidak ada di katalog</translation>
     </message>
     <message>
         <source>Merchants: has everything reached the server?</source>
-        <translation>Penjual: sudah sampai semua di server?</translation>
+        <translation>Apakah semua data penjual sudah sampai di server?</translation>
     </message>
     <message>
         <source>Merchant</source>
@@ -1194,7 +1210,7 @@
     </message>
     <message>
         <source>No photos waiting.</source>
-        <translation>Tidak ada foto yang menunggu.</translation>
+        <translation>Tidak ada foto yang menunggu dikirim.</translation>
     </message>
     <message>
         <source>Photo</source>
@@ -1205,20 +1221,20 @@
         <translation>Terkirim</translation>
     </message>
     <message>
-        <source>Changes to check</source>
-        <translation>Perubahan yang perlu dicek</translation>
+        <source>Conflicting data</source>
+        <translation>Data bentrok</translation>
     </message>
     <message>
-        <source>Nothing to check.</source>
-        <translation>Tidak ada yang perlu dicek.</translation>
-    </message>
-    <message>
-        <source>small picture</source>
-        <translation>gambar kecil</translation>
+        <source>No conflicting data.</source>
+        <translation>Tidak ada data bentrok.</translation>
     </message>
     <message>
         <source>full photo</source>
         <translation>foto penuh</translation>
+    </message>
+    <message>
+        <source>thumbnail</source>
+        <translation>foto kecil</translation>
     </message>
     <message>
         <source>Refused by the server: {reason}</source>
@@ -1230,11 +1246,11 @@
     </message>
     <message>
         <source>{n} changes waiting</source>
-        <translation>{n} perubahan menunggu</translation>
+        <translation>{n} perubahan menunggu dikirim</translation>
     </message>
     <message>
         <source>{n} photos waiting</source>
-        <translation>{n} foto menunggu</translation>
+        <translation>{n} foto menunggu dikirim</translation>
     </message>
     <message>
         <source>Not yet: {what}</source>
@@ -1246,7 +1262,7 @@
     </message>
     <message>
         <source>Online. Everything has reached the server.</source>
-        <translation>Daring. Semua data sudah sampai di server.</translation>
+        <translation>Tersambung. Semua data sudah sampai di server.</translation>
     </message>
     <message>
         <source>Sending and receiving data…</source>
@@ -1254,63 +1270,63 @@
     </message>
     <message>
         <source>Online. Some data is still waiting to be sent.</source>
-        <translation>Daring. Sebagian data masih menunggu dikirim.</translation>
+        <translation>Tersambung. Sebagian data masih menunggu dikirim.</translation>
     </message>
     <message>
         <source>Offline. The data is safe on this kiosk.</source>
-        <translation>Luring. Data aman di kios ini.</translation>
+        <translation>Tidak tersambung. Data aman di kios ini.</translation>
     </message>
     <message>
         <source>The last sync did not finish; it will be tried again.</source>
-        <translation>Sinkron terakhir belum selesai; akan dicoba lagi.</translation>
+        <translation>Sinkronisasi terakhir belum selesai dan akan dicoba lagi.</translation>
     </message>
     <message>
         <source>Online, but the server refused some data: it is not in the catalog. See “Refused by the server” below.</source>
-        <translation>Daring, tetapi server menolak sebagian data: data itu tidak ada di katalog. Lihat “Ditolak server” di bawah.</translation>
+        <translation>Tersambung, tetapi server menolak sebagian data, jadi data itu tidak ada di katalog. Lihat “Ditolak server” di bawah.</translation>
     </message>
     <message>
         <source>Last complete sync: {when}.</source>
-        <translation>Sinkron lengkap terakhir: {when}.</translation>
+        <translation>Sinkronisasi lengkap terakhir: {when}.</translation>
     </message>
     <message>
         <source>Never synced yet.</source>
-        <translation>Belum pernah sinkron.</translation>
+        <translation>Belum pernah disinkronkan.</translation>
     </message>
     <message>
         <source>Sync finished: {sent} changes sent, {received} received, {photos} photos uploaded.</source>
-        <translation>Sinkron selesai: {sent} perubahan terkirim, {received} diterima, {photos} foto diunggah.</translation>
+        <translation>Sinkronisasi selesai: {sent} perubahan terkirim, {received} diterima, {photos} foto diunggah.</translation>
     </message>
     <message>
         <source>{n} refused by the server: see below.</source>
-        <translation>{n} ditolak server: lihat di bawah.</translation>
+        <translation>{n} ditolak server. Lihat di bawah.</translation>
     </message>
     <message>
         <source>Sync did not finish: {why}</source>
-        <translation>Sinkron belum selesai: {why}</translation>
+        <translation>Sinkronisasi belum selesai. {why}</translation>
     </message>
     <message>
         <source>{n} changes and {p} photos still waiting.</source>
-        <translation>{n} perubahan dan {p} foto masih menunggu.</translation>
+        <translation>{n} perubahan dan {p} foto masih menunggu dikirim.</translation>
     </message>
     <message>
         <source>This kiosk is not enrolled yet: ask the technician to enroll it.</source>
-        <translation>Kios ini belum terdaftar: minta teknisi mendaftarkannya.</translation>
+        <translation>Kios ini belum terdaftar. Minta teknisi mendaftarkannya.</translation>
     </message>
     <message>
         <source>Sync started: sending and receiving…</source>
-        <translation>Sinkron dimulai: mengirim dan menerima…</translation>
+        <translation>Sinkronisasi dimulai: mengirim dan menerima…</translation>
     </message>
     <message>
         <source>Queued again ({n} changes): they go with the next sync.</source>
-        <translation>Diantrekan lagi ({n} perubahan): ikut sinkron berikutnya.</translation>
+        <translation>{n} perubahan diantrekan lagi dan ikut sinkronisasi berikutnya.</translation>
     </message>
     <message>
         <source>Delete “{record}” from this kiosk, with everything under it? The server never accepted it. It cannot be undone.</source>
-        <translation>Hapus “{record}” dari kios ini, beserta semua isinya? Server belum pernah menerimanya. Tidak bisa dibatalkan.</translation>
+        <translation>Hapus “{record}” dari kios ini beserta semua isinya? Server belum pernah menerimanya. Data yang dihapus tidak bisa dikembalikan.</translation>
     </message>
     <message>
         <source>Delete “{record}”, here and on the server, with everything under it? It cannot be undone.</source>
-        <translation>Hapus “{record}” di kios ini dan di server, beserta semua isinya? Tidak bisa dibatalkan.</translation>
+        <translation>Hapus “{record}” di kios ini dan di server beserta semua isinya? Data yang dihapus tidak bisa dikembalikan.</translation>
     </message>
     <message>
         <source>Delete refused data</source>
@@ -1326,7 +1342,7 @@
     </message>
     <message>
         <source>Saved. It will be sent with the next sync.</source>
-        <translation>Tersimpan. Akan dikirim pada sinkron berikutnya.</translation>
+        <translation>Tersimpan. Akan dikirim pada sinkronisasi berikutnya.</translation>
     </message>
     <message>
         <source>Saved. Nothing needs to be sent.</source>
@@ -1354,7 +1370,7 @@
     </message>
     <message>
         <source>This kiosk has no key to sign a bundle yet: sync once over the internet (or enroll it again), then save the bundle.</source>
-        <translation>Kios ini belum punya kunci untuk menandatangani bundel: sinkronkan sekali lewat internet (atau daftarkan ulang kios), lalu simpan bundel lagi.</translation>
+        <translation>Kios ini belum punya kunci untuk menandatangani bundel. Sinkronkan sekali lewat internet (atau daftarkan ulang kios), lalu simpan bundel lagi.</translation>
     </message>
     <message>
         <source>Could not write the file: {error}</source>
@@ -1364,32 +1380,32 @@
 <context>
     <name>SyncRunner</name>
     <message>
-        <source>No connection to the server. The data is safe on this kiosk and will be sent later.</source>
-        <translation>Tidak ada sambungan ke server. Data aman di kios ini dan akan dikirim nanti.</translation>
+        <source>No connection to the server. The data is safe on the kiosk and will be sent later.</source>
+        <translation>Tidak ada sambungan ke server. Data aman di kios dan akan dikirim nanti.</translation>
     </message>
     <message>
-        <source>This kiosk was removed from the server. Ask the technician to enroll it again.</source>
-        <translation>Kios ini sudah dicabut dari server. Minta teknisi mendaftarkannya lagi.</translation>
+        <source>This kiosk&apos;s access to the server was revoked. Ask a technician to enroll the kiosk again with a new enrollment code from the central admin.</source>
+        <translation>Akses kios ini ke server sudah dicabut. Minta teknisi mendaftarkan ulang kios dengan kode pendaftaran baru dari admin pusat.</translation>
     </message>
     <message>
-        <source>This app is too old for the server. Ask the technician to update it.</source>
-        <translation>Versi aplikasi ini terlalu lama untuk server. Minta teknisi memperbaruinya.</translation>
+        <source>This kiosk app&apos;s version is too old for the server. Ask a technician to update the app.</source>
+        <translation>Versi aplikasi kios ini sudah lama dan tidak diterima server. Minta teknisi memperbarui aplikasi.</translation>
     </message>
     <message>
         <source>The server has a problem. The data is safe here; we will try again.</source>
-        <translation>Server sedang bermasalah. Data aman di sini; nanti dicoba lagi.</translation>
+        <translation>Server sedang bermasalah. Data aman di kios ini dan pengiriman akan dicoba lagi.</translation>
     </message>
     <message>
         <source>The server refused the data. Ask the technician to check.</source>
         <translation>Server menolak data ini. Minta teknisi memeriksanya.</translation>
     </message>
     <message>
-        <source>The server&apos;s certificate is not trusted. Ask the technician to check.</source>
-        <translation>Sertifikat server tidak dipercaya. Minta teknisi memeriksanya.</translation>
+        <source>The server&apos;s certificate is not trusted. Ask a technician to check it.</source>
+        <translation>Sertifikat server tidak tepercaya. Minta teknisi memeriksanya.</translation>
     </message>
     <message>
         <source>Sending failed; we will try again.</source>
-        <translation>Pengiriman gagal; nanti dicoba lagi.</translation>
+        <translation>Pengiriman gagal dan akan dicoba lagi.</translation>
     </message>
 </context>
 <context>
@@ -1400,7 +1416,7 @@
     </message>
     <message>
         <source>{villages}: outside this kiosk&apos;s region ({region}). The server would refuse it; only villages in {region} can be chosen.</source>
-        <translation>{villages}: di luar wilayah kios ini ({region}). Server akan menolaknya; hanya desa di {region} yang bisa dipilih.</translation>
+        <translation>{villages} di luar wilayah kios ini ({region}), jadi server akan menolaknya. Hanya desa di {region} yang bisa dipilih.</translation>
     </message>
     <message>
         <source>{village} — {district} district, {regency}</source>

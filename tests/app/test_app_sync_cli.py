@@ -107,11 +107,12 @@ def test_enrolled_but_cut_off_it_says_so_and_sync_exits_3(server, tmp_path):
 
     assert enrolled.returncode == 3
     assert "Kios terdaftar" in enrolled.stdout
-    assert "Daftar wilayah belum bisa diambil: tidak tersambung ke server" in enrolled.stderr
-    assert "tidak ada koneksi" in enrolled.stderr
+    assert "Daftar wilayah belum bisa diambil. Tidak ada sambungan ke server." in enrolled.stderr
     assert synced.returncode == 3, synced.stdout + synced.stderr
     assert "Semua data sudah sampai" not in synced.stdout
-    assert "Belum terkirim: 1 perubahan dan 0 foto menunggu (tidak ada koneksi)" in synced.stderr
+    assert (
+        "Belum terkirim: 1 perubahan dan 0 foto menunggu dikirim. Tidak ada sambungan ke server."
+    ) in synced.stderr
 
 
 def test_a_refused_record_fails_sync_until_it_is_fixed_and_accepted(server, tmp_path):
@@ -144,7 +145,7 @@ def test_a_refused_record_fails_sync_until_it_is_fixed_and_accepted(server, tmp_
     assert [(r["entity"], r["row_id"]) for r in status["refused"]] == [
         ("merchant", TENUN), ("product", SONGKE)]  # fmt: skip
     assert status["rejected"] == 2
-    assert "DITOLAK SERVER    : 2 data" in text and "Tenun Ikat Mama Yosefina" in text
+    assert "DITOLAK SERVER        : 2 data" in text and "Tenun Ikat Mama Yosefina" in text
     refused_finding = next(f for f in doctor["findings"] if f["key"] == "refused")
     assert refused_finding["status"] == "warn" and "Tenun Ikat" in refused_finding["message_id"]
     assert TENUN not in {r["id"] for r in server.export(tmp_path / "e1")["merchant"]}

@@ -99,9 +99,9 @@ def test_a_kiosk_product_appears_on_its_merchant_page(server, kiosk, browser):
     assert "Kopi Luwak" not in body and draft not in browser.page_source
     assert "Sri Wahyuni" not in browser.page_source and "Dusun Krajan" not in browser.page_source
 
-    # and "Pesan via WhatsApp" opens wa.me with the product and its price
+    # and "Pesan lewat WhatsApp" opens wa.me with the product and its price
     card = browser.find_element("css selector", f'[data-product="{shown}"]')
-    order = card.find_element("link text", "Pesan via WhatsApp").get_attribute("href")
+    order = card.find_element("link text", "Pesan lewat WhatsApp").get_attribute("href")
     expected = whatsapp_link(
         "+6281234567890",
         f"Halo Kopi Bu Sri, saya mau pesan Kopi Robusta Dampit seharga Rp35.000. "

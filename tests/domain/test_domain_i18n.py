@@ -56,8 +56,10 @@ def test_both_languages_come_from_the_catalogs():
     with pytest.raises(ValidationError) as caught:
         validate_fields("merchant", {"business_name": "Kopi", "status": "draft"}, partial=True)
     (error,) = caught.value.errors
-    assert error.message_id == "Status harus salah satu dari: active, inactive."
-    assert error.message_en == "Status must be one of: active, inactive."
+    assert error.message_id == (
+        'Status harus salah satu dari "active" (aktif), "inactive" (tidak aktif).'
+    )
+    assert error.message_en == 'Status must be one of: "active", "inactive".'
 
 
 def test_the_catalogs_ship_inside_the_package():

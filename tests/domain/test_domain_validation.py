@@ -386,7 +386,7 @@ def test_operator_name_and_role() -> None:
         ("name", "name.too_short"),
         ("role", "role.invalid"),
     ]
-    assert "operator, technician" in caught.value.errors[1].message_id
+    assert '"operator" (petugas), "technician" (teknisi)' in caught.value.errors[1].message_id
 
 
 @pytest.mark.parametrize("pin", ["1234", "0000", "12345678", "0042"])

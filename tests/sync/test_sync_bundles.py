@@ -218,7 +218,7 @@ def test_a_kiosk_enrolled_before_bundles_were_signed_registers_its_key_on_its_ne
     kiosk.store.create("merchant", merchant("Tenun Ikat Mama Yosefina"))
 
     # When it tries to export before syncing, then syncs, then exports
-    with pytest.raises(kiosk_bundle.BundleError, match="sinkronkan sekali"):
+    with pytest.raises(kiosk_bundle.BundleError, match="Sinkronkan sekali"):
         export(kiosk, tmp_path / "too-early.etalase")
     assert not (tmp_path / "too-early.etalase").exists()
     kiosk.store.create("merchant", merchant("Kain Songket"))

@@ -192,7 +192,7 @@ def test_a_backup_is_encrypted_with_the_technicians_passphrase(make_kiosk, tmp_p
     for personal in (b"Kopi Bu Sri", b"Sri W", b"6281234567890", b"SQLite format"):
         assert personal not in raw
     assert without.returncode == 2 and "--passphrase-file" in without.stderr
-    assert mistaken.returncode == 1 and "kata sandi salah" in mistaken.stderr
+    assert mistaken.returncode == 1 and "kata sandinya salah" in mistaken.stderr
     assert unchanged == before
     assert right.returncode == 0, right.stderr
 

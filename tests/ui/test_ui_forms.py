@@ -154,7 +154,7 @@ def test_a_long_paste_is_cut_to_the_cap_and_the_form_says_so(kiosk, qtbot):
     assert editor.findChild(QWidget, "count_name").text() == "80/80"
     message = editor.errors.label("name")
     assert message.isVisible()
-    assert "hanya muat 80 huruf pertama: 4920 huruf sisanya dipotong" in message.text()
+    assert "hanya muat 80 huruf pertama, jadi 4920 huruf sisanya dipotong" in message.text()
     editor.name_edit.setText("Kopi Robusta")
     assert not message.isVisible() and editor.findChild(QWidget, "count_name").text() == "12/80"
 
@@ -284,7 +284,7 @@ def test_a_new_product_of_a_consenting_merchant_is_published_and_says_where(kios
     editor = new_product(qtbot, kiosk, merchant_id)
     editor.status_combo.setCurrentIndex(editor.status_combo.findData("draft"))
     editor.status_combo.activated.emit(editor.status_combo.currentIndex())
-    assert "Draf: belum tampil" in editor.catalog_hint.text()
+    assert "Draf, belum tampil" in editor.catalog_hint.text()
     qtbot.keyClicks(editor.name_edit, "Kopi Luwak")
     qtbot.keyClicks(editor.price_edit, "120000")
     click(qtbot, editor.save_button)
@@ -357,7 +357,7 @@ def test_the_badge_counts_a_photo_as_one_photo(kiosk, qtbot, tmp_path):
     kiosk.sync.refresh()
     idle(qtbot, kiosk)
     assert kiosk.sync.status.pending_photos == 1  # its full image and thumbnail: one photo
-    assert "1 foto menunggu" in kiosk.window.sync_badge.text()
+    assert "1 foto menunggu dikirim" in kiosk.window.sync_badge.text()
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])

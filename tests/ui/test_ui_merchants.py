@@ -19,7 +19,7 @@ def test_register_merchant_records_consent_and_shows_field_errors(kiosk, qtbot):
 
     # Given the consent step: nothing can be agreed before the text was read.
     assert form.consent.isVisible()
-    assert "persetujuan-v1" in form.consent.version_label.text()
+    assert "persetujuan-v2" in form.consent.version_label.text()
     assert "Persetujuan ini sukarela" in form.consent.text.toPlainText()
     assert not form.consent.agree_button.isEnabled()
     click(qtbot, form.consent.read_check)
@@ -50,10 +50,10 @@ def test_register_merchant_records_consent_and_shows_field_errors(kiosk, qtbot):
     row = kiosk.store_thread.call(lambda s: s.get("merchant", merchant_id))
     assert row["phone"] == "+6281333445566"
     assert row["village_code"] == "35.07.12.2001"
-    assert row["consent_version"] == "persetujuan-v1"
+    assert row["consent_version"] == "persetujuan-v2"
     assert row["consent_operator"] == "Teknisi Desa"
     assert datetime.fromisoformat(row["consent_at"]).utcoffset() is not None
-    assert "persetujuan-v1" in form.consent_label.text()
+    assert "persetujuan-v2" in form.consent_label.text()
 
 
 def test_declining_consent_records_nothing(kiosk, qtbot):

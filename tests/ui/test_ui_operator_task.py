@@ -132,11 +132,11 @@ def test_register_a_merchant_add_a_product_with_a_photo_and_see_it_synced(
         lambda: editor.delivery.status.text() == "Sudah sampai di server.", timeout=30000
     )
     assert window.current_key() == "product_editor"
-    assert window.sync_badge.text() == "Daring · semua data terkirim"
+    assert window.sync_badge.text() == "Tersambung · semua data terkirim"
     exported = server.export(tmp_path / "export")
     product = by_id(exported["product"])[product_id]
     assert product["status"] == "published" and product["merchant_id"] == merchant_id
-    assert by_id(exported["merchant"])[merchant_id]["consent_version"] == "persetujuan-v1"
+    assert by_id(exported["merchant"])[merchant_id]["consent_version"] == "persetujuan-v2"
     photo = app.store_thread.call(lambda s: s.photos_of(product_id))[0]
     assert app.store_thread.call(
         lambda s: s.db.execute(

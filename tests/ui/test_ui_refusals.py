@@ -78,14 +78,14 @@ def test_a_refused_merchant_is_shown_refused_everywhere_then_fixed_and_sent(
     # When it syncs, the server refuses it: the badge says so, never "all sent"
     wait_refused(qtbot, app)
     badge = app.window.sync_badge.text()
-    assert badge.startswith("Daring · ada data ditolak, lihat Sinkron")
+    assert badge.startswith("Tersambung · ada data ditolak, lihat Sinkronisasi")
     assert "1 ditolak server" in badge and "semua data terkirim" not in badge
 
     # and so does the Sinkron page: the merchant's row and a card with the way out
     nav(qtbot, app, "sync")
     page = app.window.page("sync")
     qtbot.waitUntil(lambda: len(page.refusal_cards) == 1 and page.merchants.rowCount() >= 1)
-    reason = "Data ini di luar wilayah kios (35.07); tidak diterima server."
+    reason = "Data ini di luar wilayah kios (35.07), jadi tidak diterima server."
     assert page.merchants.item(0, 1).text() == f"Ditolak server: {reason}"
     assert "server menolak sebagian data" in page.state_label.text()
     card = page.refusal_cards[0]
@@ -99,7 +99,7 @@ def test_a_refused_merchant_is_shown_refused_everywhere_then_fixed_and_sent(
     form = app.window.page("merchant_form")
     assert app.window.current_key() == "merchant_form" and form._merchant_id == merchant_id
     qtbot.waitUntil(lambda: form.delivery.banner.isVisible())
-    assert form.delivery.status.text() == "Ditolak server: tidak ada di katalog."
+    assert form.delivery.status.text() == "Ditolak server, jadi tidak ada di katalog."
     assert reason in form.delivery.reason.text()
 
     # When the operator looks for the village again, the picker keeps to the region
@@ -117,7 +117,7 @@ def test_a_refused_merchant_is_shown_refused_everywhere_then_fixed_and_sent(
 
     # Then the server accepts it, and it is shown as sent everywhere
     wait_synced(qtbot, app)
-    assert app.window.sync_badge.text() == "Daring · semua data terkirim"
+    assert app.window.sync_badge.text() == "Tersambung · semua data terkirim"
     qtbot.waitUntil(lambda: form.delivery.status.text() == "Sudah sampai di server.")
     assert not form.delivery.banner.isVisible()
     nav(qtbot, app, "sync")
@@ -126,14 +126,14 @@ def test_a_refused_merchant_is_shown_refused_everywhere_then_fixed_and_sent(
     on_server = by_id(server.export(tmp_path / "export")["merchant"])[merchant_id]
     assert on_server["village_code"] == "35.07.12.2001"
     assert on_server["business_name"] == "Tenun Ikat Mama Yosefina"
-    assert on_server["consent_version"] == "persetujuan-v1"
+    assert on_server["consent_version"] == "persetujuan-v2"
 
     # and "Sinkron sekarang" shows how the sync it asked for ended, with counts
     click(qtbot, page.sync_button)
-    assert page.message.text() == "Sinkron dimulai: mengirim dan menerima…"
-    qtbot.waitUntil(lambda: page.message.text().startswith("Sinkron selesai"), timeout=30000)
+    assert page.message.text() == "Sinkronisasi dimulai: mengirim dan menerima…"
+    qtbot.waitUntil(lambda: page.message.text().startswith("Sinkronisasi selesai"), timeout=30000)
     assert page.message.text() == (
-        "Sinkron selesai: 0 perubahan terkirim, 0 diterima, 0 foto diunggah."
+        "Sinkronisasi selesai: 0 perubahan terkirim, 0 diterima, 0 foto diunggah."
     )
 
 
@@ -197,8 +197,8 @@ def test_enrolled_but_cut_off_the_first_run_says_so_plainly(bare_app, qtbot, ser
 
     page = bare_app.window.page("first_run")
     assert page.message.text() == (
-        "Kios ini terdaftar untuk 35.07, tetapi daftar wilayahnya belum bisa diambil "
-        "(tidak tersambung ke server). Penjual bisa didaftarkan setelah daftar itu tiba: "
-        "daftar diambil sendiri begitu koneksi kembali."
+        "Kios ini terdaftar untuk 35.07, tetapi daftar wilayahnya belum bisa diambil karena "
+        "kios tidak tersambung ke server. Penjual bisa didaftarkan setelah daftar itu tiba; "
+        "daftar diambil sendiri begitu sambungan kembali."
     )
     assert page.message.property("error") is True

@@ -33,7 +33,7 @@ def test_the_badge_shows_a_published_status_and_opens_the_sync_page(kiosk, qtbot
 
     badge = kiosk.window.sync_badge
     assert badge.text() == (
-        "Luring · 3 perubahan tersimpan di kios ini · 1 foto menunggu · 2 perubahan perlu dicek"
+        "Tidak tersambung · 3 perubahan menunggu dikirim · 1 foto menunggu dikirim · 2 data bentrok"
     )
     assert "17 Agustus 2025" in badge.toolTip() and "Putus" in badge.toolTip()
     click(qtbot, badge)

@@ -82,7 +82,7 @@ def test_an_operators_day_reaches_the_server(app, qtbot, server, link, tmp_path)
     # Given a kiosk enrolled on its first run (through a link the test controls)
     enrolled_app(qtbot, app, link.url, server.enroll_code(REGION))
     assert app.sync.device is not None and app.sync.device.region == REGION
-    assert app.window.sync_badge.text() == "Daring · semua data terkirim"
+    assert app.window.sync_badge.text() == "Tersambung · semua data terkirim"
 
     # When the operator registers a merchant (with consent) and adds a product
     merchant_id = register_merchant(qtbot, app)
@@ -152,7 +152,7 @@ def test_an_operators_day_reaches_the_server(app, qtbot, server, link, tmp_path)
     assert product_id not in by_id(exported["product"])
     assert merchant_id in by_id(exported["merchant"])
     assert page.merchants.item(0, 1).text() == "Ya, semua terkirim"
-    assert "Sinkron lengkap terakhir" in page.state_label.text()
+    assert "Sinkronisasi lengkap terakhir" in page.state_label.text()
 
 
 def test_a_conflict_with_another_kiosk_is_settled_on_the_sync_screen(
@@ -183,7 +183,9 @@ def test_a_conflict_with_another_kiosk_is_settled_on_the_sync_screen(
         click(qtbot, form.save_button)
         idle(qtbot, app)
         qtbot.waitUntil(lambda: app.sync.status.state == st.OFFLINE, timeout=10000)
-        assert app.window.sync_badge.text().startswith("Luring · 1 perubahan tersimpan")
+        assert app.window.sync_badge.text().startswith(
+            "Tidak tersambung · 1 perubahan menunggu dikirim"
+        )
 
         # and meanwhile the other kiosk writes another address, and syncs first
         other.store.update("merchant", merchant_id, {"address": "Jl. Kawi 3"})
@@ -202,10 +204,10 @@ def test_a_conflict_with_another_kiosk_is_settled_on_the_sync_screen(
         card = page.cards[0]
         assert card.heading.text() == "Alamat — Keripik Tempe Bu Nah"
         assert card.text.text() == (
-            "Dua kios mengubah ini pada waktu yang sama. Di kios ini: “Dusun Krajan RT 05”. "
-            "Dari server (kios lain): “Jl. Kawi 3”. Yang dipakai sekarang: dari server."
+            "Dua kios mengubah data ini pada waktu yang sama. Di kios ini: “Dusun Krajan RT 05”. "
+            "Dari server (kios lain): “Jl. Kawi 3”. Yang dipakai sekarang: data server."
         )
-        assert "1 perubahan perlu dicek" in app.window.sync_badge.text()
+        assert "1 data bentrok" in app.window.sync_badge.text()
 
         # When the operator keeps their own value
         click(qtbot, card.keep_mine)
@@ -236,7 +238,7 @@ def test_usb_bundle_export_from_the_sync_screen(app, qtbot, server, link, tmp_pa
     qtbot.waitUntil(lambda: page.merchants.rowCount() >= 1)
     # Merchants with something waiting come first (others came from the server).
     assert page.merchants.item(0, 0).text() == "Madu Hutan Pak Daud"
-    assert page.merchants.item(0, 1).text() == "Belum: 1 perubahan menunggu"
+    assert page.merchants.item(0, 1).text() == "Belum: 1 perubahan menunggu dikirim"
 
     click(qtbot, page.bundle_button)
     qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), QFileDialog))
@@ -264,7 +266,7 @@ def test_offline_first_run_then_enroll_later_in_settings(app, qtbot, server, tmp
     qtbot.waitUntil(lambda: app.sync.status.pending_changes == 1)
     assert app.sync.status.state == st.NOT_CONNECTED
     assert app.window.sync_badge.text() == (
-        "Belum tersambung ke server · 1 perubahan tersimpan di kios ini"
+        "Belum tersambung ke server · 1 perubahan menunggu dikirim"
     )
 
     # When the technician enrolls it later from Settings, with a mistyped code first

@@ -20,6 +20,7 @@ class ConsentStep(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("consentStep")
+        self._controller: tuple[str | None, str | None] = (None, None)
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(title_label(self.tr("Step 1 of 2: the owner's consent")))
@@ -34,6 +35,7 @@ class ConsentStep(QWidget):
         self.version_label = QLabel()
         self.version_label.setObjectName("consentVersion")
         self.version_label.setProperty("role", "hint")
+        self.version_label.setWordWrap(True)
         column.addWidget(self.version_label)
         self.text = QTextBrowser()
         self.text.setObjectName("consentText")
@@ -53,11 +55,27 @@ class ConsentStep(QWidget):
         self.decline_button.clicked.connect(self.declined)
         column.addLayout(button_row(self.decline_button, self.agree_button))
 
-    def reset(self) -> None:
-        """Show the current wording, unticked."""
-        self.version_label.setText(
-            self.tr("Text version: {version}").format(version=CURRENT_VERSION)
-        )
-        self.text.setPlainText(consent_text(CURRENT_VERSION, current_language()))
+    def reset(self, earlier: str | None = None) -> None:
+        """Show the current wording, unticked; ``earlier`` is the version the merchant
+        agreed to before (offered the new one at this visit), if any."""
+        version = self.tr("Text version: {version}").format(version=CURRENT_VERSION)
+        if earlier:
+            version = self.tr(
+                "Text version: {version}. This merchant agreed to {earlier} before; read "
+                "them the new text. If they do not agree, their earlier consent stays."
+            ).format(version=CURRENT_VERSION, earlier=earlier)
+        self.version_label.setText(version)
+        self._show_text()
         self.read_check.setChecked(False)
         self.read_check.setFocus()
+
+    def set_controller(self, controller: str | None, contact: str | None) -> None:
+        """The deployment's data controller and contact (from the server), named in the text."""
+        self._controller = (controller, contact)
+        self._show_text()
+
+    def _show_text(self) -> None:
+        controller, contact = self._controller
+        self.text.setPlainText(
+            consent_text(CURRENT_VERSION, current_language(), controller, contact)
+        )

@@ -28,12 +28,14 @@ from PySide6.QtWidgets import (
 
 from kiosk_app.domain.errors import ValidationError
 from kiosk_app.domain.formatting import format_date_id
+from kiosk_app.domain.records import held_on_server
 from kiosk_app.domain.validation import ADDRESS_MAX, NAME_MAX, validate_fields
 from kiosk_app.store import delivery, queries, refusals
+from kiosk_app.store.settings import Key
 from kiosk_app.store.store import Store
 from kiosk_app.sync.device import load_device
 from kiosk_app.ui import dialogs
-from kiosk_app.ui.consent import consent_record
+from kiosk_app.ui.consent import CURRENT_VERSION, consent_record
 from kiosk_app.ui.i18n import current_language, field_label
 from kiosk_app.ui.models.products import ID_ROLE, ProductListModel
 from kiosk_app.ui.models.thumbnails import ThumbnailCache
@@ -72,6 +74,11 @@ def save_merchant(store: Store, merchant_id: str | None, fields: dict[str, Any])
         store.update("merchant", merchant_id, fields)
         refusals.resend(store, "merchant", merchant_id)
     return merchant_id
+
+
+def _controller(store: Store) -> tuple[str | None, str | None]:
+    """The deployment's data controller and contact the server told this kiosk, if any."""
+    return store.settings.get(Key.CONTROLLER), store.settings.get(Key.CONTROLLER_CONTACT)
 
 
 def merchant_delivery(store: Store, merchant_id: str) -> Delivery:
@@ -113,6 +120,7 @@ class MerchantFormPage(QWidget):
         self._router = router
         self._merchant_id: str | None = None
         self._consent: dict[str, str] | None = None  # recorded in this visit, not yet saved
+        self._recorded_version: str | None = None  # the version the shown merchant agreed to
         self._params: dict[str, Any] = {}
         self._saved_state: dict[str, Any] = {}
         self._after_save: Callable[[], None] | None = None
@@ -280,6 +288,7 @@ class MerchantFormPage(QWidget):
         show_message(self.message, params.get("message", ""))
         for edit in self.edits.values():
             edit.clear()
+            edit.setPlaceholderText("")
         self.village.set_choice(None)
         self.status.setCurrentIndex(0)
         editing = self._merchant_id is not None
@@ -287,6 +296,7 @@ class MerchantFormPage(QWidget):
         self.share_button.setVisible(editing)
         self.products_panel.setVisible(editing)
         self.errors.set_row_visible("status", editing)
+        self._runner.run_task(_controller, self._now(self._got_controller), context=self)
         if self._merchant_id is not None:
             self.title.setText(self.tr("Merchant"))
             self.steps.setCurrentIndex(1)
@@ -344,17 +354,29 @@ class MerchantFormPage(QWidget):
         for field, edit in self.edits.items():
             edit.setText(row.get(field) or "")
         self.edits["phone"].setText(national_phone(row.get("phone")))
+        # Permits and email another kiosk wrote are on the server only (docs/privacy.md):
+        # say so rather than show an empty field; typing a value replaces it.
+        for field in held_on_server("merchant", row.get("clocks") or "{}"):
+            self.edits[field].setPlaceholderText(self.tr("Kept on the server"))
         self.title.setText(row["business_name"])
         label = self.village.describe({"name": row["village"] or row["village_code"], **row})
         self.village.set_choice(row["village_code"], label)
         self.status.setCurrentIndex(max(0, self.status.findData(row["status"])))
+        self._recorded_version = row.get("consent_version")
         self._show_consent_summary(row)
         self._mark_saved()
         self.delivery.follow(row["id"])
 
+    def _got_controller(self, controller: tuple[str | None, str | None]) -> None:
+        self.consent.set_controller(*controller)
+
     def _show_consent_summary(self, row: dict[str, Any]) -> None:
         has = bool(row.get("consent_version"))
-        self.record_consent.setVisible(not has)
+        current = row.get("consent_version") == CURRENT_VERSION
+        self.record_consent.setVisible(not current)
+        self.record_consent.setText(
+            self.tr("Read the new consent") if has else self.tr("Record consent")
+        )
         if not has:
             self.consent_label.setText(self.tr("No consent recorded for this merchant yet."))
             return
@@ -363,14 +385,18 @@ class MerchantFormPage(QWidget):
             day = format_date_id(when) if current_language() == "id" else when.date().isoformat()
         except (TypeError, ValueError):
             day = row.get("consent_at") or ""
-        self.consent_label.setText(
-            self.tr("Consent recorded: {version}, {date}, by {operator}").format(
-                version=row["consent_version"], date=day, operator=row.get("consent_operator")
-            )
+        summary = self.tr("Consent recorded: {version}, {date}, by {operator}").format(
+            version=row["consent_version"], date=day, operator=row.get("consent_operator")
         )
+        if not current:
+            summary += "\n" + self.tr(
+                "A new consent text ({version}) is in use: read it to the owner at this visit."
+            ).format(version=CURRENT_VERSION)
+        self.consent_label.setText(summary)
 
     def _show_consent(self) -> None:
-        self.consent.reset()
+        earlier = self._recorded_version if self._merchant_id is not None else None
+        self.consent.reset(earlier)
         self.steps.setCurrentIndex(0)
 
     def _agreed(self, _version: str) -> None:

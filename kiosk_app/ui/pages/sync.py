@@ -111,7 +111,7 @@ class ConflictCard(QFrame):
         self.heading.setObjectName("conflictHeading")
         self.heading.setWordWrap(True)
         column.addWidget(self.heading)
-        now_used = self.tr("mine") if conflict.mine_won else self.tr("the server's")
+        now_used = self.tr("this kiosk's") if conflict.mine_won else self.tr("the server's")
         text = self.tr(
             "Two kiosks changed this at the same time. On this kiosk: {mine}. "
             "From the server (another kiosk): {theirs}. In use now: {now}."
@@ -125,7 +125,7 @@ class ConflictCard(QFrame):
         self.text.setWordWrap(True)
         column.addWidget(self.text)
         row = QHBoxLayout()
-        self.keep_mine = big_button(self.tr("Keep mine"), kind="primary", name="keepMine")
+        self.keep_mine = big_button(self.tr("Keep this kiosk's"), kind="primary", name="keepMine")
         self.keep_theirs = big_button(self.tr("Keep the server's"), name="keepTheirs")
         self.keep_mine.clicked.connect(lambda: page.resolve(conflict, MINE))
         self.keep_theirs.clicked.connect(lambda: page.resolve(conflict, THEIRS))
@@ -266,9 +266,9 @@ class SyncPage(QWidget):
         box.addWidget(self.queue)
         right.addWidget(queue_box, 1)
 
-        conflicts_box = QGroupBox(self.tr("Changes to check"))
+        conflicts_box = QGroupBox(self.tr("Conflicting data"))
         box = QVBoxLayout(conflicts_box)
-        self.conflicts_empty = hint_label(self.tr("Nothing to check."))
+        self.conflicts_empty = hint_label(self.tr("No conflicting data."))
         box.addWidget(self.conflicts_empty)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -328,7 +328,7 @@ class SyncPage(QWidget):
         self.queue.setRowCount(len(queue))
         self._upload_rows = {}
         for row, q in enumerate(queue):
-            kind = self.tr("small picture") if q.kind == "thumb" else self.tr("full photo")
+            kind = self.tr("thumbnail") if q.kind == "thumb" else self.tr("full photo")
             item = QTableWidgetItem(f"{q.product_name} — {kind}")
             item.setData(Qt.ItemDataRole.UserRole, q.sha256)
             self.queue.setItem(row, 0, item)

@@ -74,9 +74,9 @@ class PhotoStrip(QWidget):
         self.left.clicked.connect(lambda: self.move_selected(-1))
         self.right = big_button(self.tr("Move ▶"), name="photoRight")
         self.right.clicked.connect(lambda: self.move_selected(1))
-        self.cover = big_button(self.tr("Make cover"), name="photoCover")
+        self.cover = big_button(self.tr("Make main photo"), name="photoCover")
         self.cover.clicked.connect(self.make_cover)
-        self.remove = big_button(self.tr("Remove photo"), kind="danger", name="photoRemove")
+        self.remove = big_button(self.tr("Delete photo"), kind="danger", name="photoRemove")
         self.remove.clicked.connect(self.remove_selected)
         for button in (self.add_files, self.camera, self.left, self.right, self.cover, self.remove):
             row.addWidget(button)
@@ -129,7 +129,7 @@ class PhotoStrip(QWidget):
     def _render(self, select: int = -1) -> None:
         self.list.clear()
         for number, item in enumerate(self.items):
-            text = self.tr("Cover") if number == 0 else str(number + 1)
+            text = self.tr("Main photo") if number == 0 else str(number + 1)
             entry = QListWidgetItem(self._icon(item), text)
             entry.setTextAlignment(Qt.AlignmentFlag.AlignHCenter)
             entry.setSizeHint(QSize(TILE.width() + 12, TILE.height() + 40))
@@ -137,7 +137,7 @@ class PhotoStrip(QWidget):
         if select >= 0:
             self.list.setCurrentRow(select)
         self.caption.setText(
-            self.tr("{n} of {max} photos. The first photo is the cover.").format(
+            self.tr("{n} of {max} photos. The first photo is the main photo.").format(
                 n=len(self.items), max=MAX_PHOTOS_PER_PRODUCT
             )
         )
