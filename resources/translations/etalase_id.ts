@@ -298,7 +298,7 @@
     </message>
     <message>
         <source>Open business.facebook.com/commerce with the merchant&apos;s Facebook account and create a catalog for products sold online (E-commerce).</source>
-        <translation>Buka business.facebook.com/commerce dengan akun Facebook penjual, lalu buat katalog untuk produk yang dijual online (E-commerce).</translation>
+        <translation>Buka business.facebook.com/commerce dengan akun Facebook penjual, lalu buat katalog jenis E-commerce (produk yang dijual lewat internet).</translation>
     </message>
     <message>
         <source>In the catalog choose Data sources, Add items, Data feed, Scheduled feed. Paste the address, choose a daily update and the currency IDR.</source>
