@@ -44,7 +44,7 @@ from kiosk_app.domain.i18n import one_line
 from kiosk_app.domain.record_ids import is_uuid
 from kiosk_app.domain.records import ENTITIES, STOCK_FIELD
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 # Oldest client protocol the current server still accepts.
 MIN_PROTOCOL_VERSION = 1
 # The first version whose answers count the accepted mutations instead of listing them.

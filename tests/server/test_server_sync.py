@@ -11,6 +11,7 @@ from sqlalchemy import select
 from kiosk_app.domain.hlc import Stamp
 from kiosk_app.domain.record_ids import uuid7
 from kiosk_app.protocol.messages import (
+    COUNTED_ACCEPTS_VERSION,
     MAX_MUTATIONS_PER_REQUEST,
     PROTOCOL_VERSION,
     REJECT_INVALID,
@@ -347,8 +348,9 @@ def test_missing_blobs_names_what_the_server_lacks(api: Api):
 
 
 def test_bodies_are_gzip_both_ways(api: Api):
+    # A protocol-2 client (JSON, gzip) against this server
     kiosk = api.enroll()
-    body = {"protocol": PROTOCOL_VERSION, "cursor": 0}
+    body = {"protocol": COUNTED_ACCEPTS_VERSION, "cursor": 0}
 
     response = api.post_sync(kiosk, body, compress=True)
     plain = api.post_sync(kiosk, body, compress=False)
@@ -427,7 +429,7 @@ def test_a_lone_surrogate_is_refused_with_a_message_and_the_rest_applies(api: Ap
     m, p, q = uuid7(), uuid7(), uuid7()
     bad_id = kiosk.mutation("product", q, **product_fields(m))
     bad_id["id"] = "\ud800"
-    body = {"protocol": PROTOCOL_VERSION, "cursor": 0, "mutations": [
+    body = {"protocol": COUNTED_ACCEPTS_VERSION, "cursor": 0, "mutations": [
         kiosk.mutation("merchant", m, **merchant_fields()),
         kiosk.mutation("product", p, **product_fields(m, name="Kopi \ud800 Robusta")),
         bad_id,
