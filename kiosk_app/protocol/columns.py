@@ -127,15 +127,24 @@ def _stamp_parts(values: list[Any]) -> tuple[list[int], list[int], list[str]] | 
     return [p[0] for p in parts], [p[1] for p in parts], [p[2] for p in parts]
 
 
-def _uuid_parts(values: list[Any]) -> tuple[list[int], str] | None:
-    ms, rest = [], []
-    for v in values:
+def _uuid_parts(values: list[Any]) -> dict[str, Any] | None:
+    """UUIDs as runs (a row id repeats on a record's consecutive mutations): each run's
+    milliseconds as deltas, the rest of its bits in hex, and the run lengths."""
+    ms, rest, runs = [], [], []
+    for n, v in enumerate(values):
+        if n and v == values[n - 1]:
+            runs[-1] += 1
+            continue
         m = _UUID.match(v) if isinstance(v, str) else None
         if m is None:
             return None
         ms.append(int(m.group(1) + m.group(2), 16))
         rest.append(m.group(3) + m.group(4) + m.group(5))
-    return ms, "".join(rest)
+        runs.append(1)
+    out = {"u": _deltas(ms), "r": "".join(rest)}
+    if any(r > 1 for r in runs):
+        out["k"] = runs
+    return out
 
 
 def _table(values: list[Any]) -> dict[str, Any] | None:
@@ -164,7 +173,7 @@ def encode_column(values: list[Any]) -> Any:
         return values
     uuids = _uuid_parts(values) if values else None
     if uuids is not None:
-        return {"u": _deltas(uuids[0]), "r": uuids[1]}
+        return uuids
     stamps = _stamp_parts(values) if values else None
     if stamps is not None:
         return {"s": _deltas(stamps[0]), "c": stamps[1], "n": encode_column(stamps[2])}
@@ -185,10 +194,11 @@ def decode_column(column: Any) -> list[Any]:
         ms, rest = _undelta(column["u"]), column["r"]
         if len(rest) != 20 * len(ms):
             raise ValueError("uuid column: wrong length")
+        runs = column.get("k") or [1] * len(ms)
         out = []
-        for n, t in enumerate(ms):
+        for n, (t, run) in enumerate(zip(ms, runs, strict=True)):
             h, r = f"{t:012x}", rest[20 * n : 20 * n + 20]
-            out.append(f"{h[:8]}-{h[8:]}-{r[:4]}-{r[4:8]}-{r[8:]}")
+            out += [f"{h[:8]}-{h[8:]}-{r[:4]}-{r[4:8]}-{r[8:]}"] * run
         return out
     if "s" in column:
         walls, counters, nodes = _undelta(column["s"]), column["c"], decode_column(column["n"])

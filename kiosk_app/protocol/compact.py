@@ -4,7 +4,7 @@ Everything else of a message is the same JSON as protocol 2 (whatever keys it ca
 so a field added to a request or an answer's head travels in both versions unchanged.
 
 Request: the protocol-2 object whose ``mutations`` is ``columns.pack`` of them, each
-without its ``id`` when that is the id its content makes (``record_ids.content_id``):
+without its ``id`` when that is the id its content makes (``ids.content_id``):
 the server derives it again.
 
 Answer, one JSON object a line (msgspec never writes a raw newline inside one): the head
@@ -22,8 +22,8 @@ from typing import Any
 import msgspec
 from msgspec.structs import replace
 
-from kiosk_app.domain.record_ids import content_id
 from kiosk_app.protocol import columns
+from kiosk_app.protocol.ids import content_id
 from kiosk_app.protocol.lines import _pieces, marked_lines
 from kiosk_app.protocol.messages import Change, SyncAnswer
 

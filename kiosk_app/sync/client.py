@@ -44,6 +44,7 @@ from kiosk_app.protocol.messages import (
     SyncAnswer,
 )
 from kiosk_app.sync import failpoints
+from kiosk_app.sync.tls import ResumingAdapter, context_for
 
 log = logging.getLogger(__name__)
 # (connect, read): a TCP handshake over GEO satellite is ~1-2 s; a server answer to a
@@ -164,6 +165,8 @@ class ServerClient:
         self.traffic = Traffic()
         self.session = requests.Session()
         self.session.verify = verify  # True, or the path of the central server's CA bundle
+        if verify is not False:  # TLS sessions resumed across connections (``sync.tls``)
+            self.session.mount("https://", ResumingAdapter(context_for(verify)))
         self.session.headers["User-Agent"] = f"etalase-desa-kiosk/{__version__}"
         self.session.headers["Accept-Encoding"] = ACCEPT
         # What this server was found to read: protocol 3 and zstd bodies until it says

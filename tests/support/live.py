@@ -133,10 +133,12 @@ class LiveServer(ServerData):
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     _engine: Engine | None = field(default=None, repr=False)
+    # HTTPS: (certificate chain, key, CA bundle the clients trust) as PEM files
+    tls: tuple[Path, Path, Path] | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def start(self) -> LiveServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -146,6 +148,8 @@ class LiveServer(ServerData):
             (self.data_dir / ".regions-loaded").write_text("yes")
         log = (self.data_dir / "server.log").open("ab")
         database = ["--database", self.database] if self.database else []
+        if self.tls:
+            database += ["--ssl-certfile", str(self.tls[0]), "--ssl-keyfile", str(self.tls[1])]
         self.process = subprocess.Popen(
             [sys.executable, "-m", "kiosk_server.cli", "serve", "--data-dir", str(self.data_dir),
              *database, "--host", "127.0.0.1", "--port", str(self.port)],
@@ -161,7 +165,8 @@ class LiveServer(ServerData):
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited: {(self.data_dir / 'server.log').read_text()}")
             try:
-                if requests.get(f"{self.url}/healthz", timeout=1).ok:
+                verify = str(self.tls[2]) if self.tls else True
+                if requests.get(f"{self.url}/healthz", timeout=1, verify=verify).ok:
                     return self
             except requests.ConnectionError:
                 time.sleep(0.1)

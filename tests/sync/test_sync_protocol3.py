@@ -10,8 +10,9 @@ import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk_app.domain.record_ids import content_id, uuid7
+from kiosk_app.domain.record_ids import uuid7
 from kiosk_app.protocol import columns, compact, encoding
+from kiosk_app.protocol.ids import content_id
 from kiosk_app.protocol.messages import Change
 
 NODE = "a1b2c3d4e5f6"
