@@ -164,7 +164,9 @@ def sync_once(
     mutations = kiosk.batch(kiosk.rng.randint(5, 20)) if pushes else []
     pulled = 0
     while True:
-        body = gzip.compress(json.dumps({"protocol": COUNTED_ACCEPTS_VERSION, "cursor": kiosk.cursor,
+        # Protocol 2 (JSON, gzip): the server's cost per sync as issues 14-15 measured it.
+        protocol = COUNTED_ACCEPTS_VERSION
+        body = gzip.compress(json.dumps({"protocol": protocol, "cursor": kiosk.cursor,
                                          "node": kiosk.clock.node, "limit": 500,
                                          "mutations": mutations}).encode(), 1)  # fmt: skip
         status, data = request(conn, "/v1/sync", body, {

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import pairwise
 from typing import Any
 
 from kiosk_app.domain.hlc import is_stamp
@@ -106,7 +107,7 @@ def _ints(values: list[Any]) -> bool:
 
 
 def _deltas(values: list[int]) -> list[int]:
-    return [values[0], *(b - a for a, b in zip(values, values[1:], strict=False))]
+    return [values[0], *(b - a for a, b in pairwise(values))]
 
 
 def _undelta(deltas: list[int]) -> list[int]:
@@ -130,7 +131,9 @@ def _stamp_parts(values: list[Any]) -> tuple[list[int], list[int], list[str]] | 
 def _uuid_parts(values: list[Any]) -> dict[str, Any] | None:
     """UUIDs as runs (a row id repeats on a record's consecutive mutations): each run's
     milliseconds as deltas, the rest of its bits in hex, and the run lengths."""
-    ms, rest, runs = [], [], []
+    ms: list[int] = []
+    rest: list[str] = []
+    runs: list[int] = []
     for n, v in enumerate(values):
         if n and v == values[n - 1]:
             runs[-1] += 1
@@ -226,7 +229,7 @@ def pack(rows: list[dict[str, Any]]) -> dict[str, Any]:
         if len(at) == len(flat):
             columns[key] = encode_column(values)
         else:
-            gaps = [b - a - 1 for a, b in zip([-1, *at], at, strict=False)]
+            gaps = [b - a - 1 for a, b in pairwise([-1, *at])]
             columns[key] = {"at": gaps, "v": encode_column(values)}
     return {"n": len(rows), "c": columns}
 

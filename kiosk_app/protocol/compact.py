@@ -93,9 +93,7 @@ _TAIL = msgspec.json.Decoder(_Tail)
 _BLOCK_START = b'{"' + CHANGES.encode() + b'":'
 
 
-def answer_parts(
-    batches: Iterator[list[bytes]], chunk: int, least: int
-) -> Iterator[SyncAnswer]:
+def answer_parts(batches: Iterator[list[bytes]], chunk: int, least: int) -> Iterator[SyncAnswer]:
     """Parts of a protocol-3 answer from its lines, typed as they are read: a part ends
     once it holds ``chunk`` changes, at the end of a read from the network holding
     ``least`` or more, and at the tail (the last part). ``ValueError`` for a line that
@@ -107,7 +105,7 @@ def answer_parts(
     head = _HEAD.decode(first)
     later = replace(head, accepted=None if head.accepted is None else [], accepted_count=0,
                     rejected=[], conflicts=[])  # fmt: skip
-    current, changes = head, []
+    current, changes = head, list[Change]()
     for line in lines:
         if line is None:  # a read from the network ended
             if len(changes) < max(least, 1):

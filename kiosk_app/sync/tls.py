@@ -57,6 +57,11 @@ class ResumingContext(ssl.SSLContext):
     handshakes: int  # TLS handshakes made with this context, and how many resumed
     resumed: int
 
+    def forget_sessions(self) -> None:
+        """Drop the kept sessions: the next handshake is a full one."""
+        with self._lock:
+            self._sessions.clear()
+
     def remember(self, host: str | None, session: ssl.SSLSession) -> None:
         with self._lock:
             self._sessions[host] = session

@@ -1,10 +1,10 @@
 """Error bodies (``{"detail": {"code", "message"}}``) and bounded, compressed JSON bodies.
 
 A body is read in two steps: ``read_body`` takes the bytes as sent, at most a limit
-(on the event loop: it only waits for the network); ``decode_json`` decompresses them (zstd, brotli, gzip), never
-past the limit, and parses them, refusing nesting deeper than ``MAX_DEPTH`` with 400
-(CPU work: a route runs it on a worker thread for large bodies, after the caller is
-authenticated). ``read_json`` does both, for small bodies.
+(on the event loop: it only waits for the network); ``decode_json`` decompresses them
+(zstd, brotli, gzip), never past the limit, and parses them, refusing nesting deeper
+than ``MAX_DEPTH`` with 400 (CPU work: a route runs it on a worker thread for large
+bodies, after the caller is authenticated). ``read_json`` does both, for small bodies.
 """
 
 from __future__ import annotations
@@ -68,7 +68,9 @@ def _encoding(request: Request) -> str:
     encoding = request.headers.get("content-encoding", "identity").strip().lower()
     if encoding not in (IDENTITY, *SUPPORTED):
         raise error(
-            415, "bad_encoding", f"Content-Encoding must be {', '.join(SUPPORTED)} or absent",
+            415,
+            "bad_encoding",
+            f"Content-Encoding must be {', '.join(SUPPORTED)} or absent",
             headers={"Accept-Encoding": ACCEPT},
         )
     return encoding

@@ -376,6 +376,26 @@ def test_a_gzip_bomb_and_an_oversized_body_are_refused(api: Api):
     assert broken.status_code == 400
 
 
+def test_zstd_and_brotli_bombs_are_refused_and_an_unknown_coding_says_what_is_read(api: Api):
+    from kiosk_app.protocol import encoding
+
+    kiosk = api.enroll()
+    limit = api.settings.max_sync_body
+    raw = b'{"protocol": 3, "pad": "' + b" " * (limit + 10) + b'"}'
+    for coding in (encoding.ZSTD, encoding.BROTLI):
+        bomb = encoding.compress(raw, coding)
+        assert len(bomb) < limit // 100
+        headers = {**kiosk.headers, "Content-Encoding": coding}
+        exploded = api.client.post("/v1/sync", content=bomb, headers=headers)
+        broken = api.client.post("/v1/sync", content=b"not " + coding.encode(), headers=headers)
+        assert exploded.status_code == 413, coding
+        assert exploded.json()["detail"]["code"] == "too_large"
+        assert broken.status_code == 400
+    odd = api.client.post("/v1/sync", content=b"{}", headers={**kiosk.headers,
+                          "Content-Encoding": "compress"})  # fmt: skip
+    assert odd.status_code == 415 and odd.headers["accept-encoding"] == "zstd, br, gzip"
+
+
 def test_too_many_mutations_in_one_request_is_refused(api: Api):
     kiosk = api.enroll()
     body = {"protocol": PROTOCOL_VERSION, "mutations": [{}] * (MAX_MUTATIONS_PER_REQUEST + 1)}

@@ -8,7 +8,6 @@ from kiosk_app.protocol.messages import (
     COUNTED_ACCEPTS_VERSION,
     MAX_MUTATIONS_PER_REQUEST,
     MIN_PROTOCOL_VERSION,
-    PROTOCOL_VERSION,
     REJECT_OUT_OF_SCOPE,
 )
 from tests.server.helpers import OTHER_VILLAGE, Api, merchant_fields

@@ -146,13 +146,27 @@ def test_protocol_2_and_3_kiosks_converge_on_the_new_server(make_kiosk):
     old, new = make_kiosk("old"), make_kiosk("new")
     old.engine_for().client.protocol = 2
     assert old.sync().ok and new.sync().ok
-    m = old.store.create("merchant", {"business_name": "Toko Lama", "owner_name": "Bu Sri",
-                                      "phone": "081234567890", "village_code": "35.07.01.2001"})
+    m = old.store.create(
+        "merchant",
+        {
+            "business_name": "Toko Lama",
+            "owner_name": "Bu Sri",
+            "phone": "081234567890",
+            "village_code": "35.07.01.2001",
+        },
+    )
     for n in range(30):
         old.store.create("product", {"merchant_id": m, "name": f"Keripik {n}", "price": 1000,
                                      "stock": n, "status": "published"})  # fmt: skip
-    new.store.create("merchant", {"business_name": "Toko Baru", "owner_name": "Pak Adi",
-                                  "phone": "081298765432", "village_code": "35.07.01.2002"})
+    new.store.create(
+        "merchant",
+        {
+            "business_name": "Toko Baru",
+            "owner_name": "Pak Adi",
+            "phone": "081298765432",
+            "village_code": "35.07.01.2002",
+        },
+    )
 
     # When both sync, twice
     for kiosk in (old, new, old, new):

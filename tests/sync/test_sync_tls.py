@@ -37,8 +37,15 @@ def test_a_kiosk_told_to_trust_the_ca_syncs_and_resumes_its_tls_session(https_se
     enroll(kiosk.store, https_server.url, https_server.enroll_code("35.07"), "kios-tls", bundle)
     context = tls.context_for(bundle)
     assert kiosk.sync().ok  # the region list
-    m = kiosk.store.create("merchant", {"business_name": "Toko Aman", "owner_name": "Bu Ani",
-                                        "phone": "081234567890", "village_code": VILLAGE})
+    m = kiosk.store.create(
+        "merchant",
+        {
+            "business_name": "Toko Aman",
+            "owner_name": "Bu Ani",
+            "phone": "081234567890",
+            "village_code": VILLAGE,
+        },
+    )
     assert kiosk.sync().ok
     before = (context.handshakes, context.resumed)
 
