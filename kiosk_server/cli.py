@@ -67,8 +67,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "timeout_keep_alive": 75,  # satellite round trips: keep connections for reuse
     }
     if args.ssl_certfile:
-        # TLS here rather than at a proxy in front: Python's server context hands out TLS
-        # 1.3 session tickets, so a kiosk reconnecting after a pause resumes its session.
+        # HTTPS from uvicorn itself (the benchmark; a deployment without a proxy in front):
+        # its context hands out TLS 1.3 session tickets, so a kiosk reconnecting after a
+        # pause resumes its session (docs/security.md: what a proxy must keep for that).
         common.update(ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile)
     if args.workers <= 1:
         uvicorn.run(create_app(settings), **common)

@@ -20,6 +20,10 @@ takes "sent and not rejected" as accepted and, when the count disagrees, acknowl
 nothing and treats the answer as an error. A protocol-1 client (``"protocol": 1``) still
 gets ``"accepted": [mutation ids]``; the server keeps accepting protocol 1.
 
+Protocol 3 carries the same messages with ``mutations`` and ``changes`` laid out by
+column and compressed with zstd (``compact``, ``columns``, ``encoding``); the server
+decodes a protocol-3 request into these types, so everything past the wire is shared.
+
 A mutation's ``op`` is ``upsert`` (``fields`` maps field -> value, all stamped with
 ``hlc``), ``delete`` (sets the tombstone field ``deleted`` to 1 at ``hlc``) or ``stock``
 (``fields == {"stock": delta}``, an additive move applied exactly once). Pulled
