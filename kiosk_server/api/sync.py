@@ -32,6 +32,10 @@ from kiosk_server.api.openapi import json_answer, json_body
 from kiosk_server.db import read_only
 
 router = APIRouter(prefix="/v1", tags=["sync"])
+COMPACT_ANSWER = (
+    "Protocol 3: the same answer as JSON lines (head; {changes: <columns>} per piece; the "
+    "tail {cursor, more}), in the coding Accept-Encoding allows: kiosk_app/protocol/compact.py"
+)
 
 
 def _missing(ctx: Any, shas: list[str], device: dict[str, Any]) -> list[str]:
@@ -73,7 +77,8 @@ def _exchange(ctx: Any, device: dict[str, Any], raw: bytes, encoding: str) -> Ex
 
 @router.post(
     "/sync",
-    openapi_extra=json_body(SyncRequest) | json_answer(SyncAnswer, ANSWER_ALWAYS),
+    openapi_extra=json_body(SyncRequest)
+    | json_answer(SyncAnswer, ANSWER_ALWAYS, also={COMPACT_MEDIA_TYPE: COMPACT_ANSWER}),
     responses=responses(400, 401, 413, 415, 422, 426),
 )
 async def sync(request: Request, ctx: Context, token: CurrentToken) -> StreamingResponse:
