@@ -26,10 +26,17 @@ most pulls but not all, so a median of three moves by 0.1 between runs of the sa
 Photos follow on the first kiosk's open connection (its upload workers open their own).
 Region lists are pulled over loopback before timing, so the phases measure only their own
 data.
+Each push and pull is also judged against the data itself (issue 19): the gzip (-6) of
+the records as ``kiosk-app export`` writes them (push: the pushed records; pull: what the
+fresh kiosk then holds): wire bytes both ways ÷ that (target <= 0.7), and time ÷ (that ÷
+the link's rate + one round trip) (target <= 0.9); with the round trips taken (new
+connections + client flights, linksim) and the server process's CPU. ``--tls`` runs it
+over HTTPS: a CA and certificate made at run time, the kiosks told to trust the CA through
+their CA setting; round 0's cold phases make full TLS handshakes, later rounds resume.
 Writes bench/results/sync_vsat.json.
 
 Usage: .venv/bin/python bench/bench_sync.py [--products 2000] [--photos 20] [--rounds 9]
-       [--profile vsat] [--loss P]   (--loss 0: the same link without losses)
+       [--profile vsat] [--loss P] [--link-seed S] [--tls]   (--loss 0: no losses)
 """
 
 from __future__ import annotations

@@ -191,6 +191,16 @@ def main() -> int:
             print(f"server answer of {len(changes)} changes, {name:32}: "
                   f"{seconds * 1000:6.1f} ms CPU, {size / 1024:6.1f} KiB")  # fmt: skip
         results["server_encode_pull"] = server_side
+        # A typical sync's answer: the 60 changes of a few others' edits.
+        small: dict[str, Any] = {"changes": 60}
+        few = changes[-60:]
+        for name, fn in (("protocol 2, gzip 9 (middleware)", lambda: p2_answer(few)),
+                         ("protocol 3, zstd", lambda: p3_answer(few, encoding.ZSTD))):  # fmt: skip
+            seconds, size = timed(fn, args.repeat * 5)
+            small[name] = {"encode_ms": round(seconds * 1000, 2), "bytes": size}
+            print(f"server answer of 60 changes, {name:32}: {seconds * 1000:6.2f} ms CPU, "
+                  f"{size} bytes")  # fmt: skip
+        results["server_encode_small_answer"] = small
     results["server_cpu_per_sync_under_load"] = server_cost_per_sync()
     print(f"dictionary: {json.dumps(results['dictionary'])}")
     print(f"server CPU per sync under load: {results['server_cpu_per_sync_under_load']}")

@@ -278,7 +278,10 @@ class ServerClient:
         return str(data["server_bundle_key"])
 
     def sync(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = self._post_json("/v1/sync", payload)
+        """One sync request answered as one JSON object: protocol 2 at most (protocol 3
+        answers in lines: ``sync_parts``)."""
+        version = min(int(payload.get("protocol", 1)), COMPACT_VERSION - 1)
+        result: dict[str, Any] = self._post_json("/v1/sync", {**payload, "protocol": version})
         return result
 
     def sync_parts(
