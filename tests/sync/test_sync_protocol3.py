@@ -4,6 +4,7 @@ on one server (a protocol-2 kiosk drives real requests against the new server)."
 
 from __future__ import annotations
 
+import gzip
 from typing import Any
 
 import msgspec
@@ -178,3 +179,98 @@ def test_protocol_2_and_3_kiosks_converge_on_the_new_server(make_kiosk):
     assert len(new.export()["product"]) == 30
     assert old.engine_for().client.protocol == 2
     assert new.engine_for().client.protocol == 3
+
+
+class _OldServer:
+    """A server of before protocol 3 in front of the real one: it reads gzip only (415
+    otherwise) and protocol 2 at most (426), as the previous release answered."""
+
+    def __init__(self, target: str) -> None:
+        import http.server
+        import threading
+
+        import requests
+
+        outer = self
+        self.refused: list[int] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                coding = self.headers.get("Content-Encoding", "identity")
+                if coding not in ("gzip", "identity"):
+                    return self._answer(415, {"code": "bad_encoding", "message": "gzip only"})
+                raw = gzip.decompress(body) if coding == "gzip" else body
+                if msgspec.json.decode(raw).get("protocol", 0) > 2:
+                    message = "Server only speaks protocol 2; update the server."
+                    return self._answer(426, {"code": "protocol_too_old", "message": message})
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                answer = requests.post(target + self.path, data=body, headers=headers,
+                                       stream=True)  # fmt: skip
+                content = answer.raw.read(decode_content=False)
+                self.send_response(answer.status_code)
+                for name in ("Content-Type", "Content-Encoding"):
+                    if name in answer.headers:
+                        self.send_header(name, answer.headers[name])
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+                return None
+
+            def _answer(self, status: int, detail: dict[str, str]) -> None:
+                outer.refused.append(status)
+                data = msgspec.json.encode({"detail": detail})
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                answer = requests.get(target + self.path, headers={
+                    k: v for k, v in self.headers.items() if k.lower() != "host"})  # fmt: skip
+                self.send_response(answer.status_code)
+                self.send_header("Content-Length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_a_kiosk_falls_back_to_protocol_2_and_gzip_with_an_older_server(make_kiosk, server):
+    # Given a kiosk with data, and a server of the previous release
+    kiosk = make_kiosk("k")
+    assert kiosk.sync().ok
+    kiosk.store.create(
+        "merchant",
+        {
+            "business_name": "Toko Lama",
+            "owner_name": "Bu Sri",
+            "phone": "081234567890",
+            "village_code": "35.07.01.2001",
+        },
+    )
+    old = _OldServer(server.url)
+    try:
+        # When it syncs with it
+        result = kiosk.sync(old.url)
+
+        # Then it was refused zstd, then protocol 3, and went on in protocol 2 and gzip
+        assert result.ok, result.error
+        assert old.refused == [415, 426]
+        client = kiosk.engine_for(old.url).client
+        assert (client.protocol, client.request_coding) == (2, encoding.GZIP)
+        assert server.export()["merchant"][0]["business_name"] == "Toko Lama"
+        # And the next sync goes straight to protocol 2
+        assert kiosk.sync(old.url).ok and old.refused == [415, 426]
+    finally:
+        old.close()
