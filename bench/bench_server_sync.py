@@ -49,7 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from kiosk_app.domain.hlc import HybridClock  # noqa: E402
-from kiosk_app.protocol.messages import PROTOCOL_VERSION  # noqa: E402
+from kiosk_app.protocol.messages import COUNTED_ACCEPTS_VERSION  # noqa: E402
 from kiosk_server.db import make_engine, migrate  # noqa: E402
 from kiosk_server.devices import new_enroll_code  # noqa: E402
 from kiosk_server.keys import server_keys  # noqa: E402
@@ -164,7 +164,9 @@ def sync_once(
     mutations = kiosk.batch(kiosk.rng.randint(5, 20)) if pushes else []
     pulled = 0
     while True:
-        body = gzip.compress(json.dumps({"protocol": PROTOCOL_VERSION, "cursor": kiosk.cursor,
+        # Protocol 2 (JSON, gzip): the server's cost per sync as issues 14-15 measured it.
+        protocol = COUNTED_ACCEPTS_VERSION
+        body = gzip.compress(json.dumps({"protocol": protocol, "cursor": kiosk.cursor,
                                          "node": kiosk.clock.node, "limit": 500,
                                          "mutations": mutations}).encode(), 1)  # fmt: skip
         status, data = request(conn, "/v1/sync", body, {

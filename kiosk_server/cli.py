@@ -75,6 +75,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "access_log": False,
         "timeout_keep_alive": 75,  # satellite round trips: keep connections for reuse
     }
+    if args.ssl_certfile:
+        # HTTPS from uvicorn itself (the benchmark; a deployment without a proxy in front):
+        # its context hands out TLS 1.3 session tickets, so a kiosk reconnecting after a
+        # pause resumes its session (docs/security.md: what a proxy must keep for that).
+        common.update(ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile)
     if args.workers <= 1:
         uvicorn.run(create_app(settings), **common)
         return 0
@@ -230,6 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL)")
+    p.add_argument("--ssl-certfile", help="serve HTTPS with this certificate (PEM chain)")
+    p.add_argument("--ssl-keyfile", help="the certificate's private key (PEM)")
     command(sub, "migrate", cmd_migrate, "migrate the database, check the blob storage")
     p = command(sub, "enroll-code", cmd_enroll_code, "print a one-time enrollment code")
     p.add_argument("--region", required=True, help="region code at any level, e.g. 35.07")

@@ -20,6 +20,10 @@ takes "sent and not rejected" as accepted and, when the count disagrees, acknowl
 nothing and treats the answer as an error. A protocol-1 client (``"protocol": 1``) still
 gets ``"accepted": [mutation ids]``; the server keeps accepting protocol 1.
 
+Protocol 3 carries the same messages with ``mutations`` and ``changes`` laid out by
+column and compressed with zstd (``compact``, ``columns``, ``encoding``); the server
+decodes a protocol-3 request into these types, so everything past the wire is shared.
+
 A mutation's ``op`` is ``upsert`` (``fields`` maps field -> value, all stamped with
 ``hlc``), ``delete`` (sets the tombstone field ``deleted`` to 1 at ``hlc``) or ``stock``
 (``fields == {"stock": delta}``, an additive move applied exactly once). Pulled
@@ -44,7 +48,7 @@ from kiosk_app.domain.i18n import one_line
 from kiosk_app.domain.record_ids import is_uuid
 from kiosk_app.domain.records import ENTITIES, STOCK_FIELD
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 # Oldest client protocol the current server still accepts.
 MIN_PROTOCOL_VERSION = 1
 # The first version whose answers count the accepted mutations instead of listing them.

@@ -14,6 +14,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from kiosk_app.domain.record_ids import uuid7
+from kiosk_app.protocol.ids import content_id
 from kiosk_app.protocol.messages import Mutation
 from kiosk_app.store.connection import Source, database_of
 
@@ -43,7 +44,11 @@ def append(
     ``base`` maps each changed field to the stamp of the value it replaced, if any.
     """
     assert db.conn.in_transaction, "outbox entries must share the change's transaction"
-    mutation_id = uuid7()
+    # Made from the mutation itself: protocol 3 then need not send it (protocol.ids).
+    try:
+        mutation_id = content_id(entity, row_id, hlc, op, fields)
+    except ValueError:
+        mutation_id = uuid7()
     db.execute(
         "INSERT INTO outbox (id, entity, row_id, op, fields, hlc, created_at, base) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

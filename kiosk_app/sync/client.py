@@ -4,7 +4,8 @@ A ``requests.Session`` is not safe to share across threads: a thread of its own 
 ``clone()`` (same server, token and traffic counters; its own session and connection).
 
 Timeouts allow 1.5 s round trips and slow uploads; TLS verification stays on (a CA
-bundle for the central server can be configured); bodies are gzip-compressed. Failures
+bundle for the central server can be configured); sync bodies are protocol 3 in zstd
+(gzip and protocol 2 for an older server). Failures
 come out as distinct errors the UI can explain: offline, token revoked, server error,
 protocol too old, request refused.
 """
@@ -17,7 +18,6 @@ import json
 import logging
 import threading
 import time
-import zlib
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -27,9 +27,24 @@ import urllib3
 
 from kiosk_app import __version__
 from kiosk_app.domain.i18n import N_, text
-from kiosk_app.protocol import lines
-from kiosk_app.protocol.messages import ERR_PROTOCOL_TOO_OLD, ERR_TOKEN_REVOKED, SyncAnswer
+from kiosk_app.protocol import compact, lines
+from kiosk_app.protocol.compact import COMPACT_MEDIA_TYPE, COMPACT_VERSION
+from kiosk_app.protocol.encoding import (
+    ACCEPT,
+    GZIP,
+    IDENTITY,
+    ZSTD,
+    StreamDecompressor,
+    compress,
+)
+from kiosk_app.protocol.messages import (
+    ERR_PROTOCOL_TOO_OLD,
+    ERR_TOKEN_REVOKED,
+    PROTOCOL_VERSION,
+    SyncAnswer,
+)
 from kiosk_app.sync import failpoints
+from kiosk_app.sync.tls import ResumingAdapter, context_for
 
 log = logging.getLogger(__name__)
 # (connect, read): a TCP handshake over GEO satellite is ~1-2 s; a server answer to a
@@ -129,19 +144,17 @@ PART_CHANGES = 500
 
 def _line_batches(response: requests.Response, received: list[int]) -> Iterator[list[bytes]]:
     """The body's complete lines, a batch per read from the network as it arrives,
-    gunzipped here so that ``received[0]`` counts the bytes on the wire (urllib3 does
-    not count a chunked body it decodes)."""
-    gzipped = response.headers.get("Content-Encoding", "").lower() == "gzip"
-    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzipped else None
+    decompressed here (zstd, brotli, gzip) so that ``received[0]`` counts the bytes on
+    the wire (urllib3 does not count a chunked body it decodes)."""
+    coding = response.headers.get("Content-Encoding", IDENTITY).strip().lower() or IDENTITY
+    inflate = StreamDecompressor(coding)
     pending = b""
     for raw in response.raw.stream(16384, decode_content=False):
         received[0] += len(raw)
-        pending += inflate.decompress(raw) if inflate is not None else raw
+        pending += inflate.feed(raw)
         *complete, pending = pending.split(b"\n")
         if complete:
             yield complete
-    if inflate is not None:
-        pending += inflate.flush()
     if pending:
         yield [pending]
 
@@ -160,8 +173,14 @@ class ServerClient:
         self.traffic = Traffic()
         self.session = requests.Session()
         self.session.verify = verify  # True, or the path of the central server's CA bundle
+        if verify is not False:  # TLS sessions resumed across connections (``sync.tls``)
+            self.session.mount("https://", ResumingAdapter(context_for(verify)))
         self.session.headers["User-Agent"] = f"etalase-desa-kiosk/{__version__}"
-        self.session.headers["Accept-Encoding"] = "gzip"
+        self.session.headers["Accept-Encoding"] = ACCEPT
+        # What this server was found to read: protocol 3 and zstd bodies until it says
+        # otherwise (an older server answers 426 or 415 once, then gets protocol 2, gzip).
+        self.protocol = PROTOCOL_VERSION
+        self.request_coding = ZSTD
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
         self._clones: list[ServerClient] = []
@@ -173,6 +192,7 @@ class ServerClient:
         other.session.headers.clear()
         other.session.headers.update(self.session.headers)
         other.traffic = self.traffic
+        other.protocol, other.request_coding = self.protocol, self.request_coding
         self._clones.append(other)
         return other
 
@@ -266,7 +286,10 @@ class ServerClient:
         return str(data["server_bundle_key"])
 
     def sync(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = self._post_json("/v1/sync", payload)
+        """One sync request answered as one JSON object: protocol 2 at most (protocol 3
+        answers in lines: ``sync_parts``)."""
+        version = min(int(payload.get("protocol", 1)), COMPACT_VERSION - 1)
+        result: dict[str, Any] = self._post_json("/v1/sync", {**payload, "protocol": version})
         return result
 
     def sync_parts(
@@ -277,40 +300,70 @@ class ServerClient:
         Each part is a whole answer to apply on its own (the first carries the push's
         outcomes; every part but the last has ``more`` and, as ``cursor``, the ``seq`` of
         its last change), so the kiosk applies ``chunk`` changes (``PART_CHANGES`` unless
-        given) at a time while the rest is still on the link. An answer not laid out in
-        lines comes as one part."""
-        raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-        body = gzip.compress(raw, compresslevel=6, mtime=0)
-        headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
-        url = f"{self.base_url}/v1/sync"
+        given) at a time while the rest is still on the link. Protocol 3 (columns, zstd)
+        when the server speaks it, else protocol 2; an answer of protocol 2 not laid out
+        in lines comes as one part."""
+        response, body = self._post_sync(payload)
         received = [0]  # body bytes as they came over the wire (compressed)
         try:
-            response = self.session.post(
-                url, data=body, headers=headers, timeout=self.timeout, stream=True
-            )
-        except requests.exceptions.SSLError:
-            raise
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise OfflineError(str(exc)) from exc
-        try:
-            if response.status_code >= 400:
-                self._count(body, response, response.content)
-                self._raise_for(response)
             failpoints.hit(failpoints.AFTER_COMMIT)  # the server committed before answering
             batches = _line_batches(response, received)
-            yield from lines.answer_parts(batches, PART_CHANGES if chunk is None else chunk)
+            size = PART_CHANGES if chunk is None else chunk
+            if response.headers.get("Content-Type", "").startswith(COMPACT_MEDIA_TYPE):
+                yield from compact.answer_parts(batches, size, lines.PART_LEAST)
+            else:
+                yield from lines.answer_parts(batches, size)
             for _ in batches:  # the end of the stream, so the connection can serve again
                 pass
         except (requests.ConnectionError, requests.Timeout, urllib3.exceptions.HTTPError) as exc:
             raise OfflineError(str(exc)) from exc
         except requests.exceptions.ChunkedEncodingError as exc:
             raise OfflineError(str(exc)) from exc
-        except (ValueError, zlib.error) as exc:  # the answer did not arrive whole
+        except ValueError as exc:  # the answer did not arrive whole (EncodingError too)
             raise OfflineError(f"answer cut short: {exc}") from exc
         finally:
-            if response.status_code < 400:
-                self.traffic.add(requests=1, up=len(body), down=received[0])
+            self.traffic.add(requests=1, up=len(body), down=received[0])
             response.close()
+
+    def _sync_body(self, payload: Mapping[str, Any]) -> tuple[bytes, dict[str, str]]:
+        """The request body in the protocol and coding this server reads."""
+        headers = {"Content-Type": "application/json"}
+        if self.protocol >= COMPACT_VERSION:
+            raw = compact.encode_request({**payload, "protocol": self.protocol})
+        else:
+            older = {**payload, "protocol": min(int(payload["protocol"]), self.protocol)}
+            raw = json.dumps(older, ensure_ascii=False, separators=(",", ":")).encode()
+        coding = self.request_coding if self.protocol >= COMPACT_VERSION else GZIP
+        headers["Content-Encoding"] = coding
+        return compress(raw, coding), headers
+
+    def _post_sync(self, payload: Mapping[str, Any]) -> tuple[requests.Response, bytes]:
+        """Send a sync request; the streamed answer (status < 400) and the body sent.
+        A server that does not read zstd (415) or protocol 3 (426) is asked again in
+        gzip and protocol 2: it refused before doing anything."""
+        url = f"{self.base_url}/v1/sync"
+        while True:
+            body, headers = self._sync_body(payload)
+            try:
+                response = self.session.post(
+                    url, data=body, headers=headers, timeout=self.timeout, stream=True
+                )
+            except requests.exceptions.SSLError:
+                raise
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                raise OfflineError(str(exc)) from exc
+            if response.status_code < 400:
+                return response, body
+            self._count(body, response, response.content)
+            response.close()
+            compact_refused = self.protocol >= COMPACT_VERSION and response.status_code == 426
+            if response.status_code == 415 and self.request_coding != GZIP:
+                self.request_coding = GZIP
+            elif compact_refused and int(payload["protocol"]) >= COMPACT_VERSION:
+                log.info("the server does not speak protocol 3: protocol 2 from now on")
+                self.protocol = COMPACT_VERSION - 1
+            else:
+                self._raise_for(response)
 
     def _count(self, body: object, response: requests.Response, content: bytes) -> None:
         """One request's traffic: the body sent (when it is bytes), the answer as it came

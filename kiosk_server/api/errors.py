@@ -1,20 +1,28 @@
-"""Error bodies (``{"detail": {"code", "message"}}``) and bounded, gzip-aware JSON bodies.
+"""Error bodies (``{"detail": {"code", "message"}}``) and bounded, compressed JSON bodies.
 
 A body is read in two steps: ``read_body`` takes the bytes as sent, at most a limit
-(on the event loop: it only waits for the network); ``decode_json`` gunzips them, never
-past the limit, and parses them, refusing nesting deeper than ``MAX_DEPTH`` with 400
-(CPU work: a route runs it on a worker thread for large bodies, after the caller is
-authenticated). ``read_json`` does both, for small bodies.
+(on the event loop: it only waits for the network); ``decode_json`` decompresses them
+(zstd, brotli, gzip), never past the limit, and parses them, refusing nesting deeper
+than ``MAX_DEPTH`` with 400 (CPU work: a route runs it on a worker thread for large
+bodies, after the caller is authenticated). ``read_json`` does both, for small bodies.
 """
 
 from __future__ import annotations
 
 import json
-import zlib
 from typing import Any
 
 from fastapi import HTTPException, Request
 from pydantic import BaseModel
+
+from kiosk_app.protocol.encoding import (
+    ACCEPT,
+    GZIP,
+    IDENTITY,
+    SUPPORTED,
+    EncodingError,
+    decompress,
+)
 
 
 class ErrorDetail(BaseModel):
@@ -57,14 +65,19 @@ MAX_DEPTH = 32
 
 
 def _encoding(request: Request) -> str:
-    encoding = request.headers.get("content-encoding", "identity").lower()
-    if encoding not in ("identity", "gzip"):
-        raise error(415, "bad_encoding", "Content-Encoding must be gzip or absent")
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in (IDENTITY, *SUPPORTED):
+        raise error(
+            415,
+            "bad_encoding",
+            f"Content-Encoding must be {', '.join(SUPPORTED)} or absent",
+            headers={"Accept-Encoding": ACCEPT},
+        )
     return encoding
 
 
 async def read_body(request: Request, limit: int) -> tuple[bytes, str]:
-    """The body as sent (gzip or not) and its encoding; 413 past ``limit`` bytes."""
+    """The body as sent (compressed or not) and its encoding; 413 past ``limit`` bytes."""
     encoding = _encoding(request)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
@@ -77,27 +90,16 @@ async def read_body(request: Request, limit: int) -> tuple[bytes, str]:
     return bytes(body), encoding
 
 
-def _gunzip(raw: bytes, limit: int) -> bytes:
-    """Inflate incrementally, never more than one byte past ``limit``: a small gzip
-    bomb cannot fill memory."""
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    body = bytearray()
+def _expand(raw: bytes, encoding: str, limit: int) -> bytes:
+    """Decompress, never more than one byte past ``limit``: a small bomb cannot fill
+    memory."""
     try:
-        chunk = raw
-        while chunk:
-            # Never ask for more than one byte past the limit (0 would mean "all").
-            body += inflater.decompress(chunk, limit + 1 - len(body))
-            if len(body) > limit:
-                raise error(413, "too_large", f"request body over {limit} bytes expanded")
-            chunk = inflater.unconsumed_tail
-        body += inflater.flush()
-    except zlib.error as exc:
-        raise error(400, "bad_gzip", "body is not valid gzip") from exc
-    if not inflater.eof:
-        raise error(400, "bad_gzip", "gzip body is truncated")
-    if len(body) > limit:
-        raise error(413, "too_large", f"request body over {limit} bytes expanded")
-    return bytes(body)
+        return decompress(raw, encoding, limit)
+    except EncodingError as exc:
+        if exc.too_large:
+            raise error(413, "too_large", f"request body over {limit} bytes expanded") from exc
+        code = "bad_gzip" if encoding == GZIP else "bad_encoding"
+        raise error(400, code, str(exc)) from exc
 
 
 def _too_deep(value: Any, limit: int) -> bool:
@@ -117,7 +119,7 @@ def _too_deep(value: Any, limit: int) -> bool:
 def decode_json(raw: bytes, encoding: str, limit: int) -> Any:
     """The JSON document in ``raw``: 400 when it is not JSON or nests deeper than
     ``MAX_DEPTH``, 413 when it expands past ``limit``."""
-    body = _gunzip(raw, limit) if encoding == "gzip" else raw
+    body = _expand(raw, encoding, limit) if encoding != IDENTITY else raw
     try:
         value = json.loads(body)
     except RecursionError as exc:

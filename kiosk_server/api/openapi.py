@@ -31,18 +31,17 @@ def _ref(model: type[BaseModel] | type[msgspec.Struct]) -> dict[str, Any]:
     return {"$ref": REF.format(model=model.__name__)}
 
 
-def json_answer(model: type[msgspec.Struct], always: tuple[str, ...] = ()) -> dict[str, Any]:
+def json_answer(
+    model: type[msgspec.Struct], always: tuple[str, ...] = (), also: dict[str, str] | None = None
+) -> dict[str, Any]:
     """``openapi_extra`` for a route answering ``model`` as JSON (200); ``always``: the
-    fields the route always sends, though ``model`` has defaults for them."""
+    fields the route always sends, though ``model`` has defaults for them; ``also``:
+    other media types it may answer in (media type -> description)."""
     _REQUIRED[model.__name__] = always
-    return {
-        "responses": {
-            "200": {
-                "description": "Successful Response",
-                "content": {"application/json": {"schema": _ref(model)}},
-            }
-        }
-    }
+    content: dict[str, Any] = {"application/json": {"schema": _ref(model)}}
+    for media_type, description in (also or {}).items():
+        content[media_type] = {"schema": {"type": "string", "description": description}}
+    return {"responses": {"200": {"description": "Successful Response", "content": content}}}
 
 
 def json_body(model: type[BaseModel] | type[msgspec.Struct]) -> dict[str, Any]:

@@ -11,6 +11,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from kiosk_app.protocol import compact
+from kiosk_app.protocol.compact import COMPACT_MEDIA_TYPE, COMPACT_VERSION
+from kiosk_app.protocol.encoding import ACCEPT, IDENTITY, StreamCompressor, choose
 from kiosk_app.protocol.lines import answer_lines
 from kiosk_app.protocol.messages import (
     ANSWER_ALWAYS,
@@ -29,6 +32,10 @@ from kiosk_server.api.openapi import json_answer, json_body
 from kiosk_server.db import read_only
 
 router = APIRouter(prefix="/v1", tags=["sync"])
+COMPACT_ANSWER = (
+    "Protocol 3: the same answer as JSON lines (head; {changes: <columns>} per piece; the "
+    "tail {cursor, more}), in the coding Accept-Encoding allows: kiosk_app/protocol/compact.py"
+)
 
 
 def _missing(ctx: Any, shas: list[str], device: dict[str, Any]) -> list[str]:
@@ -55,9 +62,11 @@ def _exchange(ctx: Any, device: dict[str, Any], raw: bytes, encoding: str) -> Ex
     body (gunzip, parse), check it, then push, pull and the photos to upload."""
     payload = decode_json(raw, encoding, ctx.settings.max_sync_body)
     try:
-        body = decode_request(payload)
+        body = decode_request(compact.expand_request(payload))
     except ProtocolError as exc:
         raise error(422 if exc.code == REJECT_INVALID else 426, exc.code, str(exc)) from exc
+    except ValueError as exc:  # a column layout that is not one
+        raise error(422, REJECT_INVALID, str(exc)[:1000]) from exc
     scope = push.DeviceScope(str(device["id"]), str(device["region"]))
     wanted = body.limit if body.limit is not None else DEFAULT_LIMIT
     limit = min(wanted, ctx.settings.page_size)
@@ -68,15 +77,18 @@ def _exchange(ctx: Any, device: dict[str, Any], raw: bytes, encoding: str) -> Ex
 
 @router.post(
     "/sync",
-    openapi_extra=json_body(SyncRequest) | json_answer(SyncAnswer, ANSWER_ALWAYS),
+    openapi_extra=json_body(SyncRequest)
+    | json_answer(SyncAnswer, ANSWER_ALWAYS, also={COMPACT_MEDIA_TYPE: COMPACT_ANSWER}),
     responses=responses(400, 401, 413, 415, 422, 426),
 )
 async def sync(request: Request, ctx: Context, token: CurrentToken) -> StreamingResponse:
     """Push mutations, then pull changes after ``cursor`` in the device's region.
 
-    The body may be gzip-compressed (``Content-Encoding: gzip``); so is the answer when
-    the client accepts it. A bad mutation is rejected alone, the rest of the batch applies.
-    Protocol 2 answers ``accepted_count``; protocol 1 also lists the ``accepted`` ids.
+    The body may be compressed (``Content-Encoding``: zstd, br or gzip); so is the answer,
+    in the best coding ``Accept-Encoding`` allows. A bad mutation is rejected alone, the
+    rest of the batch applies. Protocol 3 lays mutations and changes out by column
+    (``kiosk_app/protocol/compact.py``); protocol 2 answers one JSON object with
+    ``accepted_count``; protocol 1 also lists the ``accepted`` ids.
     """
     # Nothing of a body is gunzipped or parsed before its token is checked. A small body
     # (an idle sync, a small push: it came with the headers) is taken as it is, like an
@@ -105,15 +117,34 @@ async def sync(request: Request, ctx: Context, token: CurrentToken) -> Streaming
         controller_contact=ctx.settings.controller_contact,
     )
     tail = {"cursor": pulled.cursor, "more": pulled.more}
+    if body.protocol < COMPACT_VERSION:
+        return StreamingResponse(
+            _on_the_loop(answer_lines(head, pulled.changes, tail)),
+            media_type="application/json",
+            headers={"Accept-Encoding": ACCEPT},
+        )
+    # Protocol 3: columns, compressed here in the best coding the kiosk reads, each
+    # piece flushed so the kiosk applies it while the next travels.
+    coding = choose(request.headers.get("accept-encoding", ""))
+    headers = {"Accept-Encoding": ACCEPT, "Vary": "Accept-Encoding"}
+    if coding != IDENTITY:
+        headers["Content-Encoding"] = coding
+    pieces = compact.answer_lines(head, pulled.changes, tail)
     return StreamingResponse(
-        _on_the_loop(answer_lines(head, pulled.changes, tail)), media_type="application/json"
+        _on_the_loop(pieces, StreamCompressor(coding)),
+        media_type=COMPACT_MEDIA_TYPE,
+        headers=headers,
     )
 
 
-async def _on_the_loop(pieces: Iterator[bytes]) -> AsyncIterator[bytes]:
-    """Encode the answer's pieces on the event loop, yielding to it between pieces:
-    Starlette would take every piece of a plain iterator from a worker thread, a thread
-    hop per piece (most of an idle sync's time on a busy server)."""
+async def _on_the_loop(
+    pieces: Iterator[bytes], compressor: StreamCompressor | None = None
+) -> AsyncIterator[bytes]:
+    """Encode (and compress) the answer's pieces on the event loop, yielding to it
+    between pieces: Starlette would take every piece of a plain iterator from a worker
+    thread, a thread hop per piece (most of an idle sync's time on a busy server)."""
     for piece in pieces:
-        yield piece
+        yield piece if compressor is None else compressor.piece(piece)
         await asyncio.sleep(0)
+    if compressor is not None:
+        yield compressor.end()

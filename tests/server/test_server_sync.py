@@ -11,6 +11,7 @@ from sqlalchemy import select
 from kiosk_app.domain.hlc import Stamp
 from kiosk_app.domain.record_ids import uuid7
 from kiosk_app.protocol.messages import (
+    COUNTED_ACCEPTS_VERSION,
     MAX_MUTATIONS_PER_REQUEST,
     PROTOCOL_VERSION,
     REJECT_INVALID,
@@ -347,8 +348,9 @@ def test_missing_blobs_names_what_the_server_lacks(api: Api):
 
 
 def test_bodies_are_gzip_both_ways(api: Api):
+    # A protocol-2 client (JSON, gzip) against this server
     kiosk = api.enroll()
-    body = {"protocol": PROTOCOL_VERSION, "cursor": 0}
+    body = {"protocol": COUNTED_ACCEPTS_VERSION, "cursor": 0}
 
     response = api.post_sync(kiosk, body, compress=True)
     plain = api.post_sync(kiosk, body, compress=False)
@@ -372,6 +374,26 @@ def test_a_gzip_bomb_and_an_oversized_body_are_refused(api: Api):
     assert exploded.status_code == big.status_code == 413
     assert exploded.json()["detail"]["code"] == "too_large"
     assert broken.status_code == 400
+
+
+def test_zstd_and_brotli_bombs_are_refused_and_an_unknown_coding_says_what_is_read(api: Api):
+    from kiosk_app.protocol import encoding
+
+    kiosk = api.enroll()
+    limit = api.settings.max_sync_body
+    raw = b'{"protocol": 3, "pad": "' + b" " * (limit + 10) + b'"}'
+    for coding in (encoding.ZSTD, encoding.BROTLI):
+        bomb = encoding.compress(raw, coding)
+        assert len(bomb) < limit // 100
+        headers = {**kiosk.headers, "Content-Encoding": coding}
+        exploded = api.client.post("/v1/sync", content=bomb, headers=headers)
+        broken = api.client.post("/v1/sync", content=b"not " + coding.encode(), headers=headers)
+        assert exploded.status_code == 413, coding
+        assert exploded.json()["detail"]["code"] == "too_large"
+        assert broken.status_code == 400
+    odd = api.client.post("/v1/sync", content=b"{}", headers={**kiosk.headers,
+                          "Content-Encoding": "compress"})  # fmt: skip
+    assert odd.status_code == 415 and odd.headers["accept-encoding"] == "zstd, br, gzip"
 
 
 def test_too_many_mutations_in_one_request_is_refused(api: Api):
@@ -427,7 +449,7 @@ def test_a_lone_surrogate_is_refused_with_a_message_and_the_rest_applies(api: Ap
     m, p, q = uuid7(), uuid7(), uuid7()
     bad_id = kiosk.mutation("product", q, **product_fields(m))
     bad_id["id"] = "\ud800"
-    body = {"protocol": PROTOCOL_VERSION, "cursor": 0, "mutations": [
+    body = {"protocol": COUNTED_ACCEPTS_VERSION, "cursor": 0, "mutations": [
         kiosk.mutation("merchant", m, **merchant_fields()),
         kiosk.mutation("product", p, **product_fields(m, name="Kopi \ud800 Robusta")),
         bad_id,

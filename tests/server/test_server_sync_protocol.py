@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from kiosk_app.domain.record_ids import uuid7
 from kiosk_app.protocol.messages import (
+    COUNTED_ACCEPTS_VERSION,
     MAX_MUTATIONS_PER_REQUEST,
     MIN_PROTOCOL_VERSION,
-    PROTOCOL_VERSION,
     REJECT_OUT_OF_SCOPE,
 )
 from tests.server.helpers import OTHER_VILLAGE, Api, merchant_fields
@@ -23,9 +23,9 @@ def three_and_one_outside(api: Api):
 def test_a_protocol_2_answer_counts_the_accepted_and_lists_only_the_rejected(api: Api):
     kiosk, batch, outside = three_and_one_outside(api)
 
-    answer = api.sync(kiosk, batch, protocol=PROTOCOL_VERSION)
+    answer = api.sync(kiosk, batch, protocol=COUNTED_ACCEPTS_VERSION)
 
-    assert PROTOCOL_VERSION == 2
+    assert COUNTED_ACCEPTS_VERSION == 2
     assert answer["protocol"] == 2
     assert "accepted" not in answer
     assert answer["accepted_count"] == 3

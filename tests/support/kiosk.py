@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,7 +51,7 @@ class Kiosk:
         device = load_device(self.store)
         assert device is not None, "enroll first"
         if server_url is not None:  # e.g. through a fault-injecting proxy
-            device = type(device)(server_url, device.device_id, device.token, device.region)
+            device = dataclasses.replace(device, server_url=server_url)
         return SyncEngine(lambda fn, *a: fn(self.store, *a), device.client(), self.blobs)
 
     def engine_for(self, server_url: str | None = None) -> SyncEngine:

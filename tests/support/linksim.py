@@ -125,6 +125,9 @@ class LinkStats:
     bytes_down: int = 0  # server → client, counted as delivered to the client
     loss_events: int = 0  # segments that paid a retransmission stall
     cuts: int = 0
+    # Times a client started sending after the server had last sent (or first sent) on a
+    # connection: each is a round trip, like each connection's TCP handshake.
+    flights_up: int = 0
 
 
 def require_loopback(host: str) -> None:
@@ -372,6 +375,7 @@ class _Connection:
         self.finished = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._aborted = False
+        self._client_turn = False  # the client sent last (for counting round trips)
 
     async def run(self) -> None:
         self._tasks = [
@@ -406,6 +410,9 @@ class _Connection:
         deliver = asyncio.create_task(self._deliver(queue, writer, upward))
         try:
             while data := await reader.read(65536):
+                if upward and not self._client_turn:
+                    self.link.count(flights_up=1)
+                self._client_turn = upward
                 for item in self.link.schedule(data, lane, upward):
                     await queue.put(item)
             await queue.put(None)

@@ -137,10 +137,12 @@ class LiveServer(ServerData):
     env: dict[str, str] = field(default_factory=dict)  # more environment for the process
     log_file: Path | None = None  # default: server.log in the data folder
     load_regions: bool = True  # False: the database holds them already (a template's copy)
+    # HTTPS: (certificate chain, key, CA bundle the clients trust) as PEM files
+    tls: tuple[Path, Path, Path] | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     @property
     def log_path(self) -> Path:
@@ -155,6 +157,8 @@ class LiveServer(ServerData):
         log = self.log_path.open("ab")
         database = ["--database", self.database] if self.database else []
         database += ["--blobs", self.blobs] if self.blobs else []
+        if self.tls:
+            database += ["--ssl-certfile", str(self.tls[0]), "--ssl-keyfile", str(self.tls[1])]
         self.process = subprocess.Popen(
             [sys.executable, "-m", "kiosk_server.cli", "serve", "--data-dir", str(self.data_dir),
              *database, "--host", "127.0.0.1", "--port", str(self.port)],
@@ -170,7 +174,8 @@ class LiveServer(ServerData):
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log_path.read_text()}")
             try:
-                if requests.get(f"{self.url}/healthz", timeout=1).ok:
+                verify = str(self.tls[2]) if self.tls else True
+                if requests.get(f"{self.url}/healthz", timeout=1, verify=verify).ok:
                     return self
             except requests.ConnectionError:
                 time.sleep(0.1)

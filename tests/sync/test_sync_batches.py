@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import socket
 
-from kiosk_app.protocol.messages import PROTOCOL_VERSION
+from kiosk_app.protocol.messages import COUNTED_ACCEPTS_VERSION
 from kiosk_app.store import outbox, replica
 from kiosk_app.store.settings import Key
 from kiosk_app.sync.device import load_device
@@ -52,7 +52,7 @@ def test_the_server_counts_and_the_kiosk_acknowledges_the_sent_and_not_rejected(
     batch = replica.prepare_push(a.store, 100)
     later = a.store.create("merchant", merchant(10))
     engine = a.engine()
-    payload = {"protocol": PROTOCOL_VERSION, "cursor": batch.cursor, "node": batch.node,
+    payload = {"protocol": COUNTED_ACCEPTS_VERSION, "cursor": batch.cursor, "node": batch.node,
                "mutations": [m.to_wire() for m in batch.mutations]}  # fmt: skip
 
     # When the server answers in protocol 2 and the kiosk applies it
