@@ -298,6 +298,7 @@ def _sync_problem(error: str) -> str:
     words = {
         "OfflineError": "tidak ada koneksi",
         "ServerError": "server bermasalah",
+        "ServerBusyError": "server sibuk, dicoba lagi nanti",
         "TokenRevokedError": "kios ini dicabut dari server; daftarkan lagi",
         "ProtocolTooOldError": "aplikasi terlalu lama; perbarui dulu",
     }

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from kiosk_app.protocol.messages import PROTOCOL_VERSION
 from kiosk_server import __version__, housekeeping
+from kiosk_server.admission import Admission, SyncAdmission
 from kiosk_server.api import blobs, enroll, health, sync, uploads
 from kiosk_server.api.deps import ServerContext
 from kiosk_server.api.openapi import install as install_openapi
@@ -57,11 +58,13 @@ def create_app(settings: Settings, *, run_migrations: bool = True) -> FastAPI:
     engine = make_engine(settings.db_url)
     if run_migrations:
         migrate(engine)
+    admission = Admission.from_settings(settings)
     ctx = ServerContext(
         settings,
         engine,
         keys_for(settings),
         EnrollLimits.make(settings.enroll_per_address_per_minute, settings.enroll_per_minute),
+        admission,
     )
 
     @contextlib.asynccontextmanager
@@ -89,6 +92,7 @@ def create_app(settings: Settings, *, run_migrations: bool = True) -> FastAPI:
         redoc_url="/redoc" if docs else None,
     )
     app.state.ctx = ctx
+    app.add_middleware(SyncAdmission, admission=admission)  # innermost: after the log's id
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(
         CanonicalHost,

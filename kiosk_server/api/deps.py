@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from kiosk_app.domain.i18n import one_line
 from kiosk_app.protocol.messages import ERR_TOKEN_INVALID, ERR_TOKEN_REVOKED
 from kiosk_server import devices
+from kiosk_server.admission import Admission
 from kiosk_server.config import Settings
 from kiosk_server.keys import ServerKeys
 from kiosk_server.ratelimit import EnrollLimits
@@ -35,6 +36,8 @@ class ServerContext:
     enroll_limits: EnrollLimits = field(
         default_factory=lambda: EnrollLimits.make(10.0, 60.0), compare=False
     )
+    # Backpressure on syncs (``kiosk_server.admission``); None: every sync is admitted.
+    admission: Admission | None = field(default=None, compare=False)
 
 
 async def get_context(request: Request) -> ServerContext:

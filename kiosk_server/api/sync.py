@@ -16,6 +16,7 @@ from kiosk_app.protocol.messages import (
     ANSWER_ALWAYS,
     COUNTED_ACCEPTS_VERSION,
     DEFAULT_LIMIT,
+    ERR_SERVER_BUSY,
     REJECT_INVALID,
     ProtocolError,
     SyncAnswer,
@@ -23,6 +24,7 @@ from kiosk_app.protocol.messages import (
     decode_request,
 )
 from kiosk_server import blobstore, pull, push
+from kiosk_server.admission import TICKET_KEY, busy_body
 from kiosk_server.api.deps import Context, CurrentToken, DeviceToken
 from kiosk_server.api.errors import decode_json, error, read_body, responses
 from kiosk_server.api.openapi import json_answer, json_body
@@ -39,25 +41,40 @@ def _missing(ctx: Any, shas: list[str], device: dict[str, Any]) -> list[str]:
 
 
 Exchanged = tuple[SyncRequest, push.PushResult, pull.Pulled, list[str]]
+# The device, its request, and what was done (None: a first sync waiting for its place).
+Decoded = tuple[dict[str, Any], SyncRequest, Exchanged | None]
 # A sync body this small is read with its request before the token is checked (never
 # decoded before): the bytes came with the headers, and one hop to a worker thread then
 # does everything (two hops cost an idle sync ~0.4 ms of CPU, bench_server_sync.py).
 UNCHECKED_BODY = 4 * 1024
 
 
-def _checked_exchange(ctx: Any, token: DeviceToken, raw: bytes, encoding: str) -> Exchanged:
+def _checked_exchange(
+    ctx: Any, token: DeviceToken, raw: bytes, encoding: str, gate_first: bool
+) -> Decoded:
     """``_exchange`` after the token's check, on the same worker thread."""
-    return _exchange(ctx, token.authenticate(ctx), raw, encoding)
+    return _exchange(ctx, token.authenticate(ctx), raw, encoding, gate_first)
 
 
-def _exchange(ctx: Any, device: dict[str, Any], raw: bytes, encoding: str) -> Exchanged:
+def _exchange(
+    ctx: Any, device: dict[str, Any], raw: bytes, encoding: str, gate_first: bool
+) -> Decoded:
     """Everything of a sync that costs CPU or blocks, on one worker thread: decode the
-    body (gunzip, parse), check it, then push, pull and the photos to upload."""
+    body (gunzip, parse), check it, then push, pull and the photos to upload. With
+    ``gate_first``, a first sync (cursor 0) stops after the decoding: it must take a
+    first-sync place (``admission``) on the event loop before its work."""
     payload = decode_json(raw, encoding, ctx.settings.max_sync_body)
     try:
         body = decode_request(payload)
     except ProtocolError as exc:
         raise error(422 if exc.code == REJECT_INVALID else 426, exc.code, str(exc)) from exc
+    if gate_first and body.cursor == 0:
+        return device, body, None
+    return device, body, _work(ctx, device, body)
+
+
+def _work(ctx: Any, device: dict[str, Any], body: SyncRequest) -> Exchanged:
+    """Push, pull and the photos to upload (blocking: on a worker thread)."""
     scope = push.DeviceScope(str(device["id"]), str(device["region"]))
     wanted = body.limit if body.limit is not None else DEFAULT_LIMIT
     limit = min(wanted, ctx.settings.page_size)
@@ -66,10 +83,20 @@ def _exchange(ctx: Any, device: dict[str, Any], raw: bytes, encoding: str) -> Ex
     return body, pushed, pulled, _missing(ctx, [*body.blobs, *pushed.photo_blobs], device)
 
 
+async def _first_sync_place(request: Request, ctx: Any) -> None:
+    """A first-sync place for this request, or 503 with ``Retry-After``."""
+    ticket = request.scope.get(TICKET_KEY)
+    retry_after = await ctx.admission.admit_first_sync(ticket)
+    if retry_after is not None:
+        detail = busy_body()["detail"]
+        headers = {"Retry-After": str(retry_after)}
+        raise error(503, ERR_SERVER_BUSY, detail["message"], headers=headers)
+
+
 @router.post(
     "/sync",
     openapi_extra=json_body(SyncRequest) | json_answer(SyncAnswer, ANSWER_ALWAYS),
-    responses=responses(400, 401, 413, 415, 422, 426),
+    responses=responses(400, 401, 413, 415, 422, 426, 503),
 )
 async def sync(request: Request, ctx: Context, token: CurrentToken) -> StreamingResponse:
     """Push mutations, then pull changes after ``cursor`` in the device's region.
@@ -77,20 +104,29 @@ async def sync(request: Request, ctx: Context, token: CurrentToken) -> Streaming
     The body may be gzip-compressed (``Content-Encoding: gzip``); so is the answer when
     the client accepts it. A bad mutation is rejected alone, the rest of the batch applies.
     Protocol 2 answers ``accepted_count``; protocol 1 also lists the ``accepted`` ids.
+    A server at its limit answers 503 with ``Retry-After`` (seconds) and does nothing of
+    the request: send the same request again after that long, plus some jitter.
     """
     # Nothing of a body is gunzipped or parsed before its token is checked. A small body
     # (an idle sync, a small push: it came with the headers) is taken as it is, like an
     # enroll body, and one worker thread checks the token first, then does the rest. A
     # larger one is not read at all until the token has been checked on a thread of its
     # own: a caller without a valid token costs a header and one indexed read.
+    # A first sync (cursor 0) waits for one of the few first-sync places in between
+    # (``kiosk_server.admission``), or is answered 503 + Retry-After with nothing done.
+    gate_first = ctx.admission is not None and TICKET_KEY in request.scope
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) <= UNCHECKED_BODY:
         raw, encoding = await read_body(request, UNCHECKED_BODY)
-        answer = await run_in_threadpool(_checked_exchange, ctx, token, raw, encoding)
+        decoded = await run_in_threadpool(_checked_exchange, ctx, token, raw, encoding, gate_first)
     else:
         device = await run_in_threadpool(token.authenticate, ctx)
         raw, encoding = await read_body(request, ctx.settings.max_sync_body)
-        answer = await run_in_threadpool(_exchange, ctx, device, raw, encoding)
+        decoded = await run_in_threadpool(_exchange, ctx, device, raw, encoding, gate_first)
+    device, request_body, answer = decoded
+    if answer is None:
+        await _first_sync_place(request, ctx)
+        answer = await run_in_threadpool(_work, ctx, device, request_body)
     body, pushed, pulled, missing = answer
     head: dict[str, Any] = {"protocol": body.protocol}
     if body.protocol < COUNTED_ACCEPTS_VERSION:

@@ -1008,6 +1008,10 @@
         <translation>Gagal mengirim, akan dicoba lagi</translation>
     </message>
     <message>
+        <source>Server busy, trying again…</source>
+        <translation>Server sibuk, dicoba lagi…</translation>
+    </message>
+    <message>
         <source>Online · data refused, see Sync</source>
         <translation>Daring · ada data ditolak, lihat Sinkron</translation>
     </message>
@@ -1155,6 +1159,10 @@
         <translation>Sinkron terakhir belum selesai; akan dicoba lagi.</translation>
     </message>
     <message>
+        <source>The server is busy; the data waits safely here and is sent shortly.</source>
+        <translation>Server sibuk, dicoba lagi sebentar lagi. Data aman di kios ini.</translation>
+    </message>
+    <message>
         <source>Online, but the server refused some data: it is not in the catalog. See “Refused by the server” below.</source>
         <translation>Daring, tetapi server menolak sebagian data: data itu tidak ada di katalog. Lihat “Ditolak server” di bawah.</translation>
     </message>
@@ -1270,6 +1278,10 @@
         <translation>Server sedang bermasalah. Data aman di sini; nanti dicoba lagi.</translation>
     </message>
     <message>
+        <source>Server busy, trying again shortly. The data is safe on this kiosk.</source>
+        <translation>Server sibuk, dicoba lagi sebentar lagi. Data aman di kios ini.</translation>
+    </message>
+    <message>
         <source>The server refused the data. Ask the technician to check.</source>
         <translation>Server menolak data ini. Minta teknisi memeriksanya.</translation>
     </message>
@@ -1280,6 +1292,10 @@
     <message>
         <source>Sending failed; we will try again.</source>
         <translation>Pengiriman gagal; nanti dicoba lagi.</translation>
+    </message>
+    <message>
+        <source>Server busy, trying again in {n} seconds…</source>
+        <translation>Server sibuk, dicoba lagi dalam {n} detik…</translation>
     </message>
 </context>
 <context>
