@@ -76,6 +76,11 @@ BUSY_JITTER = 0.5
 BUSY_ATTEMPTS = 8
 
 
+def busy_delay(retry_after: float, rng: random.Random) -> float:
+    """How long to wait after a busy answer: its Retry-After plus jitter."""
+    return retry_after + rng.uniform(0.0, retry_after * BUSY_JITTER)
+
+
 def learned_batch_size(store: Store) -> int:
     """The batch size this kiosk's link was last measured to carry well."""
     size = store.settings.get_int(Key.BATCH_SIZE, DEFAULT_BATCH)
@@ -197,7 +202,7 @@ class SyncEngine:
         sync has waited enough times or is being stopped."""
         if attempt >= BUSY_ATTEMPTS:
             raise exc
-        seconds = exc.retry_after + self.rng.uniform(0.0, exc.retry_after * BUSY_JITTER)
+        seconds = busy_delay(exc.retry_after, self.rng)
         log.info("server busy; sending again in %.1f s", seconds)
         self.on_progress("busy", math.ceil(seconds), attempt)
         if self.pause(seconds):

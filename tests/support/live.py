@@ -133,6 +133,7 @@ class LiveServer(ServerData):
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     _engine: Engine | None = field(default=None, repr=False)
+    env: dict[str, str] = field(default_factory=dict)  # more KIOSK_SERVER_* for the process
 
     @property
     def url(self) -> str:
@@ -154,7 +155,7 @@ class LiveServer(ServerData):
             # enrollment rate limit itself is tested in tests/server.
             env={**os.environ, "PYTHONUNBUFFERED": "1",
                  "KIOSK_SERVER_ENROLL_PER_ADDRESS_PER_MINUTE": "1000",
-                 "KIOSK_SERVER_ENROLL_PER_MINUTE": "1000"},
+                 "KIOSK_SERVER_ENROLL_PER_MINUTE": "1000", **self.env},
         )  # fmt: skip
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
