@@ -20,9 +20,10 @@ from kiosk_server.admission import Admission, SyncAdmission
 from kiosk_server.api import blobs, enroll, health, sync, uploads
 from kiosk_server.api.deps import ServerContext
 from kiosk_server.api.openapi import install as install_openapi
+from kiosk_server.api.sync_asgi import SyncFastPath
 from kiosk_server.catalog import views as catalog
 from kiosk_server.config import Settings
-from kiosk_server.db import make_engine, migrate
+from kiosk_server.db import make_engine, make_read_engine, migrate
 from kiosk_server.hosts import CanonicalHost
 from kiosk_server.keys import keys_for, prepare_data_dir
 from kiosk_server.logs import RequestLogMiddleware
@@ -65,6 +66,7 @@ def create_app(settings: Settings, *, run_migrations: bool = True) -> FastAPI:
         keys_for(settings),
         EnrollLimits.make(settings.enroll_per_address_per_minute, settings.enroll_per_minute),
         admission,
+        make_read_engine(settings.db_url),
     )
 
     @contextlib.asynccontextmanager
@@ -78,6 +80,8 @@ def create_app(settings: Settings, *, run_migrations: bool = True) -> FastAPI:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if ctx.reads is not None:
+            ctx.reads.dispose()
 
     docs = settings.api_docs
     app = FastAPI(
@@ -92,14 +96,15 @@ def create_app(settings: Settings, *, run_migrations: bool = True) -> FastAPI:
         redoc_url="/redoc" if docs else None,
     )
     app.state.ctx = ctx
-    app.add_middleware(SyncAdmission, admission=admission)  # innermost: after the log's id
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(SyncFastPath, ctx=ctx)  # innermost: a small sync, past the router
+    app.add_middleware(SyncAdmission, admission=admission)  # after the log's id
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.add_middleware(
         CanonicalHost,
         public_base_url=settings.public_base_url,
         trusted=settings.trusted_host_names,
     )
-    app.add_middleware(RequestLogMiddleware)
+    app.add_middleware(RequestLogMiddleware, access_log=settings.access_log)
 
     if docs:
 

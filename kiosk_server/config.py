@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     # per server process: N workers allow N times the overall rate).
     enroll_per_address_per_minute: float = 10.0
     enroll_per_minute: float = 60.0
+    # One JSON line per request (method, path, status, ms). Errors are logged either way.
+    access_log: bool = True
     latest_app_version: str | None = None  # told to kiosks, which tell the technician
     # The public catalog's address (https://…) for its links, messages and redirects.
     # Required when serving on an address other than loopback, unless ``trusted_hosts``

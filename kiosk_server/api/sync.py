@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Scope
 
 from kiosk_app.protocol.lines import answer_lines
 from kiosk_app.protocol.messages import (
@@ -31,6 +32,7 @@ from kiosk_server.api.openapi import json_answer, json_body
 from kiosk_server.db import read_only
 
 router = APIRouter(prefix="/v1", tags=["sync"])
+JSON = "application/json"
 
 
 def _missing(ctx: Any, shas: list[str], device: dict[str, Any]) -> list[str]:
@@ -61,14 +63,14 @@ def _exchange(
 ) -> Decoded:
     """Everything of a sync that costs CPU or blocks, on one worker thread: decode the
     body (gunzip, parse), check it, then push, pull and the photos to upload. With
-    ``gate_first``, a first sync (cursor 0) stops after the decoding: it must take a
-    first-sync place (``admission``) on the event loop before its work."""
+    ``gate_first``, a first sync (cursor 0, pulling) stops after the decoding: it must
+    take a first-sync place (``admission``) on the event loop before its work."""
     payload = decode_json(raw, encoding, ctx.settings.max_sync_body)
     try:
         body = decode_request(payload)
     except ProtocolError as exc:
         raise error(422 if exc.code == REJECT_INVALID else 426, exc.code, str(exc)) from exc
-    if gate_first and body.cursor == 0:
+    if gate_first and body.cursor == 0 and body.limit != 0:  # limit 0: a push alone
         return device, body, None
     return device, body, _work(ctx, device, body)
 
@@ -79,13 +81,13 @@ def _work(ctx: Any, device: dict[str, Any], body: SyncRequest) -> Exchanged:
     wanted = body.limit if body.limit is not None else DEFAULT_LIMIT
     limit = min(wanted, ctx.settings.page_size)
     pushed = push.push(ctx.engine, scope, body.mutations, time.time_ns() // 1_000_000)
-    pulled = pull.pull(ctx.engine, scope.region, body.cursor, limit, body.node)
+    pulled = pull.pull(ctx.read_engine, scope.region, body.cursor, limit, body.node)
     return body, pushed, pulled, _missing(ctx, [*body.blobs, *pushed.photo_blobs], device)
 
 
-async def _first_sync_place(request: Request, ctx: Any) -> None:
+async def first_sync_place(scope: Scope, ctx: Any) -> None:
     """A first-sync place for this request, or 503 with ``Retry-After``."""
-    ticket = request.scope.get(TICKET_KEY)
+    ticket = scope.get(TICKET_KEY)
     retry_after = await ctx.admission.admit_first_sync(ticket)
     if retry_after is not None:
         detail = busy_body()["detail"]
@@ -123,10 +125,21 @@ async def sync(request: Request, ctx: Context, token: CurrentToken) -> Streaming
         device = await run_in_threadpool(token.authenticate, ctx)
         raw, encoding = await read_body(request, ctx.settings.max_sync_body)
         decoded = await run_in_threadpool(_exchange, ctx, device, raw, encoding, gate_first)
+    answer = await finish_exchange(request.scope, ctx, decoded)
+    return StreamingResponse(_on_the_loop(answer_pieces(ctx, answer)), media_type=JSON)
+
+
+async def finish_exchange(scope: Scope, ctx: Any, decoded: Decoded) -> Exchanged:
+    """The work of a sync whose body is decoded: a first sync takes its place first."""
     device, request_body, answer = decoded
     if answer is None:
-        await _first_sync_place(request, ctx)
+        await first_sync_place(scope, ctx)
         answer = await run_in_threadpool(_work, ctx, device, request_body)
+    return answer
+
+
+def answer_pieces(ctx: Any, answer: Exchanged) -> Iterator[bytes]:
+    """The answer's bytes in pieces (``lines.answer_lines``: one change per line)."""
     body, pushed, pulled, missing = answer
     head: dict[str, Any] = {"protocol": body.protocol}
     if body.protocol < COUNTED_ACCEPTS_VERSION:
@@ -139,9 +152,7 @@ async def sync(request: Request, ctx: Context, token: CurrentToken) -> Streaming
         latest_app_version=ctx.settings.latest_app_version,
     )
     tail = {"cursor": pulled.cursor, "more": pulled.more}
-    return StreamingResponse(
-        _on_the_loop(answer_lines(head, pulled.changes, tail)), media_type="application/json"
-    )
+    return answer_lines(head, pulled.changes, tail)
 
 
 async def _on_the_loop(pieces: Iterator[bytes]) -> AsyncIterator[bytes]:

@@ -73,10 +73,12 @@ def test_first_syncs_wait_for_their_own_gate_and_other_syncs_pass(api: Api):
 
     refused = api.post_sync(fresh, _body(0))
     passed = api.post_sync(old, _body(cursor))
+    push_alone = api.post_sync(fresh, {**_body(0), "limit": 0})  # pulls nothing: not heavy
 
     assert refused.status_code == 503
     assert refused.headers["Retry-After"] == "7"
     assert passed.status_code == 200
+    assert push_alone.status_code == 200
     assert admission.syncs.active == 0  # the refused first sync gave its place back
     admission.first_syncs.active = 0
     assert api.post_sync(fresh, _body(0)).status_code == 200
