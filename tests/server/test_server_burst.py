@@ -6,9 +6,9 @@ Each simulated kiosk is enrolled over HTTP, then pulls its whole region from cur
 Retry-After plus jitter (``kiosk_app.sync.engine.busy_delay``, from a seeded random
 source) and the same request is sent again. The test holds when every kiosk ends with
 exactly its region's rows (read from the database itself), no answer was a 5xx other
-than 503, every 503 carried Retry-After, and 503s did happen, from both gates (all
-syncs, and first syncs: told apart by their Retry-After): without backpressure the
-last assertion fails.
+than 503, every 503 carried Retry-After, and 503s did happen, from the first-sync gate
+at least (the gates are told apart by their Retry-After): without backpressure the last
+assertions fail.
 """
 
 from __future__ import annotations
@@ -185,7 +185,10 @@ def test_200_first_syncs_at_once_all_complete_and_every_503_says_when_to_return(
     assert set(outcome.statuses) <= {200, 503}, outcome.statuses
     assert outcome.statuses[200] >= KIOSKS
     assert None not in outcome.retry_afters
-    # and the server did push back, through both gates
+    # and the server did push back: first syncs were admitted in turn, the rest told
+    # when to come back (the all-syncs gate may or may not fill in a given run: the
+    # first-sync gate turns most away first; test_server_backpressure.py tests it alone)
     print(f"\nstatuses {dict(outcome.statuses)}, Retry-After {dict(outcome.retry_afters)}")
-    assert outcome.retry_afters["1"] > 0  # all syncs' gate
-    assert outcome.retry_afters["2"] > 0  # first syncs' gate
+    assert outcome.statuses[503] > 0
+    assert outcome.retry_afters["2"] > 0  # the first-sync gate's answer
+    assert set(outcome.retry_afters) <= {"1", "2"}  # each gate's own Retry-After
