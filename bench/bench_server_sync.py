@@ -18,9 +18,21 @@ from when it should have been sent). Target: 300 requests/s with p95 under 100 m
 data (the rest are the idle pulls of kiosks with nothing pending); the target is judged
 on the default, F = 1: every sync pushes.
 
+``--cost`` measures instead what one sync costs the machine, the load generator left
+out: the CPU time (user + system, from ``/proc/<pid>/stat``) of the server's processes
+(the ``serve`` process and its workers) and of PostgreSQL (the postmaster and every
+child of it: the backends serving the server's connections, the WAL writer, the
+checkpointer), divided by the syncs answered, in two paced phases: idle syncs (nothing
+to push) and pushing syncs (5-20 mutations, and the ~34 changes the district's other
+kiosks made meanwhile pulled). From them follows the capacity: kiosks per core when
+each syncs every 10 minutes and 10 % of the syncs push. Target: a pushing sync at most
+5 ms of server CPU + 2 ms of PostgreSQL, an idle sync at most 1.5 ms in all.
+
 Usage: .venv/bin/python bench/bench_server_sync.py [--devices N] [--workers W]
        [--seconds S] [--rate R] [--idle] [--push-share F]   (--idle: F = 0)
-Writes bench/results/server_sync.json.
+       .venv/bin/python bench/bench_server_sync.py --cost [--idle-rate R] [--push-rate R]
+       [--code DIR] [--out FILE]   (--code: another checkout's server, for before/after)
+Writes bench/results/server_sync.json (``--cost``: server_sync_cost.json).
 """
 
 from __future__ import annotations
@@ -61,6 +73,12 @@ TARGET_P95_MS = 100.0
 SAMPLE_REGIONS = ROOT / "resources" / "demo" / "regions_sample.csv"
 DURABLE = {"fsync": "on", "synchronous_commit": "on", "max_connections": "200"}
 KIOSKS_PER_DISTRICT = 4
+# The cost targets (ms of CPU per sync) and the fleet the capacity is stated for.
+TARGET_PUSH_SERVER_MS = 5.0
+TARGET_PUSH_POSTGRES_MS = 2.0
+TARGET_IDLE_TOTAL_MS = 1.5
+SYNC_INTERVAL_S = 600.0
+FLEET_PUSH_SHARE = 0.10
 
 
 def villages_by_district() -> dict[str, list[str]]:
@@ -125,6 +143,9 @@ class Recorder:
     changes: int = 0
     elapsed: float = 0.0
     server_cpu_s: float | None = None  # the server processes' CPU time in the phase
+    postgres_cpu_s: float | None = None  # the cluster's processes' CPU time in the phase
+    server_system_s: float | None = None  # of which in the kernel (system time)
+    postgres_system_s: float | None = None
 
     def add(self, ms: float, status: int, pushed: int, pulled: int) -> None:
         with self.lock:
@@ -226,8 +247,14 @@ def run_phase(
 def tree_cpu_seconds(root: int) -> float:
     """CPU time (user + system) of a process and its descendants, from /proc: what the
     server itself spent, whatever else the shared machine was doing (Linux only)."""
+    user, system = tree_cpu_split(root)
+    return user + system
+
+
+def tree_cpu_split(root: int) -> tuple[float, float]:
+    """``tree_cpu_seconds`` as (user, system)."""
     parents: dict[int, int] = {}
-    ticks: dict[int, int] = {}
+    ticks: dict[int, tuple[int, int]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -236,7 +263,7 @@ def tree_cpu_seconds(root: int) -> float:
         except OSError:
             continue
         parents[int(entry.name)] = int(fields[1])
-        ticks[int(entry.name)] = int(fields[11]) + int(fields[12])
+        ticks[int(entry.name)] = (int(fields[11]), int(fields[12]))
     tree, frontier = {root}, [root]
     while frontier:
         pid = frontier.pop()
@@ -244,15 +271,30 @@ def tree_cpu_seconds(root: int) -> float:
             if parent == pid and child not in tree:
                 tree.add(child)
                 frontier.append(child)
-    return sum(ticks.get(pid, 0) for pid in tree) / os.sysconf("SC_CLK_TCK")
+    hz = os.sysconf("SC_CLK_TCK")
+    user = sum(ticks.get(pid, (0, 0))[0] for pid in tree) / hz
+    system = sum(ticks.get(pid, (0, 0))[1] for pid in tree) / hz
+    return user, system
 
 
-def measured(server_pid: int, run: Any) -> Recorder:
-    """Run a phase, noting the server's CPU seconds spent in it on the recorder."""
-    before = tree_cpu_seconds(server_pid)
+def measured(server_pid: int, run: Any, postgres_pid: int | None = None) -> Recorder:
+    """Run a phase, noting the server's (and PostgreSQL's) CPU seconds spent in it."""
+    before = tree_cpu_split(server_pid)
+    pg_before = tree_cpu_split(postgres_pid) if postgres_pid else (0.0, 0.0)
     recorder: Recorder = run()
-    recorder.server_cpu_s = tree_cpu_seconds(server_pid) - before
+    after = tree_cpu_split(server_pid)
+    recorder.server_cpu_s = sum(after) - sum(before)
+    recorder.server_system_s = after[1] - before[1]
+    if postgres_pid:
+        pg_after = tree_cpu_split(postgres_pid)
+        recorder.postgres_cpu_s = sum(pg_after) - sum(pg_before)
+        recorder.postgres_system_s = pg_after[1] - pg_before[1]
     return recorder
+
+
+def postmaster_pid(pg: PgCluster) -> int:
+    """The cluster's postmaster: every PostgreSQL process of it is its child."""
+    return int((pg.data / "postmaster.pid").read_text().splitlines()[0])
 
 
 def summary(name: str, recorder: Recorder) -> dict[str, Any]:
@@ -294,6 +336,83 @@ def summary(name: str, recorder: Recorder) -> dict[str, Any]:
     return out
 
 
+def cost(name: str, recorder: Recorder) -> dict[str, Any]:
+    """What one sync of a phase cost: CPU ms of the server and of PostgreSQL."""
+    n = len(recorder.latencies_ms)
+    server_ms = (recorder.server_cpu_s or 0.0) * 1000 / n
+    postgres_ms = (recorder.postgres_cpu_s or 0.0) * 1000 / n
+    lat = sorted(recorder.latencies_ms)
+    out = {
+        "phase": name,
+        "seconds": recorder.elapsed,
+        "syncs": n,
+        "syncs_per_s": n / recorder.elapsed,
+        "mutations_per_sync": recorder.mutations / n,
+        "changes_pulled_per_sync": recorder.changes / n,
+        "statuses": {str(k): v for k, v in sorted(recorder.statuses.items())},
+        "p50_ms": statistics.median(lat),
+        "p95_ms": lat[min(n - 1, int(n * 0.95))],
+        "server_cpu_s": recorder.server_cpu_s,
+        "postgres_cpu_s": recorder.postgres_cpu_s,
+        "server_cpu_ms_per_sync": server_ms,
+        "postgres_cpu_ms_per_sync": postgres_ms,
+        "server_system_ms_per_sync": (recorder.server_system_s or 0.0) * 1000 / n,
+        "postgres_system_ms_per_sync": (recorder.postgres_system_s or 0.0) * 1000 / n,
+        "total_cpu_ms_per_sync": server_ms + postgres_ms,
+    }
+    print(
+        f"{name:>5}: {n / recorder.elapsed:6.1f} syncs/s, {out['mutations_per_sync']:.1f} "
+        f"mutations and {out['changes_pulled_per_sync']:.1f} changes per sync, statuses "
+        f"{out['statuses']}, p95 {out['p95_ms']:.1f} ms; CPU per sync: server "
+        f"{server_ms:.2f} ms + PostgreSQL {postgres_ms:.2f} ms = {server_ms + postgres_ms:.2f} ms"
+        f" (in the kernel: {out['server_system_ms_per_sync']:.2f} + "
+        f"{out['postgres_system_ms_per_sync']:.2f} ms)"
+    )
+    return out
+
+
+def capacity(idle: dict[str, Any], pushing: dict[str, Any]) -> dict[str, Any]:
+    """Kiosks one core carries when each syncs every ``SYNC_INTERVAL_S`` and a share
+    ``FLEET_PUSH_SHARE`` of the syncs push: for the server's processes, for
+    PostgreSQL's, and for both on the same cores."""
+
+    def mix(key: str) -> float:
+        return float((1 - FLEET_PUSH_SHARE) * idle[key] + FLEET_PUSH_SHARE * pushing[key])
+
+    out: dict[str, Any] = {
+        "sync_interval_s": SYNC_INTERVAL_S,
+        "push_share": FLEET_PUSH_SHARE,
+    }
+    for part in ("server", "postgres", "total"):
+        ms = mix(f"{part}_cpu_ms_per_sync")
+        out[f"{part}_cpu_ms_per_sync"] = ms
+        out[f"{part}_syncs_per_core_s"] = 1000.0 / ms
+        out[f"{part}_kiosks_per_core"] = 1000.0 / ms * SYNC_INTERVAL_S
+    out["targets"] = {
+        "push_server_ms": TARGET_PUSH_SERVER_MS,
+        "push_postgres_ms": TARGET_PUSH_POSTGRES_MS,
+        "idle_total_ms": TARGET_IDLE_TOTAL_MS,
+        "push_server_ratio": pushing["server_cpu_ms_per_sync"] / TARGET_PUSH_SERVER_MS,
+        "push_postgres_ratio": pushing["postgres_cpu_ms_per_sync"] / TARGET_PUSH_POSTGRES_MS,
+        "idle_total_ratio": idle["total_cpu_ms_per_sync"] / TARGET_IDLE_TOTAL_MS,
+    }
+    t = out["targets"]
+    print(
+        f"capacity at a sync every {SYNC_INTERVAL_S / 60:.0f} min, "
+        f"{FLEET_PUSH_SHARE:.0%} pushing: {out['total_cpu_ms_per_sync']:.2f} ms per sync -> "
+        f"{out['total_kiosks_per_core']:,.0f} kiosks per core (server alone "
+        f"{out['server_kiosks_per_core']:,.0f}, PostgreSQL alone "
+        f"{out['postgres_kiosks_per_core']:,.0f})"
+    )
+    print(
+        f"ratio to target: pushing server {t['push_server_ratio']:.2f}x of "
+        f"{TARGET_PUSH_SERVER_MS} ms, pushing PostgreSQL {t['push_postgres_ratio']:.2f}x of "
+        f"{TARGET_PUSH_POSTGRES_MS} ms, idle total {t['idle_total_ratio']:.2f}x of "
+        f"{TARGET_IDLE_TOTAL_MS} ms"
+    )
+    return out
+
+
 # The server's secret (it keys enrollment codes): the bench makes the codes itself.
 SECRET = secrets.token_hex(32)
 # The bench enrolls all its kiosks from one address within seconds.
@@ -301,7 +420,17 @@ SERVER_ENV = {
     "KIOSK_SERVER_SECRET_KEY": SECRET,
     "KIOSK_SERVER_ENROLL_PER_ADDRESS_PER_MINUTE": "100000",
     "KIOSK_SERVER_ENROLL_PER_MINUTE": "100000",
+    # No JSON line per request (a server without this setting ignores it).
+    "KIOSK_SERVER_ACCESS_LOG": "false",
 }
+
+
+def server_path(code: Path) -> str:
+    """The server's PYTHONPATH: its checkout, then ``BENCH_SERVER_PYTHONPATH`` (e.g. a
+    folder whose ``uvloop`` and ``httptools`` fail to import, to run a checkout that did
+    not depend on them as it ran before)."""
+    extra = os.environ.get("BENCH_SERVER_PYTHONPATH", "")
+    return os.pathsep.join(p for p in (str(code), extra) if p)
 
 
 def start_server(
@@ -318,7 +447,7 @@ def start_server(
         cwd=code,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
-        env={**os.environ, **SERVER_ENV},
+        env={**os.environ, **SERVER_ENV, "PYTHONPATH": server_path(code)},
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -347,8 +476,13 @@ def main() -> None:
         "--push-share", type=float, default=1.0, help="share of syncs that push (0-1)"
     )
     parser.add_argument("--code", default=str(ROOT), help="folder holding the kiosk_server to run")
-    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "server_sync.json"))
+    parser.add_argument("--out", default=None, help="JSON file to write")
+    parser.add_argument("--cost", action="store_true", help="CPU ms per sync, idle and pushing")
+    parser.add_argument("--idle-rate", type=float, default=100.0, help="--cost: idle syncs/s")
+    parser.add_argument("--push-rate", type=float, default=30.0, help="--cost: pushing syncs/s")
     args = parser.parse_args()
+    name = "server_sync_cost.json" if args.cost else "server_sync.json"
+    args.out = args.out or str(ROOT / "bench" / "results" / name)
 
     share = 0.0 if args.idle else min(1.0, max(0.0, args.push_share))
     load_before = os.getloadavg()
@@ -380,17 +514,25 @@ def main() -> None:
                   f"districts; server: {args.workers} uvicorn workers on PostgreSQL "
                   f"(fsync on); machine: {os.cpu_count()} cores, load before "
                   f"{load_before[0]:.2f}")  # fmt: skip
-            run_phase(port, kiosks, 5.0, 0.0, share)  # warm-up: connections, caches
-            results = [
-                summary("max", measured(server.pid, lambda: run_phase(
-                    port, kiosks, args.seconds, 0.0, share))),
-                summary("target", measured(server.pid, lambda: run_phase(
-                    port, kiosks, args.seconds, args.rate, share))),
-            ]  # fmt: skip
+            if args.cost:
+                costs = cost_report(args, port, server.pid, postmaster_pid(pg), kiosks)
+                costs["machine"]["loadavg_before"] = load_before
+                results = []
+            else:
+                costs = None
+                run_phase(port, kiosks, 5.0, 0.0, share)  # warm-up: connections, caches
+                results = [
+                    summary("max", measured(server.pid, lambda: run_phase(
+                        port, kiosks, args.seconds, 0.0, share))),
+                    summary("target", measured(server.pid, lambda: run_phase(
+                        port, kiosks, args.seconds, args.rate, share))),
+                ]  # fmt: skip
         finally:
             server.terminate()
             server.wait(30)
-    shutil.rmtree(work, ignore_errors=True)
+    if costs is not None:
+        finish(args, costs, work)
+        return
     report = {
         "scenario": (
             "idle syncs (nothing to push)"
@@ -418,6 +560,52 @@ def main() -> None:
         },
         "phases": results,
     }
+    finish(args, report, work)
+
+
+def cost_report(
+    args: argparse.Namespace, port: int, server_pid: int, pg_pid: int, kiosks: list[Kiosk]
+) -> dict[str, Any]:
+    """``--cost``: a pushing warm-up, then idle syncs, then pushing syncs, each paced
+    well below what the machine can do, so what is measured is work, not queueing."""
+    run_phase(port, kiosks, 5.0, args.push_rate, 1.0)  # warm-up: connections, plans, data
+    idle = cost("idle", measured(server_pid, lambda: run_phase(
+        port, kiosks, args.seconds, args.idle_rate, 0.0), pg_pid))  # fmt: skip
+    pushing = cost("push", measured(server_pid, lambda: run_phase(
+        port, kiosks, args.seconds, args.push_rate, 1.0), pg_pid))  # fmt: skip
+    return {
+        "scenario": "cost per sync: idle syncs, then pushing syncs (5-20 mutations + pull)",
+        "devices": args.devices,
+        "kiosks_per_district": KIOSKS_PER_DISTRICT,
+        "server_workers": args.workers,
+        "server_code": str(args.code),
+        "server_pythonpath": server_path(Path(args.code)),
+        "database": "PostgreSQL (private cluster, fsync on, synchronous_commit on)",
+        "seconds_per_phase": args.seconds,
+        "rates": {"idle": args.idle_rate, "push": args.push_rate},
+        "method": "CPU time (utime + stime) from /proc/<pid>/stat of the serve process and "
+        "its descendants, and of the postmaster and its descendants, before and after each "
+        "phase, divided by the syncs answered; the load generator is not counted",
+        "machine": {
+            "cores": os.cpu_count(),
+            "cpu": _cpu_model(),
+            "loadavg_after": os.getloadavg(),
+            "note": "2 cores shared with other engineers' work and with the load generator",
+        },
+        "phases": [idle, pushing],
+        "capacity": capacity(idle, pushing),
+    }
+
+
+def _cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
+def finish(args: argparse.Namespace, report: dict[str, Any], work: Path) -> None:
+    shutil.rmtree(work, ignore_errors=True)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))

@@ -302,7 +302,8 @@ def _sync_problem(error: str) -> str:
     from kiosk_app.sync import client
 
     kind = error.split(":", 1)[0].strip()
-    known = (client.OfflineError, client.ServerError, client.TokenRevokedError,
+    known = (client.OfflineError, client.ServerError, client.ServerBusyError,
+             client.TokenRevokedError,
              client.ProtocolTooOldError, client.RequestRefusedError)  # fmt: skip
     words = {cls.__name__: cls.message_id for cls in known}
     return words.get(kind, error)

@@ -16,13 +16,15 @@ from starlette.concurrency import run_in_threadpool
 
 from kiosk_app.protocol.messages import PROTOCOL_VERSION
 from kiosk_server import __version__, housekeeping
+from kiosk_server.admission import Admission, SyncAdmission
 from kiosk_server.api import blobs, enroll, health, sync, uploads
 from kiosk_server.api.deps import ServerContext
 from kiosk_server.api.openapi import install as install_openapi
+from kiosk_server.api.sync_asgi import SyncFastPath
 from kiosk_server.catalog import feeds, seo
 from kiosk_server.catalog import views as catalog
 from kiosk_server.config import Settings
-from kiosk_server.db import make_engine, migrate
+from kiosk_server.db import make_engine, make_read_engine, migrate
 from kiosk_server.hosts import CanonicalHost
 from kiosk_server.keys import keys_for, prepare_data_dir
 from kiosk_server.logs import RequestLogMiddleware
@@ -59,12 +61,15 @@ def create_app(settings: Settings, *, run_migrations: bool = True) -> FastAPI:
     engine = make_engine(settings.db_url)
     if run_migrations:
         migrate(engine)
+    admission = Admission.from_settings(settings)
     ctx = ServerContext(
         settings,
         engine,
         keys_for(settings),
         open_storage(settings),
         EnrollLimits.make(settings.enroll_per_address_per_minute, settings.enroll_per_minute),
+        admission,
+        make_read_engine(settings.db_url),
     )
 
     @contextlib.asynccontextmanager
@@ -78,6 +83,8 @@ def create_app(settings: Settings, *, run_migrations: bool = True) -> FastAPI:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if ctx.reads is not None:
+            ctx.reads.dispose()
 
     docs = settings.api_docs
     app = FastAPI(
@@ -92,13 +99,15 @@ def create_app(settings: Settings, *, run_migrations: bool = True) -> FastAPI:
         redoc_url="/redoc" if docs else None,
     )
     app.state.ctx = ctx
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(SyncFastPath, ctx=ctx)  # innermost: a small sync, past the router
+    app.add_middleware(SyncAdmission, admission=admission)  # after the log's id
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.add_middleware(
         CanonicalHost,
         public_base_url=settings.public_base_url,
         trusted=settings.trusted_host_names,
     )
-    app.add_middleware(RequestLogMiddleware)
+    app.add_middleware(RequestLogMiddleware, access_log=settings.access_log)
 
     if docs:
 

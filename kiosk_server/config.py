@@ -32,6 +32,16 @@ class Settings(BaseSettings):
     # GIL: 40 kiosks on 2 cores gave 52 req/s with 40 threads, 60-70 with 1 to 8.
     worker_threads: int = 4
     page_size: int = MAX_CHANGES_PER_RESPONSE  # changes per sync response at most
+    # Backpressure (``admission``): syncs one process serves at once (running, or waiting
+    # for a worker thread); a sync finding them all taken waits at most ``sync_wait_s``
+    # for a place, then gets 503 with ``Retry-After: busy_retry_after_s``. First syncs
+    # (cursor 0: a whole region) also need one of ``first_sync_concurrency`` places.
+    sync_concurrency: int = Field(default=16, ge=1)
+    sync_wait_s: float = Field(default=2.0, ge=0)
+    first_sync_concurrency: int = Field(default=2, ge=1)
+    first_sync_wait_s: float = Field(default=5.0, ge=0)
+    busy_retry_after_s: int = Field(default=5, ge=1)
+    first_sync_retry_after_s: int = Field(default=10, ge=1)
     # Bytes, after decompression. 5,000 mutations (the most a request may carry) with
     # 2,000-character product descriptions are 11.5 MiB of JSON (2.3 MiB of gzip); the
     # kiosk itself sends at most 2 MiB a request (``sync.engine.MAX_BATCH_BYTES``).
@@ -54,6 +64,8 @@ class Settings(BaseSettings):
     # per server process: N workers allow N times the overall rate).
     enroll_per_address_per_minute: float = 10.0
     enroll_per_minute: float = 60.0
+    # One JSON line per request (method, path, status, ms). Errors are logged either way.
+    access_log: bool = True
     latest_app_version: str | None = None  # told to kiosks, which tell the technician
     # The deployment's data controller and its contact, named in the consent text the
     # kiosks read to merchants (UU PDP); told to kiosks with every sync.

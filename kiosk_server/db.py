@@ -209,6 +209,27 @@ READ_ONLY = "kiosk_read_only"
 # PostgreSQL's time per sync. Plans stay custom: a generic plan made while a table was
 # small (a new deployment) is a sequential scan that would outlive the table's growth.
 _POSTGRES_CONNECT = {"prepare_threshold": 0, "options": "-c plan_cache_mode=force_custom_plan"}
+# Reads run on every sync (the device's token, the pull) may keep PostgreSQL's generic
+# plans: planning the pull's five-branch UNION anew was half of PostgreSQL's CPU per
+# idle sync (bench_server_sync.py --cost). PostgreSQL plans a prepared statement again
+# whenever ANALYZE (autovacuum's) has updated its tables' statistics, so a generic plan
+# made while a table was small does not outlive the table's growth.
+_POSTGRES_READS = {"prepare_threshold": 0, "options": "-c plan_cache_mode=auto"}
+
+
+def make_read_engine(url: str) -> Engine | None:
+    """PostgreSQL: a pool of its own for the reads every sync makes (``_POSTGRES_READS``).
+    SQLite: None, the one engine serves them."""
+    if not url.startswith("postgresql+psycopg"):
+        return None
+    return create_engine(
+        url,
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=False,
+        hide_parameters=True,
+        connect_args=_POSTGRES_READS,
+    )
 
 
 def make_engine(url: str) -> Engine:

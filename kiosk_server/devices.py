@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, bindparam, insert, select, update
 
 from kiosk_app.domain.errors import ValidationError
 from kiosk_app.domain.i18n import one_line
@@ -172,14 +172,17 @@ def enroll(
     return Enrolled(device_id, token, str(claimed.region))
 
 
+# Built once: every request of a device runs it, and building and keying a new
+# statement object each time cost more than the query (bench_server_sync.py --cost).
+_BY_TOKEN = select(device).where(device.c.token_hash == bindparam("token_hash"))
+
+
 def device_for_token(engine: Engine, token: str) -> dict[str, Any] | None:
     # A read (``read_only``): SQLite takes no write lock, PostgreSQL runs it in autocommit.
     # Closing an open transaction would roll it back, and a rollback makes psycopg forget
     # the connection's prepared statements.
     with engine.connect() as raw, read_only(raw).begin() as tx:
-        row = tx.connection.execute(
-            select(device).where(device.c.token_hash == sha256_hex(token))
-        ).first()
+        row = tx.connection.execute(_BY_TOKEN, {"token_hash": sha256_hex(token)}).first()
     return None if row is None else dict(row._mapping)
 
 

@@ -55,8 +55,11 @@ def configure_logging(level: int = logging.INFO) -> None:
 class RequestLogMiddleware:
     """Pure ASGI (no body buffering, so uploads still stream): request id + access log."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, access_log: bool = True) -> None:
         self.app = app
+        # One JSON line per request costs ~0.1 ms of CPU (a tenth of an idle sync's time
+        # in Python): a deployment behind a proxy that logs requests may turn it off.
+        self.access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -81,15 +84,20 @@ class RequestLogMiddleware:
             access.exception("unhandled error", extra={"fields": {"path": scope["path"]}})
             raise
         finally:
-            access.info(
-                "request",
-                extra={
-                    "fields": {
-                        "method": scope["method"],
-                        "path": scope["path"],
-                        "status": status,
-                        "ms": round((time.perf_counter() - started) * 1000, 1),
-                    }
-                },
-            )
+            if self.access_log:
+                _log_request(scope, status, started)
             request_id.reset(token)
+
+
+def _log_request(scope: Scope, status: int, started: float) -> None:
+    access.info(
+        "request",
+        extra={
+            "fields": {
+                "method": scope["method"],
+                "path": scope["path"],
+                "status": status,
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+            }
+        },
+    )

@@ -77,6 +77,8 @@ REJECT_UNKNOWN_PARENT = "unknown_parent"  # product/photo whose parent the serve
 ERR_PROTOCOL_TOO_OLD = "protocol_too_old"
 ERR_TOKEN_REVOKED = "token_revoked"
 ERR_TOKEN_INVALID = "token_invalid"
+# 503 with Retry-After: the server is at its limit and did nothing; send it again later.
+ERR_SERVER_BUSY = "server_busy"
 
 
 class Mutation(msgspec.Struct, frozen=True):

@@ -7,12 +7,14 @@ Timeouts allow 1.5 s round trips and slow uploads; TLS verification stays on (a 
 bundle for the central server can be configured); sync bodies are protocol 3 in zstd
 (gzip and protocol 2 for an older server). Failures
 come out as distinct errors the UI can explain: offline, token revoked, server error,
-protocol too old, request refused.
+server busy (503 + Retry-After: try again later, not a failure), protocol too old,
+request refused.
 """
 
 from __future__ import annotations
 
 import base64
+import email.utils
 import gzip
 import json
 import logging
@@ -39,6 +41,7 @@ from kiosk_app.protocol.encoding import (
 )
 from kiosk_app.protocol.messages import (
     ERR_PROTOCOL_TOO_OLD,
+    ERR_SERVER_BUSY,
     ERR_TOKEN_REVOKED,
     PROTOCOL_VERSION,
     SyncAnswer,
@@ -95,6 +98,41 @@ class ServerError(SyncError):
         "id",
         N_("The server has a problem. The data is safe on the kiosk; it will be retried later."),
     )
+
+
+class ServerBusyError(SyncError):
+    """The server is at its limit (503 with ``Retry-After``) and did nothing of the
+    request: the same request goes again after ``retry_after`` seconds, plus jitter.
+    Not a failure for the operator: the data waits on the kiosk, as when offline."""
+
+    message_id = text("id", N_("The server is busy; trying again shortly."))
+
+    def __init__(self, retry_after: float, message: str = "") -> None:
+        super().__init__(message or f"503 server busy, retry after {retry_after:g} s")
+        self.retry_after = retry_after
+
+
+# Seconds to wait when a busy answer names none, and the most any answer may ask for
+# (a bad proxy's "Retry-After: 86400" must not stop a kiosk for a day).
+BUSY_DEFAULT_S = 10.0
+BUSY_MAX_S = 600.0
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float:
+    """A ``Retry-After`` header in seconds: a number of seconds or an HTTP date (RFC
+    9110 §10.2.3), within 1 s .. ``BUSY_MAX_S``; ``BUSY_DEFAULT_S`` when absent or bad."""
+    if not value:
+        return BUSY_DEFAULT_S
+    value = value.strip()
+    if value.isdigit():
+        seconds = float(value)
+    else:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return BUSY_DEFAULT_S
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    return min(max(seconds, 1.0), BUSY_MAX_S)
 
 
 class RequestRefusedError(SyncError):
@@ -240,6 +278,9 @@ class ServerClient:
             raise TokenRevokedError(message or "token not accepted")
         if response.status_code == 426 or code == ERR_PROTOCOL_TOO_OLD:
             raise ProtocolTooOldError(message)
+        retry_after = response.headers.get("Retry-After")
+        if response.status_code == 503 and (retry_after or code == ERR_SERVER_BUSY):
+            raise ServerBusyError(retry_after_seconds(retry_after), message)
         if response.status_code >= 500 or response.status_code == 423:
             # 423 Locked: the server is still busy with this upload (a request of a link
             # that died holds it). It passes, like a 5xx: try again later, no refusal.

@@ -11,6 +11,10 @@ at the protocol's maximum (a typical backlog in one request: on a satellite link
 request costs a 700 ms round trip), shrinks when a request takes longer than the target
 or fails on the link, grows again while full batches come back quickly. A batch is also
 capped in bytes, so long product descriptions make fewer mutations per request.
+
+A server at its limit says so (503 + Retry-After): the step waits that long plus
+jitter and goes again (``_wait_busy``), reporting the wait as progress ("busy"), not
+as a failure.
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import math
+import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -40,6 +47,7 @@ from kiosk_app.sync import failpoints, usb_export
 from kiosk_app.sync.client import (
     OfflineError,
     RequestRefusedError,
+    ServerBusyError,
     ServerClient,
     ServerError,
     SyncError,
@@ -60,6 +68,17 @@ TARGET_REQUEST_S = 20.0
 # descriptions make smaller batches rather than one request of minutes.
 MAX_BATCH_BYTES = 2 * 1024 * 1024
 MAX_PULL = MAX_CHANGES_PER_RESPONSE  # a fresh kiosk's region in one answer
+# A server at its limit answers 503 + Retry-After (``ServerBusyError``): the request is
+# sent again after that long plus up to this share of it more, drawn at random so a
+# hundred kiosks turned away at once do not all come back in the same second; at most
+# ``BUSY_ATTEMPTS`` times in one sync, then the scheduler's own backoff takes over.
+BUSY_JITTER = 0.5
+BUSY_ATTEMPTS = 8
+
+
+def busy_delay(retry_after: float, rng: random.Random) -> float:
+    """How long to wait after a busy answer: its Retry-After plus jitter."""
+    return retry_after + rng.uniform(0.0, retry_after * BUSY_JITTER)
 
 
 def learned_batch_size(store: Store) -> int:
@@ -120,6 +139,8 @@ class SyncEngine:
         on_progress: Callable[[str, int, int], None] | None = None,
         on_upload: Callable[[str, str, int, int, int], None] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+        pause: Callable[[float], bool] | None = None,
     ) -> None:
         self.run = run
         self.client = client
@@ -129,6 +150,11 @@ class SyncEngine:
         self._batch_known = batch_size is not None
         self.target_request_s = target_request_s
         self.monotonic = monotonic  # how long requests take (tests pass their own)
+        # A busy server's wait: jitter from ``rng``; ``pause(seconds)`` waits and says
+        # whether the wait was cut short (``interrupt``). Tests pass both.
+        self.rng = rng or random.Random()
+        self._halt = threading.Event()
+        self.pause = pause or self._halt.wait
         self.on_progress = on_progress or (lambda stage, done, total: None)
         # on_upload(sha256, kind, bytes sent, bytes confirmed, length) as each photo goes.
         self.uploader = Uploader(run, client, blobs, on_bytes=on_upload)
@@ -166,12 +192,32 @@ class SyncEngine:
             self.batch_size = size
             self.run(_save_batch_size, size)
 
+    def interrupt(self) -> None:
+        """Cut short a wait for a busy server (the app is stopping): the sync ends with
+        its ``ServerBusyError``, nothing lost."""
+        self._halt.set()
+
+    def _wait_busy(self, exc: ServerBusyError, attempt: int) -> None:
+        """Wait out a busy server's Retry-After plus jitter, or raise ``exc`` when this
+        sync has waited enough times or is being stopped."""
+        if attempt >= BUSY_ATTEMPTS:
+            raise exc
+        seconds = busy_delay(exc.retry_after, self.rng)
+        log.info("server busy; sending again in %.1f s", seconds)
+        self.on_progress("busy", math.ceil(seconds), attempt)
+        if self.pause(seconds):
+            raise exc
+
     def sync_records(self, result: SyncResult) -> list[str]:
-        """Push every pending mutation and pull every change; returns blobs to upload."""
+        """Push every pending mutation and pull every change; returns blobs to upload.
+
+        A busy answer (503) comes before the server did anything, so the same batch is
+        prepared again from the outbox after the wait: nothing lost, nothing twice."""
         if not self._batch_known:
             self.batch_size = self.run(learned_batch_size)
             self._batch_known = True
         missing: list[str] = []
+        busy = 0
         while True:
             limit = self.batch_size
             batch = self.run(replica.prepare_push, limit, MAX_BATCH_BYTES)
@@ -206,6 +252,12 @@ class SyncEngine:
                         result.received += report.changes
                         result.conflicts += report.conflicts
                         missing = report.missing_blobs
+            except ServerBusyError as exc:
+                if not first:  # only ever the answer's status; never after a part
+                    raise
+                busy += 1
+                self._wait_busy(exc, busy)  # the batch's size says nothing of the link
+                continue
             except SyncError as exc:
                 # Shrink so the next try has a better chance on a failing link.
                 self._shrink_after(exc, len(batch.mutations))
@@ -246,7 +298,7 @@ class SyncEngine:
             self.ensure_bundle_key()
         except SyncError as exc:
             result.error = f"{type(exc).__name__}: {exc}"
-            if not isinstance(exc, OfflineError):
+            if not isinstance(exc, OfflineError | ServerBusyError):
                 log.warning("sync failed: %s", result.error)
         summary = self.run(replica.pending_summary)
         result.pending_changes = summary["pending_changes"]

@@ -84,6 +84,9 @@ def error_words(error: str | None) -> str:
         "ServerError": QCoreApplication.translate(
             "SyncRunner", "The server has a problem. The data is safe here; we will try again."
         ),
+        "ServerBusyError": QCoreApplication.translate(
+            "SyncRunner", "Server busy, trying again shortly. The data is safe on this kiosk."
+        ),
         "RequestRefusedError": QCoreApplication.translate(
             "SyncRunner", "The server refused the data. Ask the technician to check."
         ),
@@ -134,6 +137,7 @@ class SyncRunner(SyncStatusSource):
         self._last: SyncResult | None = None
         self.device: Device | None = None
         self.started.connect(self._on_started, Qt.ConnectionType.QueuedConnection)
+        self.progress.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
         self.finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
 
     # -- control (GUI thread) -----------------------------------------------------------
@@ -182,6 +186,8 @@ class SyncRunner(SyncStatusSource):
         """Stop the scheduler thread (waits for a sync in flight to finish its request)."""
         scheduler, engine = self._scheduler, self._engine
         self._scheduler = self._engine = None
+        if engine is not None:
+            engine.interrupt()  # a wait for a busy server ends now
         if scheduler is not None:
             scheduler.stop(timeout=30.0)
         if engine is not None:
@@ -226,6 +232,25 @@ class SyncRunner(SyncStatusSource):
             )
         )
 
+    @Slot(str, int, int)
+    def _on_progress(self, stage: str, done: int, _total: int) -> None:
+        if stage != "busy":
+            return
+        # The server asked the kiosk to come back in ``done`` seconds: say so, calmly.
+        self.publish(
+            SyncStatus(
+                st.BUSY,
+                self.status.pending_changes,
+                self.status.pending_photos,
+                self.status.last_success,
+                QCoreApplication.translate(
+                    "SyncRunner", "Server busy, trying again in {n} seconds…"
+                ).format(n=done),
+                self.status.open_conflicts,
+                self.status.refused,
+            )
+        )
+
     @Slot(object)
     def _on_finished(self, result: SyncResult) -> None:
         self._syncing = False
@@ -242,6 +267,8 @@ class SyncRunner(SyncStatusSource):
             kind = error_kind(error)
             if kind == "OfflineError":
                 state = st.OFFLINE
+            elif kind == "ServerBusyError":
+                state = st.BUSY  # told to come back later: not an error
             elif kind is not None:
                 state = st.ERROR
             elif snap.refused:

@@ -22,7 +22,8 @@ PENDING = "pending"  # connected, changes waiting (retrying soon)
 OFFLINE = "offline"  # enrolled, but the server cannot be reached now
 ERROR = "error"
 REFUSED = "refused"  # connected, but the server refused records: a person must act
-STATES = (NOT_CONNECTED, IDLE, SYNCING, PENDING, OFFLINE, ERROR, REFUSED)
+BUSY = "busy"  # the server said it is at its limit (503): sent again shortly, no error
+STATES = (NOT_CONNECTED, IDLE, SYNCING, PENDING, OFFLINE, ERROR, REFUSED, BUSY)
 
 
 @dataclass(frozen=True)

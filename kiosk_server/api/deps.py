@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -13,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from kiosk_app.domain.i18n import one_line
 from kiosk_app.protocol.messages import ERR_TOKEN_INVALID, ERR_TOKEN_REVOKED
 from kiosk_server import devices
+from kiosk_server.admission import Admission
 from kiosk_server.config import Settings
 from kiosk_server.keys import ServerKeys
 from kiosk_server.ratelimit import EnrollLimits
@@ -37,6 +39,15 @@ class ServerContext:
     enroll_limits: EnrollLimits = field(
         default_factory=lambda: EnrollLimits.make(10.0, 60.0), compare=False
     )
+    # Backpressure on syncs (``kiosk_server.admission``); None: every sync is admitted.
+    admission: Admission | None = field(default=None, compare=False)
+    # PostgreSQL: the pool for the reads every sync makes (``db.make_read_engine``).
+    reads: Engine | None = field(default=None, compare=False)
+
+    @property
+    def read_engine(self) -> Engine:
+        """Where a sync's token check and pull read (the one engine on SQLite)."""
+        return self.reads if self.reads is not None else self.engine
 
 
 async def get_context(request: Request) -> ServerContext:
@@ -56,9 +67,10 @@ def _unauthorized(code: str, message: str) -> HTTPException:
     )
 
 
-def _app_version(request: Request) -> str | None:
-    version = request.headers.get("x-app-version")
-    agent = request.headers.get("user-agent", "")
+def app_version_of(headers: Mapping[str, str]) -> str | None:
+    """The kiosk's app version, from ``X-App-Version`` or its User-Agent."""
+    version = headers.get("x-app-version")
+    agent = headers.get("user-agent", "")
     if not version and agent.startswith(APP_AGENT):
         version = agent.removeprefix(APP_AGENT)
     if not version:
@@ -66,7 +78,7 @@ def _app_version(request: Request) -> str | None:
     return version.strip()[:40] or None
 
 
-def _authenticate_missing() -> None:
+def authenticate_missing() -> None:
     raise _unauthorized(
         ERR_TOKEN_INVALID,
         one_line("Authorization: Bearer TOKEN required."),
@@ -75,8 +87,8 @@ def _authenticate_missing() -> None:
 
 def _authenticate(ctx: ServerContext, token: str, version: str | None) -> dict[str, Any]:
     if not token:
-        _authenticate_missing()
-    device = devices.device_for_token(ctx.engine, token)
+        authenticate_missing()
+    device = devices.device_for_token(ctx.read_engine, token)
     if device is None:
         raise _unauthorized(
             ERR_TOKEN_INVALID,
@@ -112,8 +124,8 @@ async def get_token(
 ) -> DeviceToken:
     token = credentials.credentials.strip() if credentials is not None else ""
     if not token:
-        _authenticate_missing()
-    return DeviceToken(token, _app_version(request))
+        authenticate_missing()
+    return DeviceToken(token, app_version_of(request.headers))
 
 
 async def get_device(

@@ -65,7 +65,12 @@ MAX_DEPTH = 32
 
 
 def _encoding(request: Request) -> str:
-    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    return check_encoding(request.headers.get("content-encoding", ""))
+
+
+def check_encoding(header: str) -> str:
+    """A request's ``Content-Encoding`` (lower case; "" is identity), or 415."""
+    encoding = header.strip().lower() or IDENTITY
     if encoding not in (IDENTITY, *SUPPORTED):
         raise error(
             415,

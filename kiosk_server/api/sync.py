@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Scope
 
 from kiosk_app.protocol import compact
 from kiosk_app.protocol.compact import COMPACT_MEDIA_TYPE, COMPACT_VERSION
@@ -19,6 +20,7 @@ from kiosk_app.protocol.messages import (
     ANSWER_ALWAYS,
     COUNTED_ACCEPTS_VERSION,
     DEFAULT_LIMIT,
+    ERR_SERVER_BUSY,
     REJECT_INVALID,
     ProtocolError,
     SyncAnswer,
@@ -26,6 +28,7 @@ from kiosk_app.protocol.messages import (
     decode_request,
 )
 from kiosk_server import blobstore, pull, push
+from kiosk_server.admission import TICKET_KEY, busy_body
 from kiosk_server.api.deps import Context, CurrentToken, DeviceToken
 from kiosk_server.api.errors import decode_json, error, read_body, responses
 from kiosk_server.api.openapi import json_answer, json_body
@@ -36,6 +39,7 @@ COMPACT_ANSWER = (
     "Protocol 3: the same answer as JSON lines (head; {changes: <columns>} per piece; the "
     "tail {cursor, more}), in the coding Accept-Encoding allows: kiosk_app/protocol/compact.py"
 )
+JSON = "application/json"
 
 
 def _missing(ctx: Any, shas: list[str], device: dict[str, Any]) -> list[str]:
@@ -46,20 +50,28 @@ def _missing(ctx: Any, shas: list[str], device: dict[str, Any]) -> list[str]:
 
 
 Exchanged = tuple[SyncRequest, push.PushResult, pull.Pulled, list[str]]
+# The device, its request, and what was done (None: a first sync waiting for its place).
+Decoded = tuple[dict[str, Any], SyncRequest, Exchanged | None]
 # A sync body this small is read with its request before the token is checked (never
 # decoded before): the bytes came with the headers, and one hop to a worker thread then
 # does everything (two hops cost an idle sync ~0.4 ms of CPU, bench_server_sync.py).
 UNCHECKED_BODY = 4 * 1024
 
 
-def _checked_exchange(ctx: Any, token: DeviceToken, raw: bytes, encoding: str) -> Exchanged:
+def _checked_exchange(
+    ctx: Any, token: DeviceToken, raw: bytes, encoding: str, gate_first: bool
+) -> Decoded:
     """``_exchange`` after the token's check, on the same worker thread."""
-    return _exchange(ctx, token.authenticate(ctx), raw, encoding)
+    return _exchange(ctx, token.authenticate(ctx), raw, encoding, gate_first)
 
 
-def _exchange(ctx: Any, device: dict[str, Any], raw: bytes, encoding: str) -> Exchanged:
+def _exchange(
+    ctx: Any, device: dict[str, Any], raw: bytes, encoding: str, gate_first: bool
+) -> Decoded:
     """Everything of a sync that costs CPU or blocks, on one worker thread: decode the
-    body (gunzip, parse), check it, then push, pull and the photos to upload."""
+    body (gunzip, parse), check it, then push, pull and the photos to upload. With
+    ``gate_first``, a first sync (cursor 0, pulling) stops after the decoding: it must
+    take a first-sync place (``admission``) on the event loop before its work."""
     payload = decode_json(raw, encoding, ctx.settings.max_sync_body)
     try:
         body = decode_request(compact.expand_request(payload))
@@ -67,19 +79,36 @@ def _exchange(ctx: Any, device: dict[str, Any], raw: bytes, encoding: str) -> Ex
         raise error(422 if exc.code == REJECT_INVALID else 426, exc.code, str(exc)) from exc
     except ValueError as exc:  # a column layout that is not one
         raise error(422, REJECT_INVALID, str(exc)[:1000]) from exc
+    if gate_first and body.cursor == 0 and body.limit != 0:  # limit 0: a push alone
+        return device, body, None
+    return device, body, _work(ctx, device, body)
+
+
+def _work(ctx: Any, device: dict[str, Any], body: SyncRequest) -> Exchanged:
+    """Push, pull and the photos to upload (blocking: on a worker thread)."""
     scope = push.DeviceScope(str(device["id"]), str(device["region"]))
     wanted = body.limit if body.limit is not None else DEFAULT_LIMIT
     limit = min(wanted, ctx.settings.page_size)
     pushed = push.push(ctx.engine, scope, body.mutations, time.time_ns() // 1_000_000)
-    pulled = pull.pull(ctx.engine, scope.region, body.cursor, limit, body.node)
+    pulled = pull.pull(ctx.read_engine, scope.region, body.cursor, limit, body.node)
     return body, pushed, pulled, _missing(ctx, [*body.blobs, *pushed.photo_blobs], device)
+
+
+async def first_sync_place(scope: Scope, ctx: Any) -> None:
+    """A first-sync place for this request, or 503 with ``Retry-After``."""
+    ticket = scope.get(TICKET_KEY)
+    retry_after = await ctx.admission.admit_first_sync(ticket)
+    if retry_after is not None:
+        detail = busy_body()["detail"]
+        headers = {"Retry-After": str(retry_after)}
+        raise error(503, ERR_SERVER_BUSY, detail["message"], headers=headers)
 
 
 @router.post(
     "/sync",
     openapi_extra=json_body(SyncRequest)
     | json_answer(SyncAnswer, ANSWER_ALWAYS, also={COMPACT_MEDIA_TYPE: COMPACT_ANSWER}),
-    responses=responses(400, 401, 413, 415, 422, 426),
+    responses=responses(400, 401, 413, 415, 422, 426, 503),
 )
 async def sync(request: Request, ctx: Context, token: CurrentToken) -> StreamingResponse:
     """Push mutations, then pull changes after ``cursor`` in the device's region.
@@ -89,20 +118,47 @@ async def sync(request: Request, ctx: Context, token: CurrentToken) -> Streaming
     rest of the batch applies. Protocol 3 lays mutations and changes out by column
     (``kiosk_app/protocol/compact.py``); protocol 2 answers one JSON object with
     ``accepted_count``; protocol 1 also lists the ``accepted`` ids.
+    A server at its limit answers 503 with ``Retry-After`` (seconds) and does nothing of
+    the request: send the same request again after that long, plus some jitter.
     """
     # Nothing of a body is gunzipped or parsed before its token is checked. A small body
     # (an idle sync, a small push: it came with the headers) is taken as it is, like an
     # enroll body, and one worker thread checks the token first, then does the rest. A
     # larger one is not read at all until the token has been checked on a thread of its
     # own: a caller without a valid token costs a header and one indexed read.
+    # A first sync (cursor 0) waits for one of the few first-sync places in between
+    # (``kiosk_server.admission``), or is answered 503 + Retry-After with nothing done.
+    gate_first = ctx.admission is not None and TICKET_KEY in request.scope
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) <= UNCHECKED_BODY:
         raw, encoding = await read_body(request, UNCHECKED_BODY)
-        answer = await run_in_threadpool(_checked_exchange, ctx, token, raw, encoding)
+        decoded = await run_in_threadpool(_checked_exchange, ctx, token, raw, encoding, gate_first)
     else:
         device = await run_in_threadpool(token.authenticate, ctx)
         raw, encoding = await read_body(request, ctx.settings.max_sync_body)
-        answer = await run_in_threadpool(_exchange, ctx, device, raw, encoding)
+        decoded = await run_in_threadpool(_exchange, ctx, device, raw, encoding, gate_first)
+    answer = await finish_exchange(request.scope, ctx, decoded)
+    pieces, media_type, headers = answer_pieces(
+        ctx, answer, request.headers.get("accept-encoding", "")
+    )
+    return StreamingResponse(_on_the_loop(pieces), media_type=media_type, headers=headers)
+
+
+async def finish_exchange(scope: Scope, ctx: Any, decoded: Decoded) -> Exchanged:
+    """The work of a sync whose body is decoded: a first sync takes its place first."""
+    device, request_body, answer = decoded
+    if answer is None:
+        await first_sync_place(scope, ctx)
+        answer = await run_in_threadpool(_work, ctx, device, request_body)
+    return answer
+
+
+def answer_pieces(
+    ctx: Any, answer: Exchanged, accept_encoding: str
+) -> tuple[Iterator[bytes], str, dict[str, str]]:
+    """The answer's bytes in pieces, its media type and headers: protocol 2, one change
+    per line (``lines.answer_lines``, gzip left to the middleware); protocol 3, columns
+    (``compact.answer_lines``) compressed in the coding ``accept_encoding`` allows best."""
     body, pushed, pulled, missing = answer
     head: dict[str, Any] = {"protocol": body.protocol}
     if body.protocol < COUNTED_ACCEPTS_VERSION:
@@ -118,33 +174,28 @@ async def sync(request: Request, ctx: Context, token: CurrentToken) -> Streaming
     )
     tail = {"cursor": pulled.cursor, "more": pulled.more}
     if body.protocol < COMPACT_VERSION:
-        return StreamingResponse(
-            _on_the_loop(answer_lines(head, pulled.changes, tail)),
-            media_type="application/json",
-            headers={"Accept-Encoding": ACCEPT},
-        )
+        return answer_lines(head, pulled.changes, tail), JSON, {"Accept-Encoding": ACCEPT}
     # Protocol 3: columns, compressed here in the best coding the kiosk reads, each
     # piece flushed so the kiosk applies it while the next travels.
-    coding = choose(request.headers.get("accept-encoding", ""))
+    coding = choose(accept_encoding)
     headers = {"Accept-Encoding": ACCEPT, "Vary": "Accept-Encoding"}
     if coding != IDENTITY:
         headers["Content-Encoding"] = coding
     pieces = compact.answer_lines(head, pulled.changes, tail)
-    return StreamingResponse(
-        _on_the_loop(pieces, StreamCompressor(coding)),
-        media_type=COMPACT_MEDIA_TYPE,
-        headers=headers,
-    )
+    return _compressed(pieces, StreamCompressor(coding)), COMPACT_MEDIA_TYPE, headers
 
 
-async def _on_the_loop(
-    pieces: Iterator[bytes], compressor: StreamCompressor | None = None
-) -> AsyncIterator[bytes]:
+def _compressed(pieces: Iterator[bytes], compressor: StreamCompressor) -> Iterator[bytes]:
+    """Each piece compressed and flushed, then the stream's end."""
+    for piece in pieces:
+        yield compressor.piece(piece)
+    yield compressor.end()
+
+
+async def _on_the_loop(pieces: Iterator[bytes]) -> AsyncIterator[bytes]:
     """Encode (and compress) the answer's pieces on the event loop, yielding to it
     between pieces: Starlette would take every piece of a plain iterator from a worker
     thread, a thread hop per piece (most of an idle sync's time on a busy server)."""
     for piece in pieces:
-        yield piece if compressor is None else compressor.piece(piece)
+        yield piece
         await asyncio.sleep(0)
-    if compressor is not None:
-        yield compressor.end()

@@ -1134,6 +1134,10 @@
         <translation>Sync failed, will retry</translation>
     </message>
     <message>
+        <source>Server busy, trying again…</source>
+        <translation>Server busy, trying again…</translation>
+    </message>
+    <message>
         <source>Online · data refused, see Sync</source>
         <translation>Online · data refused, see Sync</translation>
     </message>
@@ -1281,6 +1285,10 @@
         <translation>The last sync did not finish; it will be tried again.</translation>
     </message>
     <message>
+        <source>The server is busy; the data waits safely here and is sent shortly.</source>
+        <translation>The server is busy; the data waits safely here and is sent shortly.</translation>
+    </message>
+    <message>
         <source>Online, but the server refused some data: it is not in the catalog. See “Refused by the server” below.</source>
         <translation>Online, but the server refused some data: it is not in the catalog. See “Refused by the server” below.</translation>
     </message>
@@ -1396,6 +1404,10 @@
         <translation>The server has a problem. The data is safe here; we will try again.</translation>
     </message>
     <message>
+        <source>Server busy, trying again shortly. The data is safe on this kiosk.</source>
+        <translation>Server busy, trying again shortly. The data is safe on this kiosk.</translation>
+    </message>
+    <message>
         <source>The server refused the data. Ask the technician to check.</source>
         <translation>The server refused the data. Ask the technician to check.</translation>
     </message>
@@ -1406,6 +1418,10 @@
     <message>
         <source>Sending failed; we will try again.</source>
         <translation>Sending failed; we will try again.</translation>
+    </message>
+    <message>
+        <source>Server busy, trying again in {n} seconds…</source>
+        <translation>Server busy, trying again in {n} seconds…</translation>
     </message>
 </context>
 <context>

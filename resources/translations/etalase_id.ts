@@ -1134,6 +1134,10 @@
         <translation>Sinkronisasi gagal, akan dicoba lagi</translation>
     </message>
     <message>
+        <source>Server busy, trying again…</source>
+        <translation>Server sibuk, dicoba lagi…</translation>
+    </message>
+    <message>
         <source>Online · data refused, see Sync</source>
         <translation>Tersambung · ada data ditolak, lihat Sinkronisasi</translation>
     </message>
@@ -1281,6 +1285,10 @@
         <translation>Sinkronisasi terakhir belum selesai dan akan dicoba lagi.</translation>
     </message>
     <message>
+        <source>The server is busy; the data waits safely here and is sent shortly.</source>
+        <translation>Server sibuk, dicoba lagi sebentar lagi. Data aman di kios ini.</translation>
+    </message>
+    <message>
         <source>Online, but the server refused some data: it is not in the catalog. See “Refused by the server” below.</source>
         <translation>Tersambung, tetapi server menolak sebagian data, jadi data itu tidak ada di katalog. Lihat “Ditolak server” di bawah.</translation>
     </message>
@@ -1396,6 +1404,10 @@
         <translation>Server sedang bermasalah. Data aman di kios ini dan pengiriman akan dicoba lagi.</translation>
     </message>
     <message>
+        <source>Server busy, trying again shortly. The data is safe on this kiosk.</source>
+        <translation>Server sibuk, dicoba lagi sebentar lagi. Data aman di kios ini.</translation>
+    </message>
+    <message>
         <source>The server refused the data. Ask the technician to check.</source>
         <translation>Server menolak data ini. Minta teknisi memeriksanya.</translation>
     </message>
@@ -1406,6 +1418,10 @@
     <message>
         <source>Sending failed; we will try again.</source>
         <translation>Pengiriman gagal dan akan dicoba lagi.</translation>
+    </message>
+    <message>
+        <source>Server busy, trying again in {n} seconds…</source>
+        <translation>Server sibuk, dicoba lagi dalam {n} detik…</translation>
     </message>
 </context>
 <context>

@@ -9,18 +9,29 @@ import gzip
 import json
 import random
 import threading
+from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 from sqlalchemy import func, select
 
 from kiosk_app.domain.record_ids import uuid7
+from kiosk_server.config import Settings
 from kiosk_server.db import applied_mutation, counter, merchant, product
 from tests.server.conftest import LiveApp
 from tests.server.helpers import Api, Device, merchant_fields, product_fields
 
 DEVICES = 4
 ROUNDS = 12
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    """Every batch must reach the database at once: admission (which would turn some
+    away with 503, test_server_backpressure.py) lets them all in here."""
+    return Settings(data_dir=tmp_path / "data", database_url=database_url,
+                    sync_concurrency=1000, sync_wait_s=120.0)  # fmt: skip
 
 
 def post(url: str, device: Device, mutations: list[dict[str, Any]]) -> dict[str, Any]:

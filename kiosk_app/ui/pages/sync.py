@@ -46,7 +46,7 @@ from kiosk_app.ui import sync_status as st
 from kiosk_app.ui.dialogs import removable_drives
 from kiosk_app.ui.i18n import field_label, pick
 from kiosk_app.ui.router import Router
-from kiosk_app.ui.sync_runner import SyncRunner, error_words
+from kiosk_app.ui.sync_runner import SyncRunner, error_kind, error_words
 from kiosk_app.ui.sync_status import SyncStatus, format_when
 from kiosk_app.ui.tasks import TaskRunner
 from kiosk_app.ui.widgets.common import (
@@ -389,6 +389,7 @@ class SyncPage(QWidget):
             st.PENDING: self.tr("Online. Some data is still waiting to be sent."),
             st.OFFLINE: self.tr("Offline. The data is safe on this kiosk."),
             st.ERROR: self.tr("The last sync did not finish; it will be tried again."),
+            st.BUSY: self.tr("The server is busy; the data waits safely here and is sent shortly."),
             st.REFUSED: self.tr(
                 "Online, but the server refused some data: it is not in the catalog. "
                 "See “Refused by the server” below."
@@ -450,7 +451,9 @@ class SyncPage(QWidget):
         if result.refused:
             text += " " + self.tr("{n} refused by the server: see below.").format(n=result.refused)
             problem = True
-        if result.error is not None:
+        if error_kind(result.error) == "ServerBusyError":  # not a failure: it goes again
+            text = error_words(result.error)
+        elif result.error is not None:
             text = self.tr("Sync did not finish: {why}").format(why=error_words(result.error))
             problem = True
         elif result.pending_changes or result.pending_photos:

@@ -84,6 +84,8 @@ class SyncBadge(QPushButton):
             text = self.tr("Offline")
         elif status.state == st.ERROR:
             text = self.tr("Sync failed, will retry")
+        elif status.state == st.BUSY:
+            text = self.tr("Server busy, trying again…")
         elif status.state == st.REFUSED:
             text = self.tr("Online · data refused, see Sync")
         elif status.state == st.PENDING:
