@@ -9,6 +9,9 @@ import gzip
 import json
 
 from kiosk_app.domain.record_ids import uuid7
+from kiosk_app.protocol import compact
+from kiosk_app.protocol.compact import COMPACT_MEDIA_TYPE
+from kiosk_app.protocol.encoding import ACCEPT, IDENTITY, ZSTD, compress
 from kiosk_server.api.sync import UNCHECKED_BODY
 from tests.server.helpers import Api, merchant_fields
 
@@ -72,6 +75,35 @@ def test_errors_answer_the_same(api: Api):
         _same(*answers)
         assert answers[0].status_code in (401, 422, 426)
     bad = api.client.post("/v1/sync", content=b"{}", headers={
-        "Authorization": f"Bearer {kiosk.token}", "Content-Encoding": "br"})  # fmt: skip
+        "Authorization": f"Bearer {kiosk.token}", "Content-Encoding": "compress"})  # fmt: skip
     assert bad.status_code == 415
     assert bad.json()["detail"]["code"] == "bad_encoding"
+    assert bad.headers["accept-encoding"] == ACCEPT  # says what it reads (RFC 7694)
+
+
+def test_protocol_3_answers_the_same_on_both_paths(api: Api):
+    """A protocol-3 request in zstd (the kiosk's usual idle sync or small push) through
+    the fast path, and the same request padded past it through the route: the same
+    columns, compressed in the coding the kiosk accepts."""
+    writer, reader = api.enroll(), api.enroll()
+    start = api.sync(reader)["cursor"]
+    batch = [writer.mutation("merchant", uuid7(), **merchant_fields()) for _ in range(3)]
+    api.sync(writer, batch, cursor=start)
+    body = {"protocol": 3, "cursor": start, "mutations": [], "node": reader.node}
+    small = compact.encode_request(body)
+    padded = small[:-1] + b" " * (UNCHECKED_BODY + 10) + b"}"
+    answers = []
+    for raw, coding in ((small, ZSTD), (padded, IDENTITY)):
+        data = compress(raw, coding)
+        assert (len(data) <= UNCHECKED_BODY) == (raw is small)
+        headers = {"Authorization": f"Bearer {reader.token}", "Content-Encoding": coding,
+                   "Accept-Encoding": "zstd"}  # fmt: skip
+        answers.append(api.client.post("/v1/sync", content=data, headers=headers))
+    fast, route = answers
+    assert fast.status_code == route.status_code == 200
+    for answer in answers:
+        assert answer.headers["content-type"] == COMPACT_MEDIA_TYPE
+        assert answer.headers["content-encoding"] == ZSTD
+    assert fast.content == route.content  # httpx decoded both
+    lines = [json.loads(line) for line in fast.content.splitlines()]
+    assert lines[0]["protocol"] == 3 and "cursor" in lines[-1]
