@@ -28,7 +28,7 @@ from sqlalchemy import or_, select
 from kiosk_app.domain.hlc import HybridClock
 from kiosk_app.domain.record_ids import uuid7
 from kiosk_app.domain.regions import ancestors
-from kiosk_app.protocol.messages import PROTOCOL_VERSION
+from kiosk_app.protocol.messages import COUNTED_ACCEPTS_VERSION as PROTOCOL_2  # one JSON answer
 from kiosk_app.sync.engine import busy_delay
 from kiosk_server.db import RECORD_TABLES, region
 from tests.support import databases as dbs
@@ -96,7 +96,7 @@ def _seed(server: LiveServer, villages: list[str]) -> None:
                   "price": 1000 * (1 + n % 50), "description": "Renyah " * 20}  # fmt: skip
         mutations.append({"id": uuid7(), "entity": "product", "row_id": uuid7(),
                           "hlc": clock.now(), "op": "upsert", "fields": fields})  # fmt: skip
-    body = {"protocol": PROTOCOL_VERSION, "cursor": 0, "limit": 0, "mutations": mutations}
+    body = {"protocol": PROTOCOL_2, "cursor": 0, "limit": 0, "mutations": mutations}
     answer = httpx.post(f"{server.url}/v1/sync", json=body, timeout=60,
                         headers={"Authorization": f"Bearer {device['token']}"})  # fmt: skip
     assert answer.status_code == 200, answer.text
@@ -133,7 +133,7 @@ async def _first_sync(
     headers = {"Authorization": f"Bearer {token}", "Content-Encoding": "gzip",
                "Content-Type": "application/json", "Accept-Encoding": "gzip"}  # fmt: skip
     while True:
-        body = {"protocol": PROTOCOL_VERSION, "cursor": cursor, "limit": 5000,
+        body = {"protocol": PROTOCOL_2, "cursor": cursor, "limit": 5000,
                 "node": f"k{n:03d}", "mutations": []}  # fmt: skip
         answer = await client.post("/v1/sync", content=gzip.compress(json.dumps(body).encode()),
                                    headers=headers)  # fmt: skip
