@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 CODE_ALPHABET = "ABCDEFGHJKMNPQRTUVWXY346789"
 CODE_LENGTH = 10
 TOUCH_INTERVAL_S = 60
+MAX_SKEW_S = 10 * 365 * 86400  # a clock years off is "years off": fits the column
 # Codes stored before codes were keyed with the server's secret (migration 0003).
 LEGACY_PREFIX = "sha256:"
 BUNDLE_KEY_BYTES = 32  # a raw Ed25519 public key
@@ -251,7 +252,7 @@ def record_telemetry(engine: Engine, found: dict[str, Any], report: Telemetry, n
                 pending_photos=report.pending_photos,
                 last_error=error,
                 last_error_at=report.last_error_at if error else None,
-                clock_skew_s=round((report.sent_at - now_ms) / 1000),
+                clock_skew_s=max(-MAX_SKEW_S, min(MAX_SKEW_S, (report.sent_at - now_ms) // 1000)),
                 sync_median_ms=report.sync_median_ms,
                 bytes_per_day=report.bytes_per_day,
             )

@@ -109,17 +109,26 @@ class Telemetry(msgspec.Struct, frozen=True, omit_defaults=True):
     Counts are what waits after this request's mutations; the link figures come from the
     kiosk's own sync log."""
 
-    sent_at: Annotated[int, Meta(ge=0, description="Kiosk wall clock (ms) as it sent: skew")]
-    pending_changes: Annotated[int, Meta(ge=0, description="Outbox entries after this batch")] = 0
-    pending_photos: Annotated[int, Meta(ge=0, description="Photos not yet uploaded")] = 0
+    sent_at: Annotated[
+        int, Meta(ge=0, le=10**14, description="Kiosk wall clock (ms) as it sent: skew")
+    ]
+    pending_changes: Annotated[
+        int, Meta(ge=0, le=10**9, description="Outbox entries after this batch")
+    ] = 0
+    pending_photos: Annotated[int, Meta(ge=0, le=10**9, description="Photos not yet uploaded")] = 0
     last_error: Annotated[str, Meta(max_length=300)] | None = None
     last_error_at: Annotated[str, Meta(max_length=40)] | None = None
     sync_median_ms: (
-        Annotated[int, Meta(ge=0, description="Median duration of recent syncs that went through")]
+        Annotated[
+            int,
+            Meta(ge=0, le=10**9, description="Median duration of recent syncs that went through"),
+        ]
         | None
     ) = None
     bytes_per_day: (
-        Annotated[int, Meta(ge=0, description="Sync traffic, both ways, per day (last 7 days)")]
+        Annotated[
+            int, Meta(ge=0, le=2**62, description="Sync traffic, both ways, per day (last 7 days)")
+        ]
         | None
     ) = None
 
@@ -172,7 +181,19 @@ class SyncRequest(msgspec.Struct, frozen=True):
         list[Annotated[str, Meta(max_length=64)]],
         Meta(max_length=10_000, description="sha256 of photos the kiosk holds"),
     ] = []
-    telemetry: Telemetry | None = None
+    # An object (``Telemetry``'s fields); one that does not fit is ignored, never refused:
+    # a report about the kiosk must not cost the kiosk its sync.
+    telemetry: (
+        Annotated[
+            dict[str, Any],
+            Meta(description="How the kiosk is doing (Telemetry); ignored when malformed"),
+        ]
+        | None
+    ) = None
+
+    def report(self) -> Telemetry | None:
+        """The telemetry block as ``Telemetry``, or None (absent or malformed)."""
+        return decode_telemetry(self.telemetry)
 
 
 class Rejected(msgspec.Struct, frozen=True):
@@ -249,8 +270,6 @@ def decode_request(payload: object) -> SyncRequest:
     if not isinstance(payload, dict):
         raise ProtocolError(REJECT_INVALID, "body must be a JSON object")
     check_protocol_version(payload.get("protocol"))
-    if "telemetry" in payload:
-        payload = {**payload, "telemetry": decode_telemetry(payload["telemetry"])}
     try:
         return msgspec.convert(payload, SyncRequest, strict=False)
     except msgspec.ValidationError as exc:
@@ -260,8 +279,8 @@ def decode_request(payload: object) -> SyncRequest:
 def decode_telemetry(raw: object) -> Telemetry | None:
     """A request's telemetry block, or None when it is absent or malformed: a report
     about the kiosk never costs the kiosk its sync."""
-    if raw is None or isinstance(raw, Telemetry):
-        return raw
+    if raw is None:
+        return None
     try:
         return msgspec.convert(raw, Telemetry, strict=False)
     except msgspec.ValidationError:

@@ -58,8 +58,9 @@ def _exchange(ctx: Any, device: dict[str, Any], raw: bytes, encoding: str) -> Ex
         body = decode_request(payload)
     except ProtocolError as exc:
         raise error(422 if exc.code == REJECT_INVALID else 426, exc.code, str(exc)) from exc
-    if body.telemetry is not None:
-        devices.record_telemetry(ctx.engine, device, body.telemetry, time.time_ns() // 1_000_000)
+    report = body.report()
+    if report is not None:
+        devices.record_telemetry(ctx.engine, device, report, time.time_ns() // 1_000_000)
     scope = push.DeviceScope(str(device["id"]), str(device["region"]))
     wanted = body.limit if body.limit is not None else DEFAULT_LIMIT
     limit = min(wanted, ctx.settings.page_size)
