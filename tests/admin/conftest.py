@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from kiosk_server.config import Settings
+from tests.admin.console import login, make_accounts
 
 # The server tests' database fixtures: a SQLite template copy, or a PostgreSQL database.
 from tests.server.conftest import database_url  # noqa: F401
 from tests.server.helpers import Api
-from tests.admin.console import login, make_accounts
 
 
 @pytest.fixture
