@@ -130,11 +130,12 @@ def _walk(client: Any, url: str, rel: str) -> list[list[str]]:
 
 def test_paging_by_key_visits_every_kiosk_once_both_ways(api: Api, signed_in: SignedIn):
     start = datetime.now(UTC) - timedelta(days=20)
+    # Groups of kiosks share a last-seen time: the id breaks the tie
+    seen_at = [start + timedelta(hours=i // 3) for i in range(230)]
     rows = [
-        # Groups of kiosks share a last-seen time: the id breaks the tie
-        device_row(uuid7(), f"Kios {i:03d}", "35.07.12.2003", last_seen=start + timedelta(hours=i // 3))
-        for i in range(230)
-    ]  # fmt: skip
+        device_row(uuid7(), f"Kios {i:03d}", "35.07.12.2003", last_seen=at)
+        for i, at in enumerate(seen_at)
+    ]
     with api.engine.begin() as conn:
         conn.execute(insert(device), rows)
     client = signed_in("region")
