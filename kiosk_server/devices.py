@@ -182,12 +182,12 @@ def enroll(
     return Enrolled(device_id, token, str(claimed.region))
 
 
-def version_key(version: str | None) -> str | None:
+def version_key(version: str | None) -> str:
     """A text that sorts as versions do (``0.10.0`` after ``0.9.2``): the first four
-    numbers, each zero-padded; None without a number."""
+    numbers, each zero-padded; empty (before every version) without a number."""
     numbers = re.findall(r"\d+", version or "")[:4]
     if not numbers:
-        return None
+        return ""
     return ".".join(n[-9:].zfill(9) for n in numbers + ["0"] * (4 - len(numbers)))
 
 
