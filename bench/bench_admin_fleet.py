@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import random
 import re
@@ -182,6 +183,7 @@ def main() -> int:
     parser.add_argument("--sqlite-only", action="store_true")
     args = parser.parse_args()
     results = []
+    load_before = list(os.getloadavg())  # other work on the machine shows in the times
     with tempfile.TemporaryDirectory(prefix="bench-admin-") as work:
         print(f"fleet page, {args.devices} kiosks, {args.runs} runs per case (server time)")
         settings = Settings(data_dir=Path(work) / "sqlite")
@@ -197,8 +199,9 @@ def main() -> int:
     RESULTS.write_text(json.dumps({
         "benchmark": "admin_fleet", "devices": args.devices, "runs": args.runs,
         "target_p95_ms": TARGET_MS, "worst_p95_ms": worst, "met": worst < TARGET_MS,
-        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count(),
-                    "platform": platform.platform()},
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                    "platform": platform.platform(), "load_before": load_before,
+                    "load_after": list(os.getloadavg())},
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"), "results": results,
     }, indent=2) + "\n")  # fmt: skip
     print(f"wrote {RESULTS.relative_to(ROOT)}")
