@@ -16,12 +16,13 @@ import hashlib
 import logging
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from kiosk_app.domain.errors import ValidationError
 from kiosk_app.domain.i18n import one_line
@@ -266,10 +267,13 @@ def list_devices(engine: Engine) -> list[dict[str, Any]]:
     return [{k: v for k, v in r._mapping.items() if k != "token_hash"} for r in rows]
 
 
-def revoke(engine: Engine, device_id: str) -> list[str]:
+def revoke(
+    engine: Engine, device_id: str, also: Callable[[Connection, list[str]], None] | None = None
+) -> list[str]:
     """Revoke a device at once: its next request is refused, and its unfinished uploads
     are forgotten (the caller removes their bytes: ``uploads.discard_files``). Returns
-    the ids of those uploads; raises LookupError when there is no such active device."""
+    the ids of those uploads; raises LookupError when there is no such active device.
+    ``also(conn, upload_ids)`` runs in the same transaction (the console's audit row)."""
     with engine.begin() as conn:
         result = conn.execute(
             update(device)
@@ -290,6 +294,8 @@ def revoke(engine: Engine, device_id: str) -> list[str]:
         conn.execute(
             upload.delete().where(upload.c.device_id == device_id, upload.c.completed_at.is_(None))
         )
+        if also is not None:
+            also(conn, ids)
     return ids
 
 
