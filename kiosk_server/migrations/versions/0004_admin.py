@@ -8,6 +8,7 @@ Revises: 0003
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -17,7 +18,7 @@ down_revision = "0003"
 branch_labels = None
 depends_on = None
 
-TELEMETRY = [
+TELEMETRY: list[tuple[str, sa.types.TypeEngine[Any]]] = [
     ("app_version_key", sa.Text()),
     ("telemetry_at", sa.Text()),
     ("pending_changes", sa.Integer()),
