@@ -27,7 +27,7 @@ from kiosk_app.protocol.messages import (
     SyncRequest,
     decode_request,
 )
-from kiosk_server import blobstore, pull, push
+from kiosk_server import blobstore, devices, pull, push
 from kiosk_server.admission import TICKET_KEY, busy_body
 from kiosk_server.api.deps import Context, CurrentToken, DeviceToken
 from kiosk_server.api.errors import decode_json, error, read_body, responses
@@ -86,6 +86,9 @@ def _exchange(
 
 def _work(ctx: Any, device: dict[str, Any], body: SyncRequest) -> Exchanged:
     """Push, pull and the photos to upload (blocking: on a worker thread)."""
+    report = body.report()  # the kiosk's telemetry (console fleet page)
+    if report is not None:
+        devices.record_telemetry(ctx.engine, device, report, time.time_ns() // 1_000_000)
     scope = push.DeviceScope(str(device["id"]), str(device["region"]))
     wanted = body.limit if body.limit is not None else DEFAULT_LIMIT
     limit = min(wanted, ctx.settings.page_size)
