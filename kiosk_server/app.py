@@ -16,8 +16,8 @@ from starlette.concurrency import run_in_threadpool
 
 from kiosk_app.protocol.messages import PROTOCOL_VERSION
 from kiosk_server import __version__, housekeeping
-from kiosk_server.admission import Admission, SyncAdmission
 from kiosk_server.admin import pages as admin_pages
+from kiosk_server.admission import Admission, SyncAdmission
 from kiosk_server.api import blobs, enroll, health, sync, uploads
 from kiosk_server.api.deps import ServerContext
 from kiosk_server.api.openapi import install as install_openapi

@@ -28,8 +28,8 @@ from kiosk_app.domain.errors import ValidationError
 from kiosk_app.domain.i18n import one_line
 from kiosk_app.domain.record_ids import uuid7
 from kiosk_app.domain.regions import validate_region_code
-from kiosk_server import upload_state
 from kiosk_app.protocol.messages import Telemetry
+from kiosk_server import upload_state
 from kiosk_server.config import MAX_ENROLL_TTL_HOURS
 from kiosk_server.db import device, enroll_code, read_only, region, upload
 from kiosk_server.keys import ServerKeys
