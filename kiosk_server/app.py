@@ -26,6 +26,7 @@ from kiosk_server.hosts import CanonicalHost
 from kiosk_server.keys import keys_for, prepare_data_dir
 from kiosk_server.logs import RequestLogMiddleware
 from kiosk_server.ratelimit import EnrollLimits
+from kiosk_server.rollout import Announcements
 
 log = logging.getLogger(__name__)
 # Swagger UI and ReDoc load their scripts from a CDN and run an inline script: their own
@@ -62,6 +63,7 @@ def create_app(settings: Settings, *, run_migrations: bool = True) -> FastAPI:
         engine,
         keys_for(settings),
         EnrollLimits.make(settings.enroll_per_address_per_minute, settings.enroll_per_minute),
+        Announcements(settings.latest_app_version, settings.announce_ttl_s),
     )
 
     @contextlib.asynccontextmanager

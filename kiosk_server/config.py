@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     enroll_per_address_per_minute: float = 10.0
     enroll_per_minute: float = 60.0
     latest_app_version: str | None = None  # told to kiosks, which tell the technician
+    # How long a server process keeps the rollouts and region settings it read (seconds);
+    # its own changes take effect at once, other processes' within this time.
+    announce_ttl_s: float = 30.0
     # The public catalog's address (https://…) for its links, messages and redirects.
     # Required when serving on an address other than loopback, unless ``trusted_hosts``
     # lists the host names the server may be reached by. The Host header of a request

@@ -16,6 +16,7 @@ from kiosk_server import devices
 from kiosk_server.config import Settings
 from kiosk_server.keys import ServerKeys
 from kiosk_server.ratelimit import EnrollLimits
+from kiosk_server.rollout import Announcements
 
 APP_AGENT = "etalase-desa-kiosk/"
 # Declares the scheme in /openapi.json; a missing or non-bearer header reaches
@@ -35,6 +36,8 @@ class ServerContext:
     enroll_limits: EnrollLimits = field(
         default_factory=lambda: EnrollLimits.make(10.0, 60.0), compare=False
     )
+    # Rollouts and region settings for the sync answers (``rollout``), cached.
+    announcements: Announcements = field(default_factory=lambda: Announcements(None), compare=False)
 
 
 async def get_context(request: Request) -> ServerContext:

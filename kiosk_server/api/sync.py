@@ -38,7 +38,9 @@ def _missing(ctx: Any, shas: list[str], device: dict[str, Any]) -> list[str]:
         return blobstore.missing(conn, shas, device)
 
 
-Exchanged = tuple[SyncRequest, push.PushResult, pull.Pulled, list[str]]
+Exchanged = tuple[
+    SyncRequest, push.PushResult, pull.Pulled, list[str], str | None, dict[str, int] | None
+]
 # A sync body this small is read with its request before the token is checked (never
 # decoded before): the bytes came with the headers, and one hop to a worker thread then
 # does everything (two hops cost an idle sync ~0.4 ms of CPU, bench_server_sync.py).
@@ -63,7 +65,9 @@ def _exchange(ctx: Any, device: dict[str, Any], raw: bytes, encoding: str) -> Ex
     limit = min(wanted, ctx.settings.page_size)
     pushed = push.push(ctx.engine, scope, body.mutations, time.time_ns() // 1_000_000)
     pulled = pull.pull(ctx.engine, scope.region, body.cursor, limit, body.node)
-    return body, pushed, pulled, _missing(ctx, [*body.blobs, *pushed.photo_blobs], device)
+    missing = _missing(ctx, [*body.blobs, *pushed.photo_blobs], device)
+    latest, settings = ctx.announcements.for_device(ctx.engine, scope.device_id, scope.region)
+    return body, pushed, pulled, missing, latest, settings
 
 
 @router.post(
@@ -91,7 +95,7 @@ async def sync(request: Request, ctx: Context, token: CurrentToken) -> Streaming
         device = await run_in_threadpool(token.authenticate, ctx)
         raw, encoding = await read_body(request, ctx.settings.max_sync_body)
         answer = await run_in_threadpool(_exchange, ctx, device, raw, encoding)
-    body, pushed, pulled, missing = answer
+    body, pushed, pulled, missing, latest, settings = answer
     head: dict[str, Any] = {"protocol": body.protocol}
     if body.protocol < COUNTED_ACCEPTS_VERSION:
         head["accepted"] = pushed.accepted
@@ -100,8 +104,10 @@ async def sync(request: Request, ctx: Context, token: CurrentToken) -> Streaming
         rejected=pushed.rejected,
         conflicts=pushed.conflicts,
         missing_blobs=missing,
-        latest_app_version=ctx.settings.latest_app_version,
+        latest_app_version=latest,
     )
+    if settings:
+        head["settings"] = settings
     tail = {"cursor": pulled.cursor, "more": pulled.more}
     return StreamingResponse(
         _on_the_loop(answer_lines(head, pulled.changes, tail)), media_type="application/json"
