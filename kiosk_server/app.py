@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from kiosk_app.protocol.messages import PROTOCOL_VERSION
 from kiosk_server import __version__, housekeeping
+from kiosk_server.admin import pages as admin_pages
 from kiosk_server.api import blobs, enroll, health, sync, uploads
 from kiosk_server.api.deps import ServerContext
 from kiosk_server.api.openapi import install as install_openapi
@@ -121,6 +122,7 @@ def create_app(settings: Settings, *, run_migrations: bool = True) -> FastAPI:
     for module in (health, enroll, sync, uploads, blobs):
         app.include_router(module.router)
     install_openapi(app)
+    admin_pages.install(app, settings)  # the console at /admin/, outside the OpenAPI document
     app.include_router(catalog.router)  # public pages at /, outside the OpenAPI document
     return app
 

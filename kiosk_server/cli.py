@@ -1,4 +1,4 @@
-"""``kiosk-server``: serve, enroll codes, devices, revoke, gc, regions import, export, bundles.
+"""``kiosk-server``: serve, enroll codes, devices, revoke, gc, regions, export, bundles, admin.
 
 Every command takes ``--data-dir DIR`` (before the command or after its name) and
 ``--database URL`` after its name.
@@ -179,6 +179,67 @@ def cmd_bundle_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_password() -> str:
+    """The new account's password from standard input: typed twice on a terminal (not
+    echoed), else the first line of what is piped in."""
+    if sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass("Kata sandi / Password: ")
+        if getpass.getpass("Ulangi / Again: ") != first:
+            raise ValueError("Kata sandi tidak sama / The passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def cmd_admin_add(args: argparse.Namespace) -> int:
+    from kiosk_server.admin.accounts import AccountError, add_account
+
+    try:
+        password = _read_password()
+        account = add_account(
+            _engine(_settings(args)), args.email, password, args.role, args.region
+        )
+    except (AccountError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    scope = account.region or "semua wilayah / everywhere"
+    print(f"akun dibuat / account added: {account.email} ({account.role}, {scope})")
+    return 0
+
+
+def cmd_admin_list(args: argparse.Namespace) -> int:
+    from kiosk_server.admin.accounts import list_accounts
+
+    rows = list_accounts(_engine(_settings(args)))
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(f"{'email':36} {'role':9} {'region':14} {'last login':24} status")
+    for r in rows:
+        status = "disabled" if r["disabled_at"] else "active"
+        print(
+            f"{r['email'][:36]:36} {r['role']:9} {r['region'] or '-':14} "
+            f"{r['last_login_at'] or '-':24} {status}"
+        )
+    return 0
+
+
+def cmd_admin_disable(args: argparse.Namespace) -> int:
+    from kiosk_server.admin.accounts import disable_account
+    from kiosk_server.admin.sessions import audit
+
+    engine = _engine(_settings(args))
+    try:
+        disable_account(engine, args.email)
+    except LookupError:
+        print(f"error: tidak ada akun / no account {args.email}", file=sys.stderr)
+        return 1
+    audit(engine, None, "account_disabled", target=args.email, email="(kiosk-server admin)")
+    print(f"akun dinonaktifkan / account disabled: {args.email} (its sessions ended)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk-server", description="Etalase Desa server")
     data_dir_help = "server data folder (SQLite file, blobs)"
@@ -221,6 +282,19 @@ def build_parser() -> argparse.ArgumentParser:
     command(bundle, "import", cmd_bundle_import, "apply a kiosk's signed bundle").add_argument(
         "path"
     )
+    admin = sub.add_parser("admin", help="program console accounts").add_subparsers(
+        dest="sub", required=True
+    )
+    p = command(admin, "add", cmd_admin_add, "add an account; the password is read from stdin")
+    p.add_argument("email")
+    p.add_argument("--role", required=True, choices=("national", "region", "viewer"))
+    p.add_argument("--region", help="region code the account is limited to (region, viewer)")
+    command(admin, "list", cmd_admin_list, "list accounts").add_argument(
+        "--json", action="store_true"
+    )
+    command(
+        admin, "disable", cmd_admin_disable, "disable an account, end its sessions"
+    ).add_argument("email")
     return parser
 
 

@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     # bundle key pair. Without it, ``secret.key`` in the data folder (made on first
     # start). Every API process of one deployment must share it.
     secret_key: SecretStr | None = None
+    # Program console (/admin/): session cookies are Secure when a request came over
+    # https or the public base URL is https; set this when TLS ends at a proxy in front.
+    admin_secure_cookies: bool | None = None
+    # Login attempts, per process (token buckets): per client address and per account.
+    admin_login_per_address_per_minute: float = 10.0
+    admin_login_per_account_per_minute: float = 5.0
     # /docs and /redoc (Swagger UI, ReDoc): off unless asked for. /openapi.json is served.
     api_docs: bool = False
 

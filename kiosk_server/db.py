@@ -98,6 +98,22 @@ device = Table(
     Column("created_at", Text, nullable=False),
     Column("last_seen", Text),
     Column("revoked_at", Text),
+    # The kiosk's own report, sent with its syncs (``protocol.messages.Telemetry``),
+    # kept for the fleet page (``admin/fleet.py``). ``app_version_key`` sorts versions.
+    Column("app_version_key", Text),
+    Column("telemetry_at", Text),
+    Column("pending_changes", Integer),
+    Column("pending_photos", Integer),
+    Column("last_error", Text),
+    Column("last_error_at", Text),
+    Column("clock_skew_s", Integer),
+    Column("sync_median_ms", Integer),
+    Column("bytes_per_day", BigInteger),
+    # The fleet page pages by (sort key, id) from an index, at any size of fleet.
+    Index("ix_device_last_seen", "last_seen", "id"),
+    Index("ix_device_region", "region", "id"),
+    Index("ix_device_name", "name", "id"),
+    Index("ix_device_version", "app_version_key", "id"),
 )
 enroll_code = Table(
     "enroll_code",
@@ -108,6 +124,44 @@ enroll_code = Table(
     Column("expires_at", Text, nullable=False),
     Column("used_at", Text),
     Column("device_id", Text),
+    Column("created_by", Text),  # the admin account that made it (None: the CLI)
+    Index("ix_enroll_code_created_at", "created_at"),
+)
+# Program console (``kiosk_server/admin``): people who log in at /admin/, their
+# sessions, and what they did.
+admin_account = Table(
+    "admin_account",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("email", Text, nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),
+    Column("role", Text, nullable=False),  # national, region or viewer
+    Column("region", Text),  # scope: a region code (any level); None for everywhere
+    Column("created_at", Text, nullable=False),
+    Column("disabled_at", Text),
+    Column("last_login_at", Text),
+)
+admin_session = Table(
+    "admin_session",
+    metadata,
+    Column("token_hash", Text, primary_key=True),
+    Column("account_id", Text, nullable=False, index=True),
+    Column("csrf", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("expires_at", Text, nullable=False),
+)
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Text, nullable=False, index=True),
+    Column("account_id", Text),
+    Column("email", Text),  # as it was then: accounts can be disabled, never renamed
+    Column("action", Text, nullable=False),
+    Column("target", Text),
+    Column("region", Text),
+    Column("detail", Text),  # JSON
+    Column("ip", Text),
 )
 applied_mutation = Table(
     "applied_mutation",
