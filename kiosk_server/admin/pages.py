@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from kiosk_server.admin import auth
+from kiosk_server.admin import auth, moderation_pages, onboarding_pages, rollout_pages
 from kiosk_server.admin.web import AdminState
 from kiosk_server.config import Settings
 
-ROUTERS: list[APIRouter] = [auth.router]
+ROUTERS: list[APIRouter] = [
+    auth.router,
+    onboarding_pages.router,
+    moderation_pages.router,
+    rollout_pages.router,
+]
 
 
 def install(app: FastAPI, settings: Settings) -> None:

@@ -1,0 +1,102 @@
+"""The console's home (``/admin/``): onboarding by region, drilled down by code, over
+time as an SVG chart, and the same figures as CSV (``/admin/onboarding.csv``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from kiosk_app.domain.errors import ValidationError
+from kiosk_app.domain.regions import ancestors, validate_region_code
+from kiosk_server import charts, onboarding
+from kiosk_server.admin.web import Admin, Forbidden, Reader, context, render
+from kiosk_server.catalog.queries import region_names
+from kiosk_server.db import read_only
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+OUT_OF_SCOPE = Forbidden(
+    "Wilayah ini di luar wilayah akun Anda.", "This region is outside your account's region."
+)
+
+
+def _region(admin: Admin, raw: str | None) -> str | None:
+    """The region asked for (default: the account's own), checked against its scope."""
+    code = (raw or "").strip() or admin.account.region
+    if code is not None:
+        try:
+            code = validate_region_code(code, field="region")
+        except ValidationError as exc:
+            raise Forbidden("Kode wilayah tidak sah.", "Not a valid region code.") from exc
+    if not onboarding.allowed(code, admin.account.region):
+        raise OUT_OF_SCOPE
+    return code
+
+
+def _figures(request: Request, code: str | None) -> dict[str, Any]:
+    engine = context(request).engine
+    with engine.connect() as raw:
+        conn = read_only(raw)
+        rows = onboarding.breakdown(conn, code)
+        series = onboarding.over_time(conn, code, datetime.now(UTC).date())
+        trail = [*ancestors(code), code] if code else []
+        names = region_names(conn, trail)
+    return {"rows": rows, "series": series, "trail": [(c, names.get(c, c)) for c in trail]}
+
+
+@router.get("/")
+async def onboarding_page(request: Request, admin: Reader, region: str | None = None) -> Response:
+    code = _region(admin, region)
+    found = await run_in_threadpool(_figures, request, code)
+    rows: list[onboarding.RegionRow] = found["rows"]
+    name = found["trail"][-1][1] if found["trail"] else admin.tr("Indonesia", "Indonesia")
+    total = onboarding.totals(rows, code or "", name)
+    series: onboarding.Series = found["series"]
+    chart = charts.line_chart(
+        admin.tr("Penjual dan produk dari waktu ke waktu", "Merchants and products over time"),
+        series.labels,
+        [
+            charts.Line(admin.tr("Penjual", "Merchants"), series.merchants, "s1"),
+            charts.Line(admin.tr("Produk", "Products"), series.products, "s2"),
+        ],
+    )
+    top = max((r.merchants for r in rows), default=0)
+    # The account's own region is the top of its trail: nothing above it is offered.
+    own = admin.account.region
+    trail = [(c, n) for c, n in found["trail"] if own is None or onboarding.allowed(c, own)]
+    return render(
+        request,
+        admin,
+        "onboarding.html",
+        code=code,
+        rows=rows,
+        total=total,
+        chart=chart,
+        series=series,
+        bars={r.code: charts.bar(r.merchants, top) for r in rows},
+        trail=trail,
+        national=own is None,
+        level=onboarding.child_level(code),
+        drillable=code is None or code.count(".") < 3,
+        labels=onboarding.LABELS,
+        figures=onboarding.FIGURES,
+    )
+
+
+@router.get("/onboarding.csv")
+async def onboarding_csv(request: Request, admin: Reader, region: str | None = None) -> Response:
+    code = _region(admin, region)
+    found = await run_in_threadpool(_figures, request, code)
+    name = "semua" if code is None else code
+    return Response(
+        onboarding.to_csv(found["rows"]),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="penjual-{name}.csv"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
