@@ -14,6 +14,7 @@ import base64
 import binascii
 import hashlib
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,6 +27,7 @@ from kiosk_app.domain.errors import ValidationError
 from kiosk_app.domain.i18n import one_line
 from kiosk_app.domain.record_ids import uuid7
 from kiosk_app.domain.regions import validate_region_code
+from kiosk_app.protocol.messages import Telemetry
 from kiosk_server.config import MAX_ENROLL_TTL_HOURS
 from kiosk_server.db import device, enroll_code, read_only, region, upload
 from kiosk_server.keys import ServerKeys
@@ -36,6 +38,7 @@ log = logging.getLogger(__name__)
 CODE_ALPHABET = "ABCDEFGHJKMNPQRTUVWXY346789"
 CODE_LENGTH = 10
 TOUCH_INTERVAL_S = 60
+MAX_SKEW_S = 10 * 365 * 86400  # a clock years off is "years off": fits the column
 # Codes stored before codes were keyed with the server's secret (migration 0003).
 LEGACY_PREFIX = "sha256:"
 BUNDLE_KEY_BYTES = 32  # a raw Ed25519 public key
@@ -59,9 +62,15 @@ def normalize_code(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())
 
 
-def new_enroll_code(engine: Engine, keys: ServerKeys, region_code: str, ttl_hours: float) -> str:
+def new_enroll_code(
+    engine: Engine,
+    keys: ServerKeys,
+    region_code: str,
+    ttl_hours: float,
+    created_by: str | None = None,
+) -> str:
     """Create a one-time code for a device scoped to ``region_code`` (any level), valid
-    ``ttl_hours`` (more than 0, at most 7 days)."""
+    ``ttl_hours`` (more than 0, at most 7 days); ``created_by``: the console account."""
     if not 0 < ttl_hours <= MAX_ENROLL_TTL_HOURS:
         raise EnrollError(
             "invalid_ttl",
@@ -87,6 +96,7 @@ def new_enroll_code(engine: Engine, keys: ServerKeys, region_code: str, ttl_hour
             insert(enroll_code).values(
                 code_hash=keys.code_hash(raw),
                 region=region_code,
+                created_by=created_by,
                 created_at=created.isoformat(timespec="milliseconds"),
                 expires_at=(created + timedelta(hours=ttl_hours)).isoformat(
                     timespec="milliseconds"
@@ -164,11 +174,21 @@ def enroll(
                 token_hash=sha256_hex(token),
                 bundle_key=bundle_key,
                 app_version=app_version,
+                app_version_key=version_key(app_version),
                 created_at=now,
                 last_seen=now,
             )
         )
     return Enrolled(device_id, token, str(claimed.region))
+
+
+def version_key(version: str | None) -> str | None:
+    """A text that sorts as versions do (``0.10.0`` after ``0.9.2``): the first four
+    numbers, each zero-padded; None without a number."""
+    numbers = re.findall(r"\d+", version or "")[:4]
+    if not numbers:
+        return None
+    return ".".join(n[-9:].zfill(9) for n in numbers + ["0"] * (4 - len(numbers)))
 
 
 def device_for_token(engine: Engine, token: str) -> dict[str, Any] | None:
@@ -197,8 +217,47 @@ def touch(engine: Engine, found: dict[str, Any], app_version: str | None) -> Non
         conn.execute(
             update(device)
             .where(device.c.id == found["id"])
-            .values(last_seen=now.isoformat(timespec="milliseconds"), app_version=version)
+            .values(
+                last_seen=now.isoformat(timespec="milliseconds"),
+                app_version=version,
+                app_version_key=version_key(version),
+            )
         )
+
+
+def record_telemetry(engine: Engine, found: dict[str, Any], report: Telemetry, now_ms: int) -> bool:
+    """Keep a device's telemetry (the fleet page shows it). Written when what waits or
+    the last error changed, else at most once a minute: an idle kiosk's sync every ten
+    minutes costs one small write, a busy one's batches do not each cost one. Returns
+    whether it wrote."""
+    error = report.last_error[:300] if report.last_error else None
+    changed = (
+        found.get("pending_changes") != report.pending_changes
+        or found.get("pending_photos") != report.pending_photos
+        or found.get("last_error") != error
+    )
+    last = found.get("telemetry_at")
+    if not changed and last:
+        age_ms = now_ms - int(datetime.fromisoformat(last).timestamp() * 1000)
+        if age_ms < TOUCH_INTERVAL_S * 1000:
+            return False
+    at = datetime.fromtimestamp(now_ms / 1000, UTC).isoformat(timespec="milliseconds")
+    with engine.begin() as conn:
+        conn.execute(
+            update(device)
+            .where(device.c.id == found["id"])
+            .values(
+                telemetry_at=at,
+                pending_changes=report.pending_changes,
+                pending_photos=report.pending_photos,
+                last_error=error,
+                last_error_at=report.last_error_at if error else None,
+                clock_skew_s=max(-MAX_SKEW_S, min(MAX_SKEW_S, (report.sent_at - now_ms) // 1000)),
+                sync_median_ms=report.sync_median_ms,
+                bytes_per_day=report.bytes_per_day,
+            )
+        )
+    return True
 
 
 def list_devices(engine: Engine) -> list[dict[str, Any]]:

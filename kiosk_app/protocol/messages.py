@@ -5,7 +5,8 @@ Pure Python, no I/O of its own: the server imports this package and the domain o
 Request  ``POST /v1/sync`` (gzip body allowed)::
 
     {"protocol": 2, "cursor": 0, "limit": 5000, "node": "a1b2c3d4e5f6",
-     "mutations": [{"id", "entity", "row_id", "hlc", "op", "fields"}], "blobs": [sha256...]}
+     "mutations": [{"id", "entity", "row_id", "hlc", "op", "fields"}], "blobs": [sha256...],
+     "telemetry": {"sent_at", "pending_changes", "pending_photos", ...}}  (optional)
 
 Response::
 
@@ -103,6 +104,36 @@ class Mutation(msgspec.Struct, frozen=True):
                 "op": self.op, "fields": self.fields}  # fmt: skip
 
 
+class Telemetry(msgspec.Struct, frozen=True, omit_defaults=True):
+    """A kiosk's small report about itself, sent with every sync request (optional: an
+    older kiosk sends none, an older server ignores it), for the programme's fleet page.
+    Counts are what waits after this request's mutations; the link figures come from the
+    kiosk's own sync log."""
+
+    sent_at: Annotated[
+        int, Meta(ge=0, le=10**14, description="Kiosk wall clock (ms) as it sent: skew")
+    ]
+    pending_changes: Annotated[
+        int, Meta(ge=0, le=10**9, description="Outbox entries after this batch")
+    ] = 0
+    pending_photos: Annotated[int, Meta(ge=0, le=10**9, description="Photos not yet uploaded")] = 0
+    last_error: Annotated[str, Meta(max_length=300)] | None = None
+    last_error_at: Annotated[str, Meta(max_length=40)] | None = None
+    sync_median_ms: (
+        Annotated[
+            int,
+            Meta(ge=0, le=10**9, description="Median duration of recent syncs that went through"),
+        ]
+        | None
+    ) = None
+    bytes_per_day: (
+        Annotated[
+            int, Meta(ge=0, le=2**62, description="Sync traffic, both ways, per day (last 7 days)")
+        ]
+        | None
+    ) = None
+
+
 MAX_CURSOR = 2**62
 DEFAULT_LIMIT = 500  # changes, for a client that does not say (ours ask for a whole page)
 
@@ -151,6 +182,19 @@ class SyncRequest(msgspec.Struct, frozen=True):
         list[Annotated[str, Meta(max_length=64)]],
         Meta(max_length=10_000, description="sha256 of photos the kiosk holds"),
     ] = []
+    # An object (``Telemetry``'s fields); one that does not fit is ignored, never refused:
+    # a report about the kiosk must not cost the kiosk its sync.
+    telemetry: (
+        Annotated[
+            dict[str, Any],
+            Meta(description="How the kiosk is doing (Telemetry); ignored when malformed"),
+        ]
+        | None
+    ) = None
+
+    def report(self) -> Telemetry | None:
+        """The telemetry block as ``Telemetry``, or None (absent or malformed)."""
+        return decode_telemetry(self.telemetry)
 
 
 class Rejected(msgspec.Struct, frozen=True):
@@ -263,6 +307,17 @@ def decode_request(payload: object) -> SyncRequest:
         return msgspec.convert(payload, SyncRequest, strict=False)
     except msgspec.ValidationError as exc:
         raise ProtocolError(REJECT_INVALID, str(exc)[:1000]) from exc
+
+
+def decode_telemetry(raw: object) -> Telemetry | None:
+    """A request's telemetry block, or None when it is absent or malformed: a report
+    about the kiosk never costs the kiosk its sync."""
+    if raw is None:
+        return None
+    try:
+        return msgspec.convert(raw, Telemetry, strict=False)
+    except msgspec.ValidationError:
+        return None
 
 
 def parse_mutation(raw: Mutation) -> Mutation:

@@ -185,6 +185,8 @@ class SyncEngine:
                 "mutations": [m.to_wire() for m in batch.mutations],
                 "blobs": batch.blobs,
                 "node": batch.node,
+                # How this kiosk is doing, for the programme's fleet page.
+                "telemetry": self.run(sync_log.telemetry, len(batch.mutations)),
             }
             started = self.monotonic()
             up, down = self.client.traffic.bytes_up, self.client.traffic.bytes_down

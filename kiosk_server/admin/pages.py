@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from kiosk_server.admin import auth, moderation_pages, onboarding_pages, rollout_pages
+from kiosk_server.admin import (
+    auth,
+    codes_views,
+    fleet_views,
+    moderation_pages,
+    onboarding_pages,
+    rollout_pages,
+)
 from kiosk_server.admin.web import AdminState
 from kiosk_server.config import Settings
 
 ROUTERS: list[APIRouter] = [
     auth.router,
     onboarding_pages.router,
+    fleet_views.router,
+    codes_views.router,
     moderation_pages.router,
     rollout_pages.router,
 ]

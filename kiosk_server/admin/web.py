@@ -206,7 +206,32 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["q"] = lambda text: quote(str(text), safe="")
+    env.filters["size"] = human_bytes
+    env.filters["seconds"] = human_seconds
+    env.filters["when"] = lambda text: str(text or "")[:16].replace("T", " ")
     return env
+
+
+def human_bytes(count: int | None) -> str:
+    if count is None:
+        return "–"
+    for unit in ("B", "KB", "MB"):
+        if count < 1024:
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count = count / 1024  # type: ignore[assignment]
+    return f"{count:.1f} GB"
+
+
+def human_seconds(seconds: float | None) -> str:
+    """``+42 s``, ``-3 min``, ``+2 h``, ``+5 d``: a clock skew or a duration, short."""
+    if seconds is None:
+        return "–"
+    sign = "-" if seconds < 0 else "+"
+    size = abs(seconds)
+    for limit, unit, div in ((120, "s", 1), (7200, "min", 60), (172800, "h", 3600)):
+        if size < limit:
+            return f"{sign}{size / div:.0f} {unit}"
+    return f"{sign}{size / 86400:.0f} d"
 
 
 def render(

@@ -22,7 +22,7 @@ from kiosk_app.protocol.messages import (
     SyncRequest,
     decode_request,
 )
-from kiosk_server import blobstore, pull, push
+from kiosk_server import blobstore, devices, pull, push
 from kiosk_server.api.deps import Context, CurrentToken, DeviceToken
 from kiosk_server.api.errors import decode_json, error, read_body, responses
 from kiosk_server.api.openapi import json_answer, json_body
@@ -60,6 +60,9 @@ def _exchange(ctx: Any, device: dict[str, Any], raw: bytes, encoding: str) -> Ex
         body = decode_request(payload)
     except ProtocolError as exc:
         raise error(422 if exc.code == REJECT_INVALID else 426, exc.code, str(exc)) from exc
+    report = body.report()
+    if report is not None:
+        devices.record_telemetry(ctx.engine, device, report, time.time_ns() // 1_000_000)
     scope = push.DeviceScope(str(device["id"]), str(device["region"]))
     wanted = body.limit if body.limit is not None else DEFAULT_LIMIT
     limit = min(wanted, ctx.settings.page_size)
