@@ -57,9 +57,10 @@ def line_chart(title: str, labels: list[str], lines: list[Line]) -> str:
         )
     if n:
         for i in sorted({0, n // 2, n - 1}):
+            anchor = "start" if i == 0 and n > 1 else "end" if i == n - 1 and n > 1 else "middle"
             parts.append(
                 f'<text class="axis" x="{x(i):.1f}" y="{HEIGHT - 8}" '
-                f'text-anchor="middle">{escape(labels[i])}</text>'
+                f'text-anchor="{anchor}">{escape(labels[i])}</text>'
             )
     for line in lines:
         if not line.values:
