@@ -6,6 +6,7 @@ scheduler and photo pipeline use them."""
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 from PIL import Image, ImageDraw
@@ -23,6 +24,7 @@ from tests.support import VILLAGE
 from tests.support.clock import ManualTimer
 from tests.support.console import Console
 from tests.support.live import LiveServer
+from tests.technician.conftest import kiosk_cli
 
 CONSENT = {"consent_version": "persetujuan-v1", "consent_at": "2026-11-20T09:00:00+07:00",
            "consent_operator": "Operator Uji"}  # fmt: skip
@@ -115,6 +117,13 @@ def test_announced_version_and_region_settings_reach_the_kiosk_and_are_used(
     assert kiosk.store.get_setting(Key.LATEST_APP_VERSION) == "7.1.0"
     assert kiosk.store.settings.get_int(Key.REMOTE_SYNC_INTERVAL, 0) == 1800
     assert kiosk.store.settings.photo_quality() == 50
+
+    # and the technician's doctor reports the new version (asked of the server again)
+    done = kiosk_cli("doctor", "--data-dir", str(kiosk.data_dir), "--json")
+    report = json.loads(done.stdout)
+    update = next(f for f in report["findings"] if f["key"] == "update")
+    assert update["status"] == "warn" and report["versions"]["latest_app"] == "7.1.0"
+    assert "Versi baru 7.1.0 tersedia" in update["message_id"]
 
     # and a photo taken now is encoded from that quality down, smaller than by default
     source = jpeg("#2d6a4f")
