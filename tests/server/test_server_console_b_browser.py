@@ -88,6 +88,8 @@ def test_hiding_a_product_takes_it_off_the_public_catalog(server, kiosk):
         # When a national coordinator finds the merchant and hides the product with a reason
         sign_in(browser, server, "pusat@example.id", "national", None)
         assert fits(browser) and "Penjual terdaftar" in body(browser)
+        browser.get(f"{server.url}/admin/pembaruan")
+        assert fits(browser) and "Pembaruan aplikasi" in body(browser)
         browser.find_element("link text", "Moderasi").click()
         wait_for(lambda: "/admin/penjual" in browser.current_url)
         browser.find_element("id", "q").send_keys("bu sri")
@@ -162,6 +164,10 @@ def test_erasing_a_merchant_removes_it_from_a_kiosk_at_its_next_sync(server, kio
             browser.find_element("css selector", "#eraseForm button").click()
             note = wait_for(lambda: browser.find_elements("id", "erasedNote"))
             assert note and "1 produk" in note[0].text
+            # (the other pages of part B fit the phone too)
+            for path in ("/admin/", "/admin/?region=35.07.12", "/admin/pembaruan"):
+                browser.get(server.url + path)
+                assert "Konsol Etalase Desa" in body(browser) and fits(browser), path
         finally:
             browser.quit()
 
