@@ -31,10 +31,16 @@ from kiosk_server.admin.web import (
 from kiosk_server.db import read_only
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
-NOT_FOUND = Forbidden(
-    "Penjual atau produk tidak ada di wilayah Anda.",
-    "No such merchant or product in your region.",
-)
+
+
+def not_found() -> Forbidden:
+    """Absent and outside the region look the same: a crafted id learns nothing."""
+    return Forbidden(
+        "Penjual atau produk tidak ada di wilayah Anda.",
+        "No such merchant or product in your region.",
+    )
+
+
 CONFIRM_WORD = "HAPUS"
 
 
@@ -57,7 +63,7 @@ def _merchant(request: Request, admin: Admin, merchant_id: str) -> dict[str, Any
         with context(request).engine.connect() as conn:
             return moderation.get_merchant(read_only(conn), merchant_id, admin.account.region)
     except moderation.NotFound as exc:
-        raise NOT_FOUND from exc
+        raise not_found() from exc
 
 
 @router.get("/penjual/{merchant_id}")
@@ -82,7 +88,7 @@ def _hide_or_show(
             row = moderation.hide(engine, entity, row_id, reason, admin.account.email, scope)
             action = f"{entity}_hidden"
     except moderation.NotFound as exc:
-        raise NOT_FOUND from exc
+        raise not_found() from exc
     except moderation.BadReason as exc:
         raise Forbidden(
             "Tulis alasannya (paling sedikit 3 huruf).", "Write the reason (3 letters at least)."
@@ -115,7 +121,7 @@ def _erase(request: Request, admin: Admin, merchant_id: str) -> moderation.Erase
     try:
         done = moderation.erase(ctx.engine, ctx.settings, merchant_id, admin.account.region)
     except moderation.NotFound as exc:
-        raise NOT_FOUND from exc
+        raise not_found() from exc
     # Only ids and counts: the audit log must not keep what was erased.
     _audit(request, admin, "merchant_erased", target=f"merchant:{merchant_id}",
            region=done.region, detail={"products": done.products, "photos": done.photos,
@@ -145,7 +151,7 @@ async def access_request(request: Request, admin: Writer, merchant_id: str) -> R
             with context(request).engine.connect() as conn:
                 data = moderation.access_export(read_only(conn), merchant_id, admin.account.region)
         except moderation.NotFound as exc:
-            raise NOT_FOUND from exc
+            raise not_found() from exc
         _audit(request, admin, "merchant_data_downloaded", target=f"merchant:{merchant_id}",
                region=data["merchant"]["scope_code"])  # fmt: skip
         return data

@@ -18,9 +18,12 @@ from kiosk_server.catalog.queries import region_names
 from kiosk_server.db import read_only
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
-OUT_OF_SCOPE = Forbidden(
-    "Wilayah ini di luar wilayah akun Anda.", "This region is outside your account's region."
-)
+
+
+def out_of_scope() -> Forbidden:
+    return Forbidden(
+        "Wilayah ini di luar wilayah akun Anda.", "This region is outside your account's region."
+    )
 
 
 def _region(admin: Admin, raw: str | None) -> str | None:
@@ -32,7 +35,7 @@ def _region(admin: Admin, raw: str | None) -> str | None:
         except ValidationError as exc:
             raise Forbidden("Kode wilayah tidak sah.", "Not a valid region code.") from exc
     if not onboarding.allowed(code, admin.account.region):
-        raise OUT_OF_SCOPE
+        raise out_of_scope()
     return code
 
 
