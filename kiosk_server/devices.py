@@ -16,12 +16,13 @@ import hashlib
 import logging
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from kiosk_app.domain.errors import ValidationError
 from kiosk_app.domain.i18n import one_line
@@ -182,12 +183,12 @@ def enroll(
     return Enrolled(device_id, token, str(claimed.region))
 
 
-def version_key(version: str | None) -> str | None:
+def version_key(version: str | None) -> str:
     """A text that sorts as versions do (``0.10.0`` after ``0.9.2``): the first four
-    numbers, each zero-padded; None without a number."""
+    numbers, each zero-padded; empty (before every version) without a number."""
     numbers = re.findall(r"\d+", version or "")[:4]
     if not numbers:
-        return None
+        return ""
     return ".".join(n[-9:].zfill(9) for n in numbers + ["0"] * (4 - len(numbers)))
 
 
@@ -266,10 +267,13 @@ def list_devices(engine: Engine) -> list[dict[str, Any]]:
     return [{k: v for k, v in r._mapping.items() if k != "token_hash"} for r in rows]
 
 
-def revoke(engine: Engine, device_id: str) -> list[str]:
+def revoke(
+    engine: Engine, device_id: str, also: Callable[[Connection, list[str]], None] | None = None
+) -> list[str]:
     """Revoke a device at once: its next request is refused, and its unfinished uploads
     are forgotten (the caller removes their bytes: ``uploads.discard_files``). Returns
-    the ids of those uploads; raises LookupError when there is no such active device."""
+    the ids of those uploads; raises LookupError when there is no such active device.
+    ``also(conn, upload_ids)`` runs in the same transaction (the console's audit row)."""
     with engine.begin() as conn:
         result = conn.execute(
             update(device)
@@ -290,6 +294,8 @@ def revoke(engine: Engine, device_id: str) -> list[str]:
         conn.execute(
             upload.delete().where(upload.c.device_id == device_id, upload.c.completed_at.is_(None))
         )
+        if also is not None:
+            also(conn, ids)
     return ids
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 import math
+from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
@@ -119,7 +120,7 @@ async def logout(request: Request, admin: Reader, _form: CheckedForm) -> Respons
 @router.get("/bahasa")
 def language(request: Request, lang: str = "id", next: str | None = None) -> Response:
     """Switch the console's language (a cookie; Bahasa Indonesia by default)."""
-    response = redirect(safe_next(next) if next != "/admin/login" else "/admin/login")
+    response = redirect(safe_next(next))
     set_cookie(request, response, LANG_COOKIE, lang if lang in LANGS else "id", max_age=365 * 86400)
     return response
 
@@ -128,7 +129,7 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, _exc: LoginRequired) -> Response:
         if request.method == "GET":
-            return redirect("/admin/login?next=" + request.url.path)
+            return redirect("/admin/login?next=" + quote(request.url.path, safe="/"))
         return render(
             request,
             None,

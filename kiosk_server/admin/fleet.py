@@ -22,7 +22,7 @@ SORTS = {
     "last_seen": device.c.last_seen,
     "name": device.c.name,
     "region": device.c.region,
-    "version": func.coalesce(device.c.app_version_key, ""),
+    "version": device.c.app_version_key,  # "" for an unknown version (never NULL)
 }
 PAGE_SIZES = (50, 100, 200)
 SILENT_DAYS = 3  # "silent" filter default; the page marks every kiosk silent this long

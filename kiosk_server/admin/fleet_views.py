@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
 from kiosk_app.domain.errors import ValidationError
@@ -124,18 +125,21 @@ def _revoke(ctx: Any, admin: Admin, device_id: str, ip: str) -> bool:
         found = fleet.device_in_scope(conn, admin.account, device_id[:64])
     if found is None or found["revoked_at"] is not None:
         return False
+
+    def audited(conn: Connection, uploads: list[str]) -> None:  # with the revocation
+        sessions.record(
+            conn,
+            admin.account,
+            "device_revoked",
+            target=device_id,
+            region=str(found["region"]),
+            detail={"name": found["name"], "uploads_removed": len(uploads)},
+            ip=ip,
+        )
+
     try:
-        ended = revoke(ctx.engine, device_id)
+        ended = revoke(ctx.engine, device_id, audited)
     except LookupError:
         return False
     discard_files(ctx.settings, ended)
-    sessions.audit(
-        ctx.engine,
-        admin.account,
-        "device_revoked",
-        target=device_id,
-        region=str(found["region"]),
-        detail={"name": found["name"], "uploads_removed": len(ended)},
-        ip=ip,
-    )
     return True

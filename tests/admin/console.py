@@ -105,4 +105,4 @@ def device_row(
 
 def names_on(html: str) -> list[str]:
     """The kiosk names the fleet page lists, in order."""
-    return re.findall(r"<td data-label=\"(?:Kios|Kiosk)\"><strong>([^<]+)</strong>", html)
+    return re.findall(r'<tr data-device="[^"]+">\s*<td><strong>([^<]+)</strong>', html)

@@ -173,3 +173,18 @@ def test_logout_ends_the_session_and_every_step_is_audited(api: Api, accounts: d
             (r.action, r.email) for r in conn.execute(select(audit_log).order_by(audit_log.c.id))
         ]
     assert actions == [("login", accounts["national"]), ("logout", accounts["national"])]
+
+
+def test_pages_speak_indonesian_first_and_english_on_request(api: Api, accounts: dict[str, str]):
+    client = api.client
+    assert "Masuk ke konsol" in client.get("/admin/login").text
+    switched = client.get("/admin/bahasa?lang=en&next=/admin/login", follow_redirects=False)
+    assert switched.status_code == 303 and switched.headers["location"] == "/admin/login"
+    assert "Sign in to the console" in client.get("/admin/login").text
+    assert login(client, accounts["national"]).status_code == 303
+    page = client.get("/admin/devices").text
+    assert "Waiting to send" in page and "Menunggu dikirim" not in page
+    # A link elsewhere is never followed after the switch
+    away = client.get("/admin/bahasa?lang=id&next=https://contoh.example/", follow_redirects=False)
+    assert away.headers["location"] == "/admin/devices"
+    assert "Menunggu dikirim" in client.get("/admin/devices").text

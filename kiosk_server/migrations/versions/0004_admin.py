@@ -7,6 +7,8 @@ Revises: 0003
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -34,10 +36,25 @@ DEVICE_INDEXES = {
 }
 
 
+def version_key(version: str | None) -> str:
+    numbers = re.findall(r"\d+", version or "")[:4]
+    if not numbers:
+        return ""
+    return ".".join(n[-9:].zfill(9) for n in numbers + ["0"] * (4 - len(numbers)))
+
+
 def upgrade() -> None:
     with op.batch_alter_table("device") as batch:
         for name, kind in TELEMETRY:
             batch.add_column(sa.Column(name, kind))
+    # Every device's sortable version (the fleet page sorts and compares by it), as
+    # ``devices.version_key`` made it when this was written (a migration keeps its copy).
+    conn = op.get_bind()
+    for device_id, version in conn.execute(sa.text("SELECT id, app_version FROM device")).all():
+        conn.execute(
+            sa.text("UPDATE device SET app_version_key = :key WHERE id = :id"),
+            {"key": version_key(version), "id": device_id},
+        )
     for name, columns in DEVICE_INDEXES.items():
         op.create_index(name, "device", columns)
     with op.batch_alter_table("enroll_code") as batch:
