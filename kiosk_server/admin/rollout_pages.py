@@ -92,11 +92,16 @@ async def announce(request: Request, admin: Writer, form: CheckedForm) -> Respon
 
 
 @router.post("/pembaruan/{rollout_id}/tarik")
-async def withdraw(request: Request, admin: Writer, form: CheckedForm, rollout_id: int) -> Response:
+async def withdraw(request: Request, admin: Writer, form: CheckedForm, rollout_id: str) -> Response:
     ctx = context(request)
 
     def work() -> None:
-        if not rollout.withdraw(ctx.engine, rollout_id, admin.account.region):
+        # The id is text in the route, so a malformed one is refused after the CSRF
+        # check like a missing one (a 422 would answer before the token was looked at).
+        found = rollout_id.isdigit() and rollout.withdraw(
+            ctx.engine, int(rollout_id), admin.account.region
+        )
+        if not found:
             raise Forbidden(
                 "Pengumuman ini tidak ada di wilayah Anda.", "No such announcement in your region."
             )
