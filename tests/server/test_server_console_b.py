@@ -101,8 +101,9 @@ def test_region_coordinator_cannot_see_or_touch_another_region(api: Api, world: 
                         ("/admin/", {"region": "35"})):  # fmt: skip
         assert client.get(url, params=params).status_code == 403
     assert "53.10" not in client.get("/admin/onboarding.csv").text
-    found = client.get("/admin/penjual", params={"q": "kopi"}).text
-    assert "Kopi Bu Sri" in found and "Kopi Flores" not in found
+    search = client.get("/admin/penjual", params={"q": "kopi"})
+    assert "Kopi Bu Sri" in search.text and "Kopi Flores" not in search.text
+    assert len(search.content) < PAGE_LIMIT
     assert client.get(f"/admin/penjual/{world['fm']}").status_code == 403
     assert client.get(f"/admin/penjual/{world['fm']}/data.json").status_code == 403
 
