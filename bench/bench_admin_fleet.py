@@ -9,8 +9,8 @@ reached by following "next" links, 200 rows) and measures the time inside the AS
 (request in, last body byte out: the server's time, not the test client's). Target:
 p95 under 300 ms for every case.
 
-Writes bench/results/admin_fleet.json. Usage:
-    .venv/bin/python bench/bench_admin_fleet.py [--devices 30000] [--runs 25] [--sqlite-only]
+Writes bench/results/admin_fleet.json (admin_fleet_DB.json with ``--only DB``). Usage:
+    .venv/bin/python bench/bench_admin_fleet.py [--devices N] [--runs N] [--only DB]
 """
 
 from __future__ import annotations
@@ -130,6 +130,11 @@ def measure(settings: Settings, label: str, devices: int, runs: int, seed: int) 
     t = time.perf_counter()
     import_regions(engine, source)
     regency = fill(engine, devices, seed)
+    if engine.dialect.name == "postgresql":
+        # A running server's tables have been analyzed by autovacuum; a bulk load has not
+        # yet (its first plans would be guesses). SQLite has no such daemon: left as is.
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
     fill_s = time.perf_counter() - t
     add_account(engine, "pusat@bench.id", PASSWORD, "national", None)
     add_account(engine, "wilayah@bench.id", PASSWORD, "region", regency)
@@ -180,23 +185,25 @@ def main() -> int:
     parser.add_argument("--devices", type=int, default=30_000)
     parser.add_argument("--runs", type=int, default=25)
     parser.add_argument("--seed", type=int, default=17)
-    parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--only", choices=("sqlite", "postgresql"), help="one database only")
     args = parser.parse_args()
     results = []
     load_before = list(os.getloadavg())  # other work on the machine shows in the times
     with tempfile.TemporaryDirectory(prefix="bench-admin-") as work:
         print(f"fleet page, {args.devices} kiosks, {args.runs} runs per case (server time)")
-        settings = Settings(data_dir=Path(work) / "sqlite")
-        results.append(measure(settings, "sqlite", args.devices, args.runs, args.seed))
-        if not args.sqlite_only:
+        if args.only != "postgresql":
+            settings = Settings(data_dir=Path(work) / "sqlite")
+            results.append(measure(settings, "sqlite", args.devices, args.runs, args.seed))
+        if args.only != "sqlite":
             with PgCluster() as pg:
                 url = pg.create_database("console")
                 settings = Settings(data_dir=Path(work) / "pg", database_url=url)
                 results.append(measure(settings, "postgresql", args.devices, args.runs, args.seed))
     worst = max(c["p95_ms"] for r in results for c in r["cases"].values())
     print(f"worst p95: {worst:.1f} ms ({worst / TARGET_MS:.2f}x of the {TARGET_MS:.0f} ms target)")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({
+    out = RESULTS.with_name(f"admin_fleet_{args.only}.json") if args.only else RESULTS
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({
         "benchmark": "admin_fleet", "devices": args.devices, "runs": args.runs,
         "target_p95_ms": TARGET_MS, "worst_p95_ms": worst, "met": worst < TARGET_MS,
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
@@ -204,7 +211,7 @@ def main() -> int:
                     "load_after": list(os.getloadavg())},
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"), "results": results,
     }, indent=2) + "\n")  # fmt: skip
-    print(f"wrote {RESULTS.relative_to(ROOT)}")
+    print(f"wrote {out.relative_to(ROOT)}")
     return 0 if worst < TARGET_MS else 1
 
 

@@ -14,7 +14,7 @@ from kiosk_server.admin.web import SESSION_COOKIE
 from kiosk_server.app import create_app
 from kiosk_server.config import Settings
 from kiosk_server.db import admin_account, admin_session, audit_log
-from tests.admin.console import PASSWORD, csrf_of, login
+from tests.admin.console import PASSWORD, add_device, csrf_of, login
 from tests.server.helpers import Api
 from tests.support import ROOT, SAMPLE_REGIONS
 
@@ -177,6 +177,7 @@ def test_logout_ends_the_session_and_every_step_is_audited(api: Api, accounts: d
 
 def test_pages_speak_indonesian_first_and_english_on_request(api: Api, accounts: dict[str, str]):
     client = api.client
+    add_device(api.engine, "Kios Ternyang", "35.07.12.2003")
     assert "Masuk ke konsol" in client.get("/admin/login").text
     switched = client.get("/admin/bahasa?lang=en&next=/admin/login", follow_redirects=False)
     assert switched.status_code == 303 and switched.headers["location"] == "/admin/login"
