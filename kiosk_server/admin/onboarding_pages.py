@@ -3,6 +3,9 @@ time as an SVG chart, and the same figures as CSV (``/admin/onboarding.csv``).""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +21,8 @@ from kiosk_server.catalog.queries import region_names
 from kiosk_server.db import read_only
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
+CACHE_S = 60.0  # how old the figures shown may be (said on the page)
+_CACHE_LOCK = threading.Lock()
 
 
 def out_of_scope() -> Forbidden:
@@ -39,7 +44,45 @@ def _region(admin: Admin, raw: str | None) -> str | None:
     return code
 
 
+class FiguresCache:
+    """The figures of each region asked for, kept ``ttl`` seconds per server process: on
+    a large database (bench/bench_onboarding.py) they take long enough that every
+    coordinator reloading the page should not count all rows again."""
+
+    def __init__(self, ttl: float = CACHE_S, clock: Callable[[], float] = time.monotonic) -> None:
+        self._ttl = ttl
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._kept: dict[str | None, tuple[float, dict[str, Any]]] = {}
+
+    def get(self, code: str | None, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        now = self._clock()
+        with self._lock:
+            kept = self._kept.get(code)
+        if kept is not None and now - kept[0] < self._ttl:
+            return kept[1]
+        found = compute()
+        with self._lock:
+            if len(self._kept) > 500:
+                self._kept.clear()
+            self._kept[code] = (now, found)
+        return found
+
+
+def _cache(request: Request) -> FiguresCache:
+    state = request.app.state
+    with _CACHE_LOCK:
+        if not hasattr(state, "onboarding_figures"):
+            state.onboarding_figures = FiguresCache()
+        cache: FiguresCache = state.onboarding_figures
+    return cache
+
+
 def _figures(request: Request, code: str | None) -> dict[str, Any]:
+    return _cache(request).get(code, lambda: _count(request, code))
+
+
+def _count(request: Request, code: str | None) -> dict[str, Any]:
     engine = context(request).engine
     with engine.connect() as raw:
         conn = read_only(raw)
