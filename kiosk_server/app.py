@@ -30,6 +30,7 @@ from kiosk_server.hosts import CanonicalHost
 from kiosk_server.keys import keys_for, prepare_data_dir
 from kiosk_server.logs import RequestLogMiddleware
 from kiosk_server.ratelimit import EnrollLimits
+from kiosk_server.rollout import Announcements
 from kiosk_server.storage import open_storage
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ def create_app(settings: Settings, *, run_migrations: bool = True) -> FastAPI:
         EnrollLimits.make(settings.enroll_per_address_per_minute, settings.enroll_per_minute),
         admission,
         make_read_engine(settings.db_url),
+        Announcements(settings.latest_app_version, settings.announce_ttl_s),
     )
 
     @contextlib.asynccontextmanager

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     # kiosks read to merchants (UU PDP); told to kiosks with every sync.
     controller: str | None = None  # e.g. "Dinas Kominfo Kabupaten Malang"
     controller_contact: str | None = None  # e.g. "etalase@malangkab.go.id, 0341 123456"
+    # How long a server process keeps the rollouts and region settings it read (seconds);
+    # its own changes take effect at once, other processes' within this time.
+    announce_ttl_s: float = 30.0
     # The public catalog's address (https://…) for its links, messages and redirects.
     # Required when serving on an address other than loopback, unless ``trusted_hosts``
     # lists the host names the server may be reached by. The Host header of a request

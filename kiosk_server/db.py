@@ -54,12 +54,21 @@ def _record_table(entity: str, extra: list[Column[object]]) -> Table:
     return Table(entity, metadata, *columns)
 
 
-merchant = _record_table("merchant", [])
+def _moderation() -> list[Column[object]]:
+    """Server-only columns of a record a coordinator hid from the public catalog (never
+    synced: a kiosk's edit does not unhide it)."""
+    return [Column("hidden_at", Text), Column("hidden_reason", Text), Column("hidden_by", Text)]
+
+
+# ``erased_at``: the merchant was erased on request (UU PDP): the row stays as a tombstone
+# without personal data, so the erasure reaches every kiosk of its region by the pull.
+merchant = _record_table("merchant", [*_moderation(), Column("erased_at", Text)])
 product = _record_table(
     "product",
     [
         Column("stock", BigInteger, nullable=False, default=0),
         Column("stock_nodes", Text, nullable=False, default="[]"),
+        *_moderation(),
     ],
 )
 photo = _record_table("photo", [])
@@ -205,6 +214,32 @@ blob_grant = Table(
     metadata,
     Column("sha256", Text, primary_key=True),
     Column("scope_code", Text, primary_key=True),
+)
+# Announced app versions (staged rollouts): a kiosk inside ``region`` (empty: the whole
+# country) sees ``version`` when its device id falls in the first ``share`` percent
+# (a hash of id and version, so the same kiosks every time), or when it lies in one of
+# ``regions`` (comma-separated codes). Withdrawn rows are kept for the record.
+rollout = Table(
+    "rollout",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("version", Text, nullable=False),
+    Column("region", Text, nullable=False),
+    Column("share", Integer),
+    Column("regions", Text),
+    Column("created_at", Text, nullable=False),
+    Column("created_by", Text),
+    Column("withdrawn_at", Text),
+)
+# Settings pushed to kiosks through sync, per region; the most specific region wins.
+region_setting = Table(
+    "region_setting",
+    metadata,
+    Column("region", Text, primary_key=True),
+    Column("key", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", Text, nullable=False),
+    Column("updated_by", Text),
 )
 # USB bundles imported, by the id in their signed manifest: a bundle comes in once.
 imported_bundle = Table(

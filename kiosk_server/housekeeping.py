@@ -77,13 +77,27 @@ def _live_reference(column: str) -> Any:
 def collect_blobs(engine: Engine, settings: Settings, storage: BlobStorage, now: datetime) -> int:
     """Remove blobs no live photo refers to, once older than the grace period."""
     cutoff = _iso(now - timedelta(hours=settings.blob_grace_hours))
-    unreferenced = and_(
-        blob.c.created_at < cutoff,
-        not_(_live_reference("sha256")),
-        not_(_live_reference("thumb_sha256")),
-    )
     with engine.connect() as conn:
-        shas = [str(r[0]) for r in conn.execute(select(blob.c.sha256).where(unreferenced))]
+        shas = [
+            str(r[0])
+            for r in conn.execute(
+                select(blob.c.sha256).where(_unreferenced(blob.c.created_at < cutoff))
+            )
+        ]
+    return _remove(engine, storage, shas, blob.c.created_at < cutoff)
+
+
+def remove_unreferenced(engine: Engine, storage: BlobStorage, shas: list[str]) -> int:
+    """Remove those of ``shas`` no live photo refers to, at once (an erased merchant's)."""
+    return _remove(engine, storage, shas, None)
+
+
+def _unreferenced(condition: Any) -> Any:
+    unreferenced = and_(not_(_live_reference("sha256")), not_(_live_reference("thumb_sha256")))
+    return unreferenced if condition is None else and_(condition, unreferenced)
+
+
+def _remove(engine: Engine, storage: BlobStorage, shas: list[str], condition: Any) -> int:
     removed = 0
     for start in range(0, len(shas), 500):
         part = shas[start : start + 500]
@@ -93,7 +107,7 @@ def collect_blobs(engine: Engine, settings: Settings, storage: BlobStorage, now:
                 str(r[0])
                 for r in conn.execute(
                     blob.delete()
-                    .where(blob.c.sha256.in_(part), unreferenced)
+                    .where(blob.c.sha256.in_(part), _unreferenced(condition))
                     .returning(blob.c.sha256)
                 )
             ]

@@ -9,6 +9,9 @@ statement): every row numbered up to the mark is visible, and no row is ever ski
 statement is also one round trip: regions and each record table are branches of a
 ``UNION ALL``, each limited on its own.
 
+An erased merchant (``moderation.erase``) is a row without personal data: it goes out
+as ``{"erased": true}`` with no fields, so every kiosk of its region removes it.
+
 Echoes: a row whose every field stamp, and every stock move, came from the clock node
 the device names in its request is not sent back; the device already holds that state
 (see docs/server.md for why this is safe, and why the node comes with each request and
@@ -81,6 +84,7 @@ _COLUMNS = tuple(
             "stock",
             "stock_nodes",
             "level",
+            "erased_at",
             *(name for spec in ENTITIES.values() for name in spec.fields),
         ]
     )
@@ -89,6 +93,7 @@ _COLUMNS = tuple(
 _AT = {name: n for n, name in enumerate(("seq", "kind", "row_id", *_COLUMNS))}
 _SEQ, _KIND, _ROW_ID = _AT["seq"], _AT["kind"], _AT["row_id"]
 _CLOCKS, _STOCK, _STOCK_NODES = _AT["clocks"], _AT["stock"], _AT["stock_nodes"]
+_ERASED = _AT["erased_at"]
 _FIELDS_AT = {
     entity: [(name, _AT[name]) for name in spec.fields] for entity, spec in ENTITIES.items()
 }
@@ -117,6 +122,10 @@ class Changes:
                     "fields": {"name": row[_AT["name"]], "level": row[_AT["level"]]},
                     "hlc": {},
                 }
+                continue
+            if row[_ERASED] is not None:  # a merchant erased on request: a tombstone only
+                yield {"seq": int(row[_SEQ]), "entity": entity, "row_id": row[_ROW_ID],
+                       "fields": {}, "hlc": {}, "erased": True}  # fmt: skip
                 continue
             clocks = row[_CLOCKS]
             if only_from(entity, clocks, row[_STOCK_NODES], node):

@@ -13,9 +13,11 @@ from kiosk_app.media.blobs import BlobStore
 from kiosk_app.media.pipeline import ProcessedPhoto, process_photo
 
 
-def ingest_photo(source: Path | bytes, store: BlobStore) -> ProcessedPhoto:
+def ingest_photo(
+    source: Path | bytes, store: BlobStore, quality: int | None = None
+) -> ProcessedPhoto:
     """Process ``source`` and put both JPEGs into ``store``. Raises PhotoError, OSError."""
-    photo = process_photo(source)
+    photo = process_photo(source, quality)
     store.put(photo.thumb)  # thumbnails first, as they are synced first (DESIGN §5.8)
     store.put(photo.full)
     return photo

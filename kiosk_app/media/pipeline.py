@@ -29,6 +29,7 @@ from kiosk_app.media.encode import (
     THUMB_BUDGET_BYTES,
     THUMB_LADDER,
     THUMB_MAX_SIDE,
+    QualityLadder,
     downscale,
     encode_within_budget,
 )
@@ -64,11 +65,20 @@ class ProcessedPhoto:
         )
 
 
-def process_photo(source: Path | bytes) -> ProcessedPhoto:
+def full_ladder(quality: int | None) -> QualityLadder:
+    """The full image's qualities: the default ladder, or one starting at ``quality`` (a
+    region's setting pushed by the server, 40-95); the byte budget holds either way."""
+    if quality is None:
+        return FULL_LADDER
+    start = max(40, min(95, quality))
+    return QualityLadder(start=start, floor=min(start, FULL_LADDER.floor), step=FULL_LADDER.step)
+
+
+def process_photo(source: Path | bytes, quality: int | None = None) -> ProcessedPhoto:
     """Turn a photo file (or its bytes) into a full image and a thumbnail. Raises PhotoError.
 
     Accepts JPEG, PNG, WebP, and HEIC when ``pi-heif`` is installed. Pure: it reads
-    the source and writes nothing anywhere.
+    the source and writes nothing anywhere. ``quality``: see ``full_ladder``.
     """
     try:
         decoded = decode_photo(_read_source(source), keep_side=FULL_MAX_SIDE)
@@ -78,7 +88,7 @@ def process_photo(source: Path | bytes) -> ProcessedPhoto:
     full_image = downscale(decoded.image, FULL_MAX_SIDE)
     decoded.image.close()  # free the big decoded bitmap before encoding
     thumb_image = downscale(full_image, THUMB_MAX_SIDE)
-    full = encode_within_budget(full_image, FULL_BUDGET_BYTES, FULL_LADDER)
+    full = encode_within_budget(full_image, FULL_BUDGET_BYTES, full_ladder(quality))
     thumb = encode_within_budget(thumb_image, THUMB_BUDGET_BYTES, THUMB_LADDER)
     if len(full.data) > FULL_BUDGET_BYTES or len(thumb.data) > THUMB_BUDGET_BYTES:
         log.info(

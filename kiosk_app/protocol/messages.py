@@ -74,6 +74,7 @@ class ProtocolError(ValueError):
 REJECT_INVALID = "invalid"  # malformed mutation or field values fail validation
 REJECT_OUT_OF_SCOPE = "out_of_scope"  # row lies outside the device's region
 REJECT_UNKNOWN_PARENT = "unknown_parent"  # product/photo whose parent the server lacks
+REJECT_ERASED = "erased"  # the merchant was erased on request (UU PDP): nothing comes back
 # Whole-request error codes (HTTP 4xx body ``{"detail": {"code", "message"}}``).
 ERR_PROTOCOL_TOO_OLD = "protocol_too_old"
 ERR_TOKEN_REVOKED = "token_revoked"
@@ -209,13 +210,17 @@ class Rejected(msgspec.Struct, frozen=True):
 
 
 class Change(msgspec.Struct, frozen=True):
-    """One pulled row: the current value and stamp of each field that changed."""
+    """One pulled row: the current value and stamp of each field that changed.
+
+    ``erased`` (a merchant only, with no fields): the merchant was erased on request;
+    the kiosk removes it, its products and photos, and their unsent changes, for good."""
 
     seq: int
     entity: str
     row_id: str
     fields: dict[str, Any]
     hlc: dict[str, str]
+    erased: bool = False
 
 
 class Conflict(msgspec.Struct, frozen=True):
@@ -262,13 +267,41 @@ class SyncAnswer(msgspec.Struct, frozen=True):
         ]
         | None
     ) = None
-    latest_app_version: str | None = None
+    latest_app_version: Annotated[
+        str | None,
+        Meta(description="The newest app version announced to this kiosk (staged rollout)"),
+    ] = None
+    settings: Annotated[
+        dict[str, int] | None,
+        Meta(description="Settings of the kiosk's region (KIOSK_SETTINGS); absent: defaults"),
+    ] = None
     controller: (
         Annotated[str, Meta(description="The data controller the consent text names")] | None
     ) = None
     controller_contact: (
         Annotated[str, Meta(description="Where merchants reach the data controller")] | None
     ) = None
+
+
+# Settings a coordinator pushes to kiosks through sync, with their bounds (inclusive).
+SYNC_INTERVAL_S = "sync_interval_s"  # seconds between syncs when nothing is pending
+PHOTO_QUALITY = "photo_quality"  # JPEG quality a full photo starts at (its budget still holds)
+KIOSK_SETTINGS: dict[str, tuple[int, int]] = {
+    SYNC_INTERVAL_S: (60, 86_400),
+    PHOTO_QUALITY: (40, 95),
+}
+
+
+def kiosk_settings(raw: object) -> dict[str, int]:
+    """The known settings of an answer's ``settings``, within their bounds (others dropped)."""
+    if not isinstance(raw, dict):
+        return {}
+    out: dict[str, int] = {}
+    for key, (low, high) in KIOSK_SETTINGS.items():
+        value = raw.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
+            out[key] = value
+    return out
 
 
 ANSWER_ALWAYS = ("protocol", "accepted_count", "rejected", "conflicts", "changes", "cursor",

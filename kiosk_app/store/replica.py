@@ -18,8 +18,17 @@ import msgspec
 from kiosk_app.domain.hlc import ClockError, Stamp
 from kiosk_app.domain.record_ids import uuid7
 from kiosk_app.domain.records import ENTITIES
-from kiosk_app.protocol.messages import Change, Conflict, Rejected, SyncAnswer
+from kiosk_app.protocol.messages import (
+    PHOTO_QUALITY,
+    SYNC_INTERVAL_S,
+    Change,
+    Conflict,
+    Rejected,
+    SyncAnswer,
+    kiosk_settings,
+)
 from kiosk_app.store import outbox
+from kiosk_app.store.erasure import erase_merchants
 from kiosk_app.store.outbox import OutboxEntry
 from kiosk_app.store.pulled import PulledRows
 from kiosk_app.store.refusals import refused_count
@@ -44,6 +53,8 @@ class ApplyReport:
     conflicts: int = 0
     cursor: int = 0
     missing_blobs: list[str] = field(default_factory=list)
+    # Image hashes of erased merchants no photo refers to any more: files to delete.
+    freed_blobs: list[str] = field(default_factory=list)
 
 
 def cursor(store: Store) -> int:
@@ -228,8 +239,12 @@ def apply_response(
         keys = [(c.entity, c.row_id) for c in changes]
         keys += [(c.entity, c.row_id) for c in conflicts]
         rows = PulledRows(store, keys, now)
+        erased: list[str] = []
         for change in changes:
-            rows.apply(change)
+            if change.erased:
+                erased += [change.row_id] if change.entity == "merchant" else []
+            else:
+                rows.apply(change)
             report.changes += 1
         # Losers' winners: the pull may not carry the row again, so take the winner here.
         for c in conflicts:
@@ -237,6 +252,8 @@ def apply_response(
                 rows.apply(Change(0, c.entity, c.row_id, {c.field: c.won_value},
                                   {c.field: c.won_hlc}))  # fmt: skip
         rows.write()
+        # After the other changes: an erasure removes whatever they wrote of the merchant.
+        report.freed_blobs = erase_merchants(store, erased)
         missing = set(answer.missing_blobs)
         confirmed = [s for s in batch.blobs if s not in missing]
         store.db.conn.executemany(
@@ -252,6 +269,10 @@ def apply_response(
         # The deployment's data controller, for the consent text (ui/consent.py).
         store.set_setting(Key.CONTROLLER, answer.controller or None)
         store.set_setting(Key.CONTROLLER_CONTACT, answer.controller_contact or None)
+        # The region's settings, pushed by the coordinators; absent ones go back to defaults.
+        pushed = kiosk_settings(answer.settings)
+        store.settings.set(Key.REMOTE_SYNC_INTERVAL, pushed.get(SYNC_INTERVAL_S))
+        store.settings.set(Key.REMOTE_PHOTO_QUALITY, pushed.get(PHOTO_QUALITY))
     return report
 
 

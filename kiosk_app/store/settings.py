@@ -26,6 +26,9 @@ class Key(StrEnum):
     LATEST_APP_VERSION = "server.latest_app_version"
     CONTROLLER = "server.controller"  # the data controller the consent text names
     CONTROLLER_CONTACT = "server.controller_contact"
+    # Settings of the kiosk's region, pushed by the server with each sync (unset: defaults)
+    REMOTE_SYNC_INTERVAL = "server.sync_interval_s"  # seconds between idle syncs
+    REMOTE_PHOTO_QUALITY = "server.photo_quality"  # JPEG quality a full photo starts at
     # Sync
     CURSOR = "sync.cursor"  # the pull cursor
     BATCH_SIZE = "sync.batch_size"  # the learned batch size, kept across syncs
@@ -73,6 +76,11 @@ class Settings:
 
     def get_flag(self, key: Key) -> bool:
         return self.get(key) == "1"
+
+    def photo_quality(self) -> int | None:
+        """The JPEG quality the kiosk's region set for full photos (None: the default)."""
+        quality = self.get_int(Key.REMOTE_PHOTO_QUALITY, 0)
+        return quality or None
 
     def catalog_base(self) -> str | None:
         """Where the public catalog lives: its own address, else the enrolled server."""

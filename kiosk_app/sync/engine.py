@@ -39,7 +39,7 @@ from kiosk_app.protocol.messages import (
     MAX_MUTATIONS_PER_REQUEST,
     PROTOCOL_VERSION,
 )
-from kiosk_app.store import replica, sync_log
+from kiosk_app.store import erasure, replica, sync_log
 from kiosk_app.store import uploads as upload_rows
 from kiosk_app.store.settings import Key
 from kiosk_app.store.store import Store
@@ -120,6 +120,9 @@ class SyncResult:
     refused: int = 0  # records the server refused, not fixed or deleted yet
     error: str | None = None
     details: list[str] = field(default_factory=list)
+    erased_blobs: int = 0  # image files of erased merchants deleted from this kiosk
+    # Seconds until the next idle sync, as the kiosk's region says (None: the default).
+    next_sync_s: float | None = None
 
     @property
     def delivered(self) -> bool:
@@ -254,6 +257,8 @@ class SyncEngine:
                         result.received += report.changes
                         result.conflicts += report.conflicts
                         missing = report.missing_blobs
+                        if report.freed_blobs:
+                            result.erased_blobs += self._delete_blobs(report.freed_blobs)
             except ServerBusyError as exc:
                 if not first:  # only ever the answer's status; never after a part
                     raise
@@ -276,6 +281,13 @@ class SyncEngine:
             self.on_progress("records", result.sent, result.sent + len(batch.mutations))
             if not more and not batch.more:
                 return missing
+
+    def _delete_blobs(self, shas: list[str]) -> int:
+        """Delete the files of an erased merchant's images that no photo refers to now."""
+        gone = 0
+        for sha in self.run(erasure.still_unreferenced, shas):
+            gone += bool(self.blobs.delete(sha))
+        return gone
 
     # -- the whole thing -----------------------------------------------------------------
 
@@ -314,6 +326,8 @@ class SyncEngine:
         result.requests = self.client.traffic.requests - traffic_before[0]
         result.bytes_up = self.client.traffic.bytes_up - traffic_before[1]
         result.bytes_down = self.client.traffic.bytes_down - traffic_before[2]
+        interval = self.run(_pushed_interval)
+        result.next_sync_s = float(interval) if interval else None
         self.run(_log_sync, started, result)
         return result
 
@@ -349,6 +363,11 @@ class SyncEngine:
                 self.blobs.put(data)
                 fetched += 1
         return fetched
+
+
+def _pushed_interval(store: Store) -> int:
+    """The idle sync interval the kiosk's region set (0: none set)."""
+    return store.settings.get_int(Key.REMOTE_SYNC_INTERVAL, 0)
 
 
 def _never_connected(exc: BaseException) -> bool:

@@ -130,4 +130,6 @@ class SyncScheduler:
                     log.info("sync incomplete (%s); retry in %.0f s", result.error, self.backoff)
                 else:
                     self.backoff = 0.0
-                    self._due = self._timer.monotonic() + self._idle_pull_s
+                    # The region's interval, pushed by the server, when it set one.
+                    idle = result.next_sync_s or self._idle_pull_s
+                    self._due = self._timer.monotonic() + idle

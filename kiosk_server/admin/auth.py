@@ -125,11 +125,6 @@ def language(request: Request, lang: str = "id", next: str | None = None) -> Res
     return response
 
 
-@router.get("/")
-def home(admin: Reader) -> Response:
-    return redirect("/admin/devices")
-
-
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, _exc: LoginRequired) -> Response:

@@ -4,11 +4,25 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from kiosk_server.admin import auth, codes_views, fleet_views
+from kiosk_server.admin import (
+    auth,
+    codes_views,
+    fleet_views,
+    moderation_pages,
+    onboarding_pages,
+    rollout_pages,
+)
 from kiosk_server.admin.web import AdminState
 from kiosk_server.config import Settings
 
-ROUTERS: list[APIRouter] = [auth.router, fleet_views.router, codes_views.router]
+ROUTERS: list[APIRouter] = [
+    auth.router,
+    onboarding_pages.router,
+    fleet_views.router,
+    codes_views.router,
+    moderation_pages.router,
+    rollout_pages.router,
+]
 
 
 def install(app: FastAPI, settings: Settings) -> None:

@@ -18,6 +18,7 @@ from kiosk_server.admission import Admission
 from kiosk_server.config import Settings
 from kiosk_server.keys import ServerKeys
 from kiosk_server.ratelimit import EnrollLimits
+from kiosk_server.rollout import Announcements
 from kiosk_server.storage import BlobStorage
 
 APP_AGENT = "etalase-desa-kiosk/"
@@ -43,6 +44,8 @@ class ServerContext:
     admission: Admission | None = field(default=None, compare=False)
     # PostgreSQL: the pool for the reads every sync makes (``db.make_read_engine``).
     reads: Engine | None = field(default=None, compare=False)
+    # Rollouts and region settings for the sync answers (``rollout``), cached.
+    announcements: Announcements = field(default_factory=lambda: Announcements(None), compare=False)
 
     @property
     def read_engine(self) -> Engine:

@@ -49,7 +49,9 @@ def _missing(ctx: Any, shas: list[str], device: dict[str, Any]) -> list[str]:
         return blobstore.missing(conn, shas, device)
 
 
-Exchanged = tuple[SyncRequest, push.PushResult, pull.Pulled, list[str]]
+Exchanged = tuple[
+    SyncRequest, push.PushResult, pull.Pulled, list[str], str | None, dict[str, int] | None
+]
 # The device, its request, and what was done (None: a first sync waiting for its place).
 Decoded = tuple[dict[str, Any], SyncRequest, Exchanged | None]
 # A sync body this small is read with its request before the token is checked (never
@@ -94,7 +96,9 @@ def _work(ctx: Any, device: dict[str, Any], body: SyncRequest) -> Exchanged:
     limit = min(wanted, ctx.settings.page_size)
     pushed = push.push(ctx.engine, scope, body.mutations, time.time_ns() // 1_000_000)
     pulled = pull.pull(ctx.read_engine, scope.region, body.cursor, limit, body.node)
-    return body, pushed, pulled, _missing(ctx, [*body.blobs, *pushed.photo_blobs], device)
+    missing = _missing(ctx, [*body.blobs, *pushed.photo_blobs], device)
+    latest, settings = ctx.announcements.for_device(ctx.engine, scope.device_id, scope.region)
+    return body, pushed, pulled, missing, latest, settings
 
 
 async def first_sync_place(scope: Scope, ctx: Any) -> None:
@@ -162,7 +166,7 @@ def answer_pieces(
     """The answer's bytes in pieces, its media type and headers: protocol 2, one change
     per line (``lines.answer_lines``, gzip left to the middleware); protocol 3, columns
     (``compact.answer_lines``) compressed in the coding ``accept_encoding`` allows best."""
-    body, pushed, pulled, missing = answer
+    body, pushed, pulled, missing, latest, settings = answer
     head: dict[str, Any] = {"protocol": body.protocol}
     if body.protocol < COUNTED_ACCEPTS_VERSION:
         head["accepted"] = pushed.accepted
@@ -171,10 +175,12 @@ def answer_pieces(
         rejected=pushed.rejected,
         conflicts=pushed.conflicts,
         missing_blobs=missing,
-        latest_app_version=ctx.settings.latest_app_version,
+        latest_app_version=latest,
         controller=ctx.settings.controller,
         controller_contact=ctx.settings.controller_contact,
     )
+    if settings:
+        head["settings"] = settings
     tail = {"cursor": pulled.cursor, "more": pulled.more}
     if body.protocol < COMPACT_VERSION:
         return answer_lines(head, pulled.changes, tail), JSON, {"Accept-Encoding": ACCEPT}

@@ -1,10 +1,11 @@
 """Reads for the public catalog, and the one place that says what the public may see.
 
-Public: a merchant who is active, not deleted, and whose consent is recorded whole
-(text version, time, operator: the consent text covers publication); a product of such
-a merchant that is published and not deleted; a photo of such a product that is not
-deleted. Only the columns listed here leave the database: never the owner's name,
-address, NIB, NPWP, P-IRT, halal certificate, email, or the consent record itself.
+Public: a merchant who is active, not deleted, not hidden by a coordinator, and whose
+consent is recorded whole (text version, time, operator: the consent text covers
+publication); a product of such a merchant that is published, not deleted and not
+hidden; a photo of such a product that is not deleted. Only the columns listed here
+leave the database: never the owner's name, address, NIB, NPWP, P-IRT, halal
+certificate, email, or the consent record itself.
 
 Everything public goes through ``public_merchant()`` and ``public_product()`` (pages,
 photos, the Meta and Google feeds and the sitemap in ``feed_rows``), so a rule added
@@ -52,6 +53,7 @@ def public_merchant() -> ColumnElement[bool]:
     """Merchants the public may see."""
     return and_(
         _live(merchant),
+        merchant.c.hidden_at.is_(None),
         merchant.c.status == "active",
         _filled(merchant.c.consent_version),
         _filled(merchant.c.consent_at),
@@ -61,7 +63,12 @@ def public_merchant() -> ColumnElement[bool]:
 
 def public_product() -> ColumnElement[bool]:
     """Products the public may see (join ``merchant`` on ``product.merchant_id``)."""
-    return and_(_live(product), product.c.status == "published", public_merchant())
+    return and_(
+        _live(product),
+        product.c.hidden_at.is_(None),
+        product.c.status == "published",
+        public_merchant(),
+    )
 
 
 def _products_join() -> Any:

@@ -21,6 +21,7 @@ from kiosk_app.domain.records import ENTITIES, STOCK_FIELD, field_label, withhel
 from kiosk_app.domain.regions import in_scope
 from kiosk_app.domain.validation import validate_fields
 from kiosk_app.protocol.messages import (
+    REJECT_ERASED,
     REJECT_INVALID,
     REJECT_OUT_OF_SCOPE,
     REJECT_UNKNOWN_PARENT,
@@ -60,6 +61,13 @@ def _unknown_parent(entity: str, row_id: object) -> Rejection:
     return Rejection(REJECT_UNKNOWN_PARENT, one_line(_PARENT_MISSING[entity]))
 
 
+def _erased() -> Rejection:
+    return Rejection(
+        REJECT_ERASED,
+        one_line("This merchant's data was erased at the owner's request; it cannot come back."),
+    )
+
+
 def _scope_of(
     b: Batch, entity: str, fields: Mapping[str, Any], current: Mapping[str, Any] | None
 ) -> str:
@@ -82,6 +90,8 @@ def _scope_of(
     parent = b.rows.get(parent_entity, str(parent_id), share=True)
     if parent is None:
         raise _unknown_parent(parent_entity, parent_id)
+    if parent.get("erased_at") is not None:
+        raise _erased()
     return str(parent["scope_code"])
 
 
@@ -169,6 +179,8 @@ def apply_mutation(b: Batch, m: Mutation) -> None:
         _apply_stock(b, m)
         return
     current = b.rows.get(m.entity, m.row_id)
+    if current is not None and current.get("erased_at") is not None:
+        raise _erased()
     try:
         values = validate_fields(m.entity, m.fields, partial=current is not None)
     except ValidationError as exc:

@@ -344,6 +344,7 @@ class ProductEditorPage(QWidget):
             lambda store: (
                 queries.distinct_values(store, "unit"),
                 queries.distinct_values(store, "category"),
+                store.settings.photo_quality(),
             ),
             self._now(lambda lists: self._fill_suggestions(*lists)),
             context=self,
@@ -440,7 +441,10 @@ class ProductEditorPage(QWidget):
             )
         self.catalog_hint.setText(text)
 
-    def _fill_suggestions(self, units: list[str], categories: list[str]) -> None:
+    def _fill_suggestions(
+        self, units: list[str], categories: list[str], photo_quality: int | None = None
+    ) -> None:
+        self.photos.quality = photo_quality  # the region's setting, pushed through sync
         for combo, used, defaults in (
             (self.unit_combo, units, DEFAULT_UNITS),
             (self.category_combo, categories, DEFAULT_CATEGORIES),

@@ -24,8 +24,8 @@ from kiosk_app.ui.widgets.photo_strip import PhotoItem, PhotoStrip
 Processed = tuple[ProcessedPhoto, QImage]
 
 
-def _processed(source: Path | bytes) -> Processed:
-    photo = process_photo(source)
+def _processed(source: Path | bytes, quality: int | None = None) -> Processed:
+    photo = process_photo(source, quality)
     return photo, decode_image(photo.thumb)
 
 
@@ -49,6 +49,8 @@ class PhotoEditor(QWidget):
         )
         self.has_camera: Callable[[], bool] = camera_available
         self.camera_source: AttachSource | None = None
+        # JPEG quality a full photo starts at: the kiosk's region's (set by its page).
+        self.quality: int | None = None
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         self.strip = PhotoStrip(thumbnails)
@@ -79,7 +81,7 @@ class PhotoEditor(QWidget):
         else:
             show_message(self.errors, "")
         for path in paths[: max(room, 0)]:
-            self._process(partial(_processed, Path(path)), Path(path).name)
+            self._process(partial(_processed, Path(path), self.quality), Path(path).name)
 
     def _open_camera(self) -> None:
         if not self.has_camera() and self.camera_source is None:
@@ -96,7 +98,10 @@ class PhotoEditor(QWidget):
 
     def _camera_photo(self, image: QImage | None) -> None:
         if image is not None and self.strip.room() - self.processing > 0:
-            self._process(lambda: _processed(image_to_jpeg(image)), self.tr("camera photo"))
+            quality = self.quality
+            self._process(
+                lambda: _processed(image_to_jpeg(image), quality), self.tr("camera photo")
+            )
 
     def _process(self, work: Callable[[], Processed], label: str) -> None:
         # Photos are processed in parallel but appear in the order they were chosen.
