@@ -24,9 +24,10 @@ from tests.server.helpers import merchant_fields
 from tests.support import ROOT, SAMPLE_REGIONS
 from tests.support.live import free_port
 
-# Kiosk-only distributions: Qt, and the photo pipeline's image libraries.
+# Kiosk-only distributions: Qt, and the photo pipeline's image libraries. (segno, pure
+# Python, draws QR codes on both sides: the kiosk's posters, the console's code sheets.)
 QT = {"pyside6", "pyside6-essentials", "pyside6-addons", "shiboken6"}
-IMAGE_LIBS = {"pillow", "pi-heif", "pillow-heif", "segno"}
+IMAGE_LIBS = {"pillow", "pi-heif", "pillow-heif"}
 KIOSK_ONLY = {*QT, *IMAGE_LIBS, "sqlite-utils"}
 
 
