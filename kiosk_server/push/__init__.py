@@ -26,6 +26,7 @@ from kiosk_app.protocol.messages import REJECT_INVALID, Mutation, ProtocolError,
 from kiosk_server import blobstore
 from kiosk_server.db import RECORD_TABLES, applied_mutation, is_postgres, one_of
 from kiosk_server.devices import now_iso
+from kiosk_server.driver_reads import pg_rows
 from kiosk_server.push.cache import Batch, DeviceScope, PushResult, RowCache, prefetch
 from kiosk_server.push.rules import (
     TRANSIENT_REJECTIONS,
@@ -90,9 +91,21 @@ def _grant_photos(b: Batch) -> None:
     blobstore.grant(b.rows.conn, [(sha, place) for sha, place in pairs if sha in allowed])
 
 
+# PostgreSQL: the same read on psycopg itself (``driver_reads``).
+_SEEN_PG = (
+    "SELECT id, status, message FROM applied_mutation WHERE id = ANY(CAST(%(ids)s AS text[]))"
+)
+
+
 def _read_seen(conn: Connection, b: Batch, raw_mutations: Sequence[Mutation]) -> None:
     ids = sorted({r.id for r in raw_mutations if is_uuid(r.id)})
     for start in range(0, len(ids), 500):
+        if b.rows.postgres:
+            for row_id, status, message in pg_rows(
+                conn, _SEEN_PG, {"ids": ids[start : start + 500]}
+            ):
+                b.seen[row_id] = (status, message)
+            continue
         query = select(
             applied_mutation.c.id, applied_mutation.c.status, applied_mutation.c.message
         ).where(one_of(applied_mutation.c.id, ids[start : start + 500], postgres=b.rows.postgres))
