@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from kiosk_app.domain.record_ids import is_uuid
@@ -50,9 +50,7 @@ def _push_once(
 ) -> PushResult:
     with engine.begin() as conn:
         if is_postgres(conn):
-            conn.execute(
-                text("SELECT pg_advisory_xact_lock(1, hashtext(:d))"), {"d": scope.device_id}
-            )
+            pg_rows(conn, _DEVICE_LOCK, {"d": scope.device_id})
         b = Batch(scope, now_iso(), server_ms, RowCache(conn))
         _read_seen(conn, b, raw_mutations)
         prefetch(b, raw_mutations)
@@ -91,6 +89,9 @@ def _grant_photos(b: Batch) -> None:
     blobstore.grant(b.rows.conn, [(sha, place) for sha, place in pairs if sha in allowed])
 
 
+# PostgreSQL: a device's pushes one at a time (a retried request may overlap its first
+# try), on psycopg itself as the reads below (``driver_reads``).
+_DEVICE_LOCK = "SELECT pg_advisory_xact_lock(1, hashtext(%(d)s))"
 # PostgreSQL: the same read on psycopg itself (``driver_reads``).
 _SEEN_PG = (
     "SELECT id, status, message FROM applied_mutation WHERE id = ANY(CAST(%(ids)s AS text[]))"
