@@ -31,7 +31,8 @@ each syncs every 10 minutes and 10 % of the syncs push. Target: a pushing sync a
 Usage: .venv/bin/python bench/bench_server_sync.py [--devices N] [--workers W]
        [--seconds S] [--rate R] [--idle] [--push-share F]   (--idle: F = 0)
        .venv/bin/python bench/bench_server_sync.py --cost [--idle-rate R] [--push-rate R]
-       [--code DIR] [--out FILE]   (--code: another checkout's server, for before/after)
+       [--protocol 2|3] [--code DIR] [--out FILE]   (--code: another checkout's server,
+       for before/after; --protocol 3: columns and zstd, as kiosks send since issue 19)
 Writes bench/results/server_sync.json (``--cost``: server_sync_cost.json).
 """
 
@@ -61,6 +62,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from kiosk_app.domain.hlc import HybridClock  # noqa: E402
+from kiosk_app.protocol import columns, compact  # noqa: E402
+from kiosk_app.protocol.compact import COMPACT_VERSION  # noqa: E402
+from kiosk_app.protocol.encoding import ACCEPT, ZSTD, compress, decompress  # noqa: E402
 from kiosk_app.protocol.messages import COUNTED_ACCEPTS_VERSION  # noqa: E402
 from kiosk_server.db import make_engine, migrate  # noqa: E402
 from kiosk_server.devices import new_enroll_code  # noqa: E402
@@ -79,6 +83,9 @@ TARGET_PUSH_POSTGRES_MS = 2.0
 TARGET_IDLE_TOTAL_MS = 1.5
 SYNC_INTERVAL_S = 600.0
 FLEET_PUSH_SHARE = 0.10
+# The protocol the simulated kiosks speak (``--protocol``): 3 is what kiosks send since
+# issue 19 (columns, zstd); 2 (JSON, gzip) is what issues 14-16 measured.
+PROTOCOL = [COUNTED_ACCEPTS_VERSION]
 
 
 def villages_by_district() -> dict[str, list[str]]:
@@ -159,9 +166,41 @@ def request(conn: http.client.HTTPConnection, path: str, body: bytes, headers: d
     conn.request("POST", path, body=body, headers=headers)
     answer = conn.getresponse()
     data = answer.read()
-    if answer.getheader("content-encoding") == "gzip":
+    coding = answer.getheader("content-encoding")
+    if coding == "gzip":
         data = gzip.decompress(data)
+    elif coding == "zstd":
+        data = decompress(data, ZSTD, 1 << 30)
     return answer.status, data
+
+
+def sync_request(
+    kiosk: Kiosk, protocol: int, mutations: list[dict[str, Any]]
+) -> tuple[bytes, dict[str, str]]:
+    """A sync's body and headers as a kiosk of ``protocol`` sends them: protocol 2, JSON
+    gzipped; protocol 3 (what kiosks send since issue 19), columns zstd-compressed."""
+    payload = {"protocol": protocol, "cursor": kiosk.cursor, "node": kiosk.clock.node,
+               "limit": 500, "mutations": mutations}  # fmt: skip
+    auth = f"Bearer {kiosk.token}"
+    if protocol >= COMPACT_VERSION:
+        body = compress(compact.encode_request(payload), ZSTD)
+        return body, {"Content-Type": "application/json", "Content-Encoding": ZSTD,
+                      "Accept-Encoding": ACCEPT, "Authorization": auth}  # fmt: skip
+    body = gzip.compress(json.dumps(payload).encode(), 1)
+    return body, {"Content-Type": "application/json", "Content-Encoding": "gzip",
+                  "Accept-Encoding": "gzip", "Authorization": auth}  # fmt: skip
+
+
+def read_answer(protocol: int, data: bytes) -> tuple[int, bool, int]:
+    """An answer's cursor, ``more`` and number of changes (protocol 3: its lines)."""
+    if protocol < COMPACT_VERSION:
+        answer = json.loads(data)
+        return answer["cursor"], answer["more"], len(answer["changes"])
+    lines = data.decode().splitlines()
+    json.loads(lines[0])  # the head: it must be whole JSON
+    changes = sum(len(columns.unpack(json.loads(line)["changes"])) for line in lines[1:-1])
+    tail = json.loads(lines[-1])
+    return tail["cursor"], tail["more"], changes
 
 
 def enroll(port: int, code: str, name: str, node: str) -> dict[str, Any]:
@@ -185,20 +224,13 @@ def sync_once(
     mutations = kiosk.batch(kiosk.rng.randint(5, 20)) if pushes else []
     pulled = 0
     while True:
-        # Protocol 2 (JSON, gzip): the server's cost per sync as issues 14-15 measured it.
-        protocol = COUNTED_ACCEPTS_VERSION
-        body = gzip.compress(json.dumps({"protocol": protocol, "cursor": kiosk.cursor,
-                                         "node": kiosk.clock.node, "limit": 500,
-                                         "mutations": mutations}).encode(), 1)  # fmt: skip
-        status, data = request(conn, "/v1/sync", body, {
-            "Content-Type": "application/json", "Content-Encoding": "gzip",
-            "Accept-Encoding": "gzip", "Authorization": f"Bearer {kiosk.token}"})  # fmt: skip
+        body, headers = sync_request(kiosk, PROTOCOL[0], mutations)
+        status, data = request(conn, "/v1/sync", body, headers)
         if status != 200:
             return status, len(mutations), pulled
-        answer = json.loads(data)
-        kiosk.cursor = answer["cursor"]
-        pulled += len(answer["changes"])
-        if not answer["more"]:
+        kiosk.cursor, more, changes = read_answer(PROTOCOL[0], data)
+        pulled += changes
+        if not more:
             return status, len(mutations), pulled
         mutations = []
 
@@ -480,7 +512,13 @@ def main() -> None:
     parser.add_argument("--cost", action="store_true", help="CPU ms per sync, idle and pushing")
     parser.add_argument("--idle-rate", type=float, default=100.0, help="--cost: idle syncs/s")
     parser.add_argument("--push-rate", type=float, default=30.0, help="--cost: pushing syncs/s")
+    parser.add_argument(
+        "--protocol", type=int, choices=(COUNTED_ACCEPTS_VERSION, COMPACT_VERSION),
+        default=COUNTED_ACCEPTS_VERSION,
+        help="the kiosks' protocol: 2 (JSON, gzip) or 3 (columns, zstd: real kiosks)",
+    )  # fmt: skip
     args = parser.parse_args()
+    PROTOCOL[0] = args.protocol
     name = "server_sync_cost.json" if args.cost else "server_sync.json"
     args.out = args.out or str(ROOT / "bench" / "results" / name)
 
@@ -575,6 +613,7 @@ def cost_report(
         port, kiosks, args.seconds, args.push_rate, 1.0), pg_pid))  # fmt: skip
     return {
         "scenario": "cost per sync: idle syncs, then pushing syncs (5-20 mutations + pull)",
+        "protocol": args.protocol,
         "devices": args.devices,
         "kiosks_per_district": KIOSKS_PER_DISTRICT,
         "server_workers": args.workers,

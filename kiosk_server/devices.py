@@ -31,7 +31,8 @@ from kiosk_app.domain.regions import validate_region_code
 from kiosk_app.protocol.messages import Telemetry
 from kiosk_server import upload_state
 from kiosk_server.config import MAX_ENROLL_TTL_HOURS
-from kiosk_server.db import device, enroll_code, read_only, region, upload
+from kiosk_server.db import device, enroll_code, is_postgres, read_only, region, upload
+from kiosk_server.driver_reads import pg_rows
 from kiosk_server.keys import ServerKeys
 
 log = logging.getLogger(__name__)
@@ -187,6 +188,10 @@ def enroll(
 # Built once: every request of a device runs it, and building and keying a new
 # statement object each time cost more than the query (bench_server_sync.py --cost).
 _BY_TOKEN = select(device).where(device.c.token_hash == bindparam("token_hash"))
+# PostgreSQL: the same read on psycopg itself (``driver_reads``), its row zipped with
+# the column names.
+_DEVICE_COLUMNS = tuple(c.name for c in device.c)
+_BY_TOKEN_PG = f"SELECT {', '.join(_DEVICE_COLUMNS)} FROM device WHERE token_hash = %(token_hash)s"
 
 
 def version_key(version: str | None) -> str:
@@ -202,8 +207,12 @@ def device_for_token(engine: Engine, token: str) -> dict[str, Any] | None:
     # A read (``read_only``): SQLite takes no write lock, PostgreSQL runs it in autocommit.
     # Closing an open transaction would roll it back, and a rollback makes psycopg forget
     # the connection's prepared statements.
+    params = {"token_hash": sha256_hex(token)}
     with engine.connect() as raw, read_only(raw).begin() as tx:
-        row = tx.connection.execute(_BY_TOKEN, {"token_hash": sha256_hex(token)}).first()
+        if is_postgres(raw):
+            rows = pg_rows(tx.connection, _BY_TOKEN_PG, params)
+            return dict(zip(_DEVICE_COLUMNS, rows[0], strict=True)) if rows else None
+        row = tx.connection.execute(_BY_TOKEN, params).first()
     return None if row is None else dict(row._mapping)
 
 

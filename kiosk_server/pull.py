@@ -34,6 +34,7 @@ would pin a pool connection, and SQLite's snapshot, per slow kiosk.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -57,6 +58,7 @@ from kiosk_app.domain.hlc import Stamp
 from kiosk_app.domain.records import ENTITIES, STOCK_FIELD, withheld_fields
 from kiosk_app.domain.regions import ancestors
 from kiosk_server.db import RECORD_TABLES, counter, is_postgres, read_only, region
+from kiosk_server.driver_reads import pg_rows
 
 
 @dataclass(frozen=True)
@@ -230,10 +232,12 @@ def _postgres_statement() -> Any:
         )
     nulls = ", ".join(f"NULL::{types[name]}" for name in _COLUMNS)
     branches.append(f"SELECT {high}, 'counter', NULL, {nulls}")
-    return text(" UNION ALL ".join(branches))
+    return " UNION ALL ".join(branches)
 
 
-_STATEMENTS = {False: _statement(), True: _postgres_statement()}
+_STATEMENTS = {False: _statement(), True: text(_postgres_statement())}
+# Run on psycopg itself (``driver_reads``): psycopg's own parameter style.
+_PG_PULL = re.sub(r":(cursor|limit|scope_like|scope|ancestors)\b", r"%(\1)s", _postgres_statement())
 
 
 def pull(engine: Engine, scope: str, cursor: int, limit: int, node: str | None) -> Pulled:
@@ -245,8 +249,13 @@ def pull(engine: Engine, scope: str, cursor: int, limit: int, node: str | None) 
         with conn.begin():
             params = {"cursor": cursor, "limit": limit + 1, "scope": scope,
                       "scope_like": scope + ".%", "ancestors": list(ancestors(scope))}  # fmt: skip
-            statement = _STATEMENTS[is_postgres(conn)]
-            for row in conn.execute(statement, params):
+            postgres = is_postgres(conn)
+            found = (
+                pg_rows(conn, _PG_PULL, params)
+                if postgres
+                else conn.execute(_STATEMENTS[postgres], params)
+            )
+            for row in found:
                 if row[_KIND] == "counter":
                     high = int(row[_SEQ])
                 else:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from kiosk_app.domain.record_ids import is_uuid
@@ -26,6 +26,7 @@ from kiosk_app.protocol.messages import REJECT_INVALID, Mutation, ProtocolError,
 from kiosk_server import blobstore
 from kiosk_server.db import RECORD_TABLES, applied_mutation, is_postgres, one_of
 from kiosk_server.devices import now_iso
+from kiosk_server.driver_reads import pg_rows
 from kiosk_server.push.cache import Batch, DeviceScope, PushResult, RowCache, prefetch
 from kiosk_server.push.rules import (
     TRANSIENT_REJECTIONS,
@@ -49,9 +50,7 @@ def _push_once(
 ) -> PushResult:
     with engine.begin() as conn:
         if is_postgres(conn):
-            conn.execute(
-                text("SELECT pg_advisory_xact_lock(1, hashtext(:d))"), {"d": scope.device_id}
-            )
+            pg_rows(conn, _DEVICE_LOCK, {"d": scope.device_id})
         b = Batch(scope, now_iso(), server_ms, RowCache(conn))
         _read_seen(conn, b, raw_mutations)
         prefetch(b, raw_mutations)
@@ -90,9 +89,24 @@ def _grant_photos(b: Batch) -> None:
     blobstore.grant(b.rows.conn, [(sha, place) for sha, place in pairs if sha in allowed])
 
 
+# PostgreSQL: a device's pushes one at a time (a retried request may overlap its first
+# try), on psycopg itself as the reads below (``driver_reads``).
+_DEVICE_LOCK = "SELECT pg_advisory_xact_lock(1, hashtext(%(d)s))"
+# PostgreSQL: the same read on psycopg itself (``driver_reads``).
+_SEEN_PG = (
+    "SELECT id, status, message FROM applied_mutation WHERE id = ANY(CAST(%(ids)s AS text[]))"
+)
+
+
 def _read_seen(conn: Connection, b: Batch, raw_mutations: Sequence[Mutation]) -> None:
     ids = sorted({r.id for r in raw_mutations if is_uuid(r.id)})
     for start in range(0, len(ids), 500):
+        if b.rows.postgres:
+            for row_id, status, message in pg_rows(
+                conn, _SEEN_PG, {"ids": ids[start : start + 500]}
+            ):
+                b.seen[row_id] = (status, message)
+            continue
         query = select(
             applied_mutation.c.id, applied_mutation.c.status, applied_mutation.c.message
         ).where(one_of(applied_mutation.c.id, ids[start : start + 500], postgres=b.rows.postgres))

@@ -7,6 +7,7 @@ change the cached copies (``rules``); a writer (``writer``) then writes them all
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,7 @@ from kiosk_app.domain.record_ids import is_uuid
 from kiosk_app.domain.records import ENTITIES
 from kiosk_app.protocol.messages import Mutation
 from kiosk_server.db import RECORD_TABLES, is_postgres, one_of
+from kiosk_server.driver_reads import pg_dicts
 
 
 @dataclass
@@ -56,11 +58,14 @@ class RowCache:
         table = RECORD_TABLES[entity]
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
-            query = select(table).where(one_of(table.c.id, chunk, postgres=self.postgres))
-            if self.postgres:
-                query = query.with_for_update(read=share)
-            for row in self.conn.execute(query):
-                cache[row.id] = dict(row._mapping)
+            if self.postgres:  # on psycopg itself (``driver_reads``)
+                names, sql = _locking_read(entity, share)
+                for found in pg_dicts(self.conn, sql, names, {"ids": chunk}):
+                    cache[found["id"]] = found
+            else:
+                query = select(table).where(one_of(table.c.id, chunk, postgres=False))
+                for row in self.conn.execute(query):
+                    cache[row.id] = dict(row._mapping)
             for row_id in chunk:
                 cache.setdefault(row_id, None)
 
@@ -125,6 +130,15 @@ class RowCache:
             cached = self.rows[entity].get(row_id)
             if cached is not None:
                 cached.update(scope_code=code, seq=None)
+
+
+@functools.cache
+def _locking_read(entity: str, share: bool) -> tuple[tuple[str, ...], str]:
+    """PostgreSQL: the column names and statement reading rows by id, locked."""
+    names = tuple(c.name for c in RECORD_TABLES[entity].c)
+    lock = "FOR SHARE" if share else "FOR UPDATE"
+    sql = f"SELECT {', '.join(names)} FROM {entity} WHERE id = ANY(CAST(%(ids)s AS text[])) {lock}"
+    return names, sql
 
 
 @dataclass

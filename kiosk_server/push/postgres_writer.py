@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from typing import Any
 
-from sqlalchemy import text
-
 from kiosk_server.db import RECORD_TABLES, applied_mutation, conflict
+from kiosk_server.driver_reads import pg_rows
 from kiosk_server.push.cache import Batch
 from kiosk_server.push.sqlite_writer import write_plainly
 
@@ -93,10 +93,12 @@ def _write_statement(shape: tuple[tuple[str, str], ...]) -> Any:
     ctes += [_branch(kind, entity) for kind, entity in shape]
     numbered = [f"(SELECT count(*) FROM {k}_{e})" for k, e in shape if k != "w"] or ["0"]
     other = {e: f"(SELECT count(*) FROM w_{e})" for k, e in shape if k == "w"}
-    return text(
+    statement = (
         "WITH " + ", ".join(ctes) + f" SELECT {' + '.join(numbered)} AS numbered, "
         f"{other.get('outcome', '0')} AS outcomes, {other.get('conflict', '0')} AS conflicts"
     )
+    # Run on psycopg itself (``driver_reads``): its parameter style (``::`` casts kept).
+    return re.sub(r"(?<!:):([a-z_]+)\b", r"%(\1)s", statement)
 
 
 def _write_postgres(b: Batch) -> None:
@@ -130,7 +132,7 @@ def _write_postgres(b: Batch) -> None:
         rows.dirty[entity].clear()
     add("w", "outcome", _other_columns("outcome"), b.outcomes)
     add("w", "conflict", _other_columns("conflict"), b.conflicts)
-    done = rows.conn.execute(_write_statement(tuple(shape)), params).one()
+    (done,) = pg_rows(rows.conn, _write_statement(tuple(shape)), params)
     expected = (len(order), len(b.outcomes), len(b.conflicts))
     if tuple(done) != expected:  # every touched row exists: it was read or written here
         raise RuntimeError(f"push wrote {tuple(done)} rows, expected {expected}")

@@ -1,0 +1,48 @@
+"""The hot reads of every sync on PostgreSQL (token lookup, pull, a push's reads of the
+rows and mutation ids it names), run on psycopg itself.
+
+SQLAlchemy's result machinery (a ``CursorResult``, its metadata from the cursor's
+description, ``Row`` objects) cost a sync more of the server's CPU than these statements'
+own round trips (py-spy with the GIL held, ``bench/bench_server_sync.py --cost``: ~14 %
+of an idle sync, ~19 % of a pushing one). These reads run on the connection SQLAlchemy
+checked out (in its transaction, or in the read-only autocommit mode of
+``db.read_only``), prepared by psycopg as the pool's settings say, and fetch plain
+tuples. A psycopg error is raised as SQLAlchemy's (``DBAPIError`` and its subclasses,
+``.orig`` the driver's), so a push still retries a deadlock whole. SQLite keeps
+SQLAlchemy's Core path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
+
+
+def pg_rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """The rows of one statement on ``conn``'s psycopg connection (``%(name)s``
+    parameters). A connection broken under it is invalidated, as SQLAlchemy does on a
+    disconnect, so the pool does not hand it out again."""
+    driver = conn.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    try:
+        with driver.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    except psycopg.Error as exc:
+        broken = driver.broken or driver.closed
+        wrapped = DBAPIError.instance(
+            sql, None, exc, psycopg.Error, hide_parameters=True, connection_invalidated=broken
+        )
+        if broken:
+            conn.invalidate()
+        raise wrapped from exc
+
+
+def pg_dicts(
+    conn: Connection, sql: str, names: tuple[str, ...], params: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """``pg_rows`` as dicts of ``names`` (the statement's columns, in order)."""
+    return [dict(zip(names, row, strict=True)) for row in pg_rows(conn, sql, params)]
