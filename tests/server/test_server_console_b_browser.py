@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from PIL import Image
@@ -57,7 +58,9 @@ def sign_in(browser: Any, server: LiveServer, email: str, role: str, region: str
     browser.find_element("id", "email").send_keys(email)
     browser.find_element("id", "password").send_keys(PASSWORD)
     browser.find_element("css selector", "form button[type=submit]").click()
-    wait_for(lambda: browser.current_url.rstrip("/").endswith("/admin"))
+    # The path, not the address: "/admin/login?next=/admin/" also ends with "/admin/",
+    # and matching it raced the sign-in (a flake seen in CI: the next page loaded first).
+    assert wait_for(lambda: urlsplit(browser.current_url).path == "/admin/"), browser.current_url
 
 
 def fits(browser: Any) -> bool:
@@ -95,7 +98,7 @@ def test_hiding_a_product_takes_it_off_the_public_catalog(server, kiosk):
         browser.find_element("id", "q").send_keys("bu sri")
         browser.find_element("css selector", "form.filters button").click()
         wait_for(lambda: "q=bu+sri" in browser.current_url)
-        browser.find_element("link text", "Kopi Bu Sri").click()
+        wait_for(lambda: browser.find_elements("link text", "Kopi Bu Sri"))[0].click()
         wait_for(lambda: f"/admin/penjual/{m}" in browser.current_url)
         assert fits(browser)
         row = browser.find_element("id", f"product-{bad}")
@@ -157,10 +160,10 @@ def test_erasing_a_merchant_removes_it_from_a_kiosk_at_its_next_sync(server, kio
             sign_in(browser, server, "malang@example.id", "region", "35.07")
             browser.get(f"{server.url}/admin/penjual?q=0813-3344-5566")
             assert fits(browser)
-            browser.find_element("link text", "Keripik Bu Tini").click()
+            wait_for(lambda: browser.find_elements("link text", "Keripik Bu Tini"))[0].click()
             wait_for(lambda: f"/admin/penjual/{m}" in browser.current_url)
             assert fits(browser)
-            browser.find_element("id", "confirm").send_keys("HAPUS")
+            wait_for(lambda: browser.find_elements("id", "confirm"))[0].send_keys("HAPUS")
             browser.find_element("css selector", "#eraseForm button").click()
             note = wait_for(lambda: browser.find_elements("id", "erasedNote"))
             assert note and "1 produk" in note[0].text
