@@ -98,14 +98,7 @@ def announce(
     version = version.strip()
     if not VERSION_RE.fullmatch(version):
         raise BadRollout("Versi harus berbentuk angka, misalnya 1.4.0.")
-    region = region.strip()
-    if region:
-        try:
-            region = validate_region_code(region, field="region")
-        except ValidationError as exc:
-            raise BadRollout(f"Kode wilayah tidak dikenal: {region}") from exc
-    if not _within(scope, region):
-        raise BadRollout("Wilayah di luar wilayah Anda.")
+    region = _checked_region(region, scope)
     regions = _codes(regions_text)
     for code in regions:
         if not _within(scope, code) or (region and not in_scope(code, region)):
@@ -126,6 +119,20 @@ def announce(
         key = result.inserted_primary_key
         assert key is not None
         return int(key[0])
+
+
+def _checked_region(region: str, scope: str | None) -> str:
+    """A region code as typed ("" for national), checked and within ``scope``;
+    ``BadRollout`` when unknown or outside it."""
+    region = region.strip()
+    if region:
+        try:
+            region = validate_region_code(region, field="region")
+        except ValidationError as exc:
+            raise BadRollout(f"Kode wilayah tidak dikenal: {region}") from exc
+    if not _within(scope, region):
+        raise BadRollout("Wilayah di luar wilayah Anda.")
+    return region
 
 
 def withdraw(engine: Engine, rollout_id: int, scope: str | None) -> bool:
@@ -149,14 +156,7 @@ def set_settings(
     engine: Engine, region: str, values: dict[str, int | None], actor: str, scope: str | None
 ) -> None:
     """Set (or clear, with None) a region's settings. ``BadRollout`` when out of bounds."""
-    region = region.strip()
-    if region:
-        try:
-            region = validate_region_code(region, field="region")
-        except ValidationError as exc:
-            raise BadRollout(f"Kode wilayah tidak dikenal: {region}") from exc
-    if not _within(scope, region):
-        raise BadRollout("Wilayah di luar wilayah Anda.")
+    region = _checked_region(region, scope)
     for key, value in values.items():
         low, high = KIOSK_SETTINGS[key]
         if value is not None and not low <= value <= high:
