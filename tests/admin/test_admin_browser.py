@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,7 +16,7 @@ import pytest
 
 from kiosk_server.config import Settings
 from tests.admin.console import PASSWORD, add_device, make_accounts
-from tests.catalog.browser import phone_browser
+from tests.catalog.browser import phone_browser, wait_for
 from tests.server.conftest import LiveApp
 from tests.support import databases as dbs
 
@@ -51,15 +50,6 @@ def browser() -> Iterator[Any]:
         yield driver
     finally:
         driver.quit()
-
-
-def wait_for(check: Any, timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.1)
 
 
 def _names(browser: Any) -> list[str]:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from typing import Any
 
 CHROMIUM = ("chromium", "chromium-browser")
@@ -41,3 +42,14 @@ def phone_browser(width: int = 360, height: int = 780) -> Any:
     ):
         options.add_argument(arg)
     return webdriver.Chrome(options=options, service=Service(driver))
+
+
+def wait_for(check: Any, timeout: float = 60.0) -> Any:
+    """``check()`` once it is truthy (the timeout only ends a hang: a loaded machine may
+    take a while to render a page)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)

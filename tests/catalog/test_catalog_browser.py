@@ -4,7 +4,6 @@ buyer in headless Chromium on a phone-sized screen, with the right WhatsApp link
 from __future__ import annotations
 
 import io
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from PIL import Image, ImageDraw
 from kiosk_app.domain.phone import whatsapp_link
 from kiosk_app.media.pipeline import process_photo
 from kiosk_app.store.photos import add_photo
-from tests.catalog.browser import phone_browser
+from tests.catalog.browser import phone_browser, wait_for
 from tests.support import VILLAGE
 from tests.support.kiosk import Kiosk
 from tests.support.live import LiveServer
@@ -58,17 +57,6 @@ def jpeg(colour: str) -> bytes:
     out = io.BytesIO()
     image.save(out, "JPEG", quality=90)
     return out.getvalue()
-
-
-def wait_for(check: Any, timeout: float = 60.0) -> Any:
-    """``check()`` once it is truthy (the timeout only ends a hang: a loaded machine may
-    take a while to render a page)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.1)
 
 
 def test_a_kiosk_product_appears_on_its_merchant_page(server, kiosk, browser):

@@ -5,7 +5,6 @@ phone-sized screen and see it leave a kiosk at that kiosk's next sync."""
 from __future__ import annotations
 
 import io
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from PIL import Image
 from kiosk_app.media.pipeline import process_photo
 from kiosk_app.store.photos import add_photo
 from kiosk_server.admin.accounts import add_account
-from tests.catalog.browser import phone_browser
+from tests.catalog.browser import phone_browser, wait_for
 from tests.support import VILLAGE
 from tests.support.kiosk import Kiosk
 from tests.support.live import LiveServer
@@ -40,15 +39,6 @@ def kiosk(server: LiveServer, tmp_path: Path) -> Iterator[Kiosk]:
     assert k.sync().ok
     yield k
     k.close()
-
-
-def wait_for(check: Any, timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.1)
 
 
 def sign_in(browser: Any, server: LiveServer, email: str, role: str, region: str | None) -> None:
