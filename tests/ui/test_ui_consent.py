@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+from PySide6.QtCore import Qt
+
 from kiosk_app.domain.hlc import HybridClock
 from kiosk_app.domain.record_ids import uuid7
 from kiosk_app.domain.records import MERCHANT, WITHHELD_FIELDS, held_on_server
@@ -141,3 +143,39 @@ def test_permits_another_kiosk_wrote_show_as_kept_on_the_server(kiosk, qtbot):
     assert sent == [{"address": "Dusun Krajan"}]
     row = kiosk.store_thread.call(lambda s: s.get("merchant", merchant_id))
     assert held_on_server("merchant", row["clocks"]) == {"npwp", "email"}
+
+
+def _tab_to(qtbot, window, widget, most: int = 40) -> None:
+    """Tab until ``widget`` has the focus, as an operator without a mouse would."""
+    for _ in range(most):
+        if widget.hasFocus():
+            return
+        qtbot.keyClick(window.focusWidget() or window, Qt.Key.Key_Tab)
+    raise AssertionError(f"Tab never reached {widget.objectName() or widget}")
+
+
+def test_v2_is_agreed_to_by_keyboard_alone(kiosk, qtbot):
+    # Given a v1 merchant at their next visit, and an operator using only the keyboard
+    create_first_technician(qtbot, kiosk)
+    merchant_id = register_merchant(qtbot, kiosk)
+    kiosk.store_thread.call(lambda s: s.update("merchant", merchant_id, V1))
+    form = open_merchant(qtbot, kiosk, merchant_id)
+    window = kiosk.window
+    window.activateWindow()
+
+    # When they Tab to each control and press Space
+    form.record_consent.setFocus()
+    qtbot.keyClick(form.record_consent, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: form.consent.read_check.isVisible())
+    assert not form.consent.agree_button.isEnabled()  # not before "has read"
+    _tab_to(qtbot, window, form.consent.read_check)
+    qtbot.keyClick(form.consent.read_check, Qt.Key.Key_Space)
+    _tab_to(qtbot, window, form.consent.agree_button)
+    qtbot.keyClick(form.consent.agree_button, Qt.Key.Key_Space)
+    _tab_to(qtbot, window, form.save_button)
+    qtbot.keyClick(form.save_button, Qt.Key.Key_Space)
+    idle(qtbot, kiosk)
+
+    # Then v2 is recorded, as with the mouse
+    row = kiosk.store_thread.call(lambda s: s.get("merchant", merchant_id))
+    assert row["consent_version"] == "persetujuan-v2"
