@@ -47,9 +47,16 @@ def configure_logging(level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    # The access log is ours (``RequestLogMiddleware``: one JSON line with the request's
+    # id, or none when turned off). uvicorn logs a line of its own whenever its access
+    # logger has a handler, which a propagating logger has: in ``serve --workers`` each
+    # worker sets its logging up here after uvicorn did, so every request was logged twice.
+    access_logger = logging.getLogger("uvicorn.access")
+    access_logger.handlers[:] = []
+    access_logger.propagate = False
 
 
 class RequestLogMiddleware:

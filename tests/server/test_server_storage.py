@@ -139,12 +139,13 @@ def test_export_writes_live_merchants_and_products_as_jsonl_and_csv(api: Api, tm
     assert export(api.engine, "jsonl", tmp_path / "again") == 2
 
 
-def test_serve_answers_healthz_and_logs_json_lines_with_request_ids(tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_answers_healthz_and_logs_json_lines_with_request_ids(tmp_path, workers):
     port = free_port()
     log = (tmp_path / "server.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "kiosk_server.cli", "serve", "--data-dir", str(tmp_path / "d"),
-         "--host", "127.0.0.1", "--port", str(port)],
+         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
@@ -169,6 +170,9 @@ def test_serve_answers_healthz_and_logs_json_lines_with_request_ids(tmp_path):
     entries = [json.loads(x) for x in (tmp_path / "server.log").read_text().splitlines() if x]
     access = [e for e in entries if e.get("path") == "/healthz"]
     assert access and access[0]["request_id"] == "r-42" and access[0]["status"] == 200
+    # One line per request, ours: not a second one from uvicorn's own access log (each
+    # worker of ``--workers 2`` sets its logging up after uvicorn did).
+    assert [e for e in entries if "/healthz" in json.dumps(e)] == access[:1]
 
 
 def test_cli_engine_takes_database_after_the_command(tmp_path, capsys):
