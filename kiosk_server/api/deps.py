@@ -91,7 +91,13 @@ def authenticate_missing() -> None:
 def _authenticate(ctx: ServerContext, token: str, version: str | None) -> dict[str, Any]:
     if not token:
         authenticate_missing()
-    device = devices.device_for_token(ctx.read_engine, token)
+    return checked_device(ctx, devices.device_for_token(ctx.read_engine, token), version)
+
+
+def checked_device(
+    ctx: ServerContext, device: dict[str, Any] | None, version: str | None
+) -> dict[str, Any]:
+    """The device a token lookup found, or 401 (unknown, revoked); its sighting noted."""
     if device is None:
         raise _unauthorized(
             ERR_TOKEN_INVALID,

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.types import Scope
 
 from kiosk_app.protocol import compact
@@ -29,10 +30,11 @@ from kiosk_app.protocol.messages import (
 )
 from kiosk_server import blobstore, devices, pull, push
 from kiosk_server.admission import TICKET_KEY, busy_body
+from kiosk_server.api import deps
 from kiosk_server.api.deps import Context, CurrentToken, DeviceToken
 from kiosk_server.api.errors import decode_json, error, read_body, responses
 from kiosk_server.api.openapi import json_answer, json_body
-from kiosk_server.db import read_only
+from kiosk_server.db import is_postgres, read_only
 
 router = APIRouter(prefix="/v1", tags=["sync"])
 COMPACT_ANSWER = (
@@ -54,48 +56,100 @@ Exchanged = tuple[
 ]
 # The device, its request, and what was done (None: a first sync waiting for its place).
 Decoded = tuple[dict[str, Any], SyncRequest, Exchanged | None]
-# A sync body this small is read with its request before the token is checked (never
-# decoded before): the bytes came with the headers, and one hop to a worker thread then
-# does everything (two hops cost an idle sync ~0.4 ms of CPU, bench_server_sync.py).
+# A sync body this small is read with its request before the token is checked (and
+# expanded no further than this before it, ``_checked_exchange``): the bytes came with
+# the headers, and one hop to a worker thread then does everything (two hops cost an
+# idle sync ~0.4 ms of CPU, bench_server_sync.py).
 UNCHECKED_BODY = 4 * 1024
 
 
 def _checked_exchange(
     ctx: Any, token: DeviceToken, raw: bytes, encoding: str, gate_first: bool
 ) -> Decoded:
-    """``_exchange`` after the token's check, on the same worker thread."""
-    return _exchange(ctx, token.authenticate(ctx), raw, encoding, gate_first)
+    """``_exchange`` after the token's check, on the same worker thread.
+
+    On PostgreSQL an idle sync (nothing to push, not a first sync waiting for its place)
+    has its token checked and its changes read in one statement (``pull.pull_for_token``).
+    Its body must then be decoded first: only one that expands to at most
+    ``UNCHECKED_BODY`` bytes, no more than an enroll body costs a caller without a token.
+    Any other body, or one that does not decode, is left alone until the token has been
+    checked, as before, so a bad token is still told so first."""
+    body = _decoded_unchecked(ctx, raw, encoding)
+    if body is not None and not body.mutations and not _waits_for_a_place(body, gate_first):
+        hashed = devices.sha256_hex(token.token)
+        found, pulled = pull.pull_for_token(
+            ctx.read_engine, hashed, body.cursor, _limit(ctx, body), body.node
+        )
+        device = deps.checked_device(ctx, found, token.app_version)
+        return device, body, _work(ctx, device, body, pulled)
+    return _exchange(ctx, token.authenticate(ctx), raw, encoding, gate_first, body)
 
 
-def _exchange(
-    ctx: Any, device: dict[str, Any], raw: bytes, encoding: str, gate_first: bool
-) -> Decoded:
-    """Everything of a sync that costs CPU or blocks, on one worker thread: decode the
-    body (gunzip, parse), check it, then push, pull and the photos to upload. With
-    ``gate_first``, a first sync (cursor 0, pulling) stops after the decoding: it must
-    take a first-sync place (``admission``) on the event loop before its work."""
-    payload = decode_json(raw, encoding, ctx.settings.max_sync_body)
+def _decoded_unchecked(ctx: Any, raw: bytes, encoding: str) -> SyncRequest | None:
+    """The request in a small body, on PostgreSQL, if it decodes within
+    ``UNCHECKED_BODY`` bytes; else None (and nothing said: it is decoded again, with
+    its errors, after the token's check)."""
+    if not is_postgres(ctx.read_engine) or len(raw) > UNCHECKED_BODY:
+        return None
     try:
-        body = decode_request(compact.expand_request(payload))
+        return _decoded(raw, encoding, UNCHECKED_BODY)
+    except HTTPException:
+        return None
+
+
+def _waits_for_a_place(body: SyncRequest, gate_first: bool) -> bool:
+    """A first sync (cursor 0, pulling) takes a first-sync place before its work."""
+    return gate_first and body.cursor == 0 and body.limit != 0  # limit 0: a push alone
+
+
+def _decoded(raw: bytes, encoding: str, limit: int) -> SyncRequest:
+    """The request in a body: decompressed (never past ``limit``), parsed and checked."""
+    payload = decode_json(raw, encoding, limit)
+    try:
+        return decode_request(compact.expand_request(payload))
     except ProtocolError as exc:
         raise error(422 if exc.code == REJECT_INVALID else 426, exc.code, str(exc)) from exc
     except ValueError as exc:  # a column layout that is not one
         raise error(422, REJECT_INVALID, str(exc)[:1000]) from exc
-    if gate_first and body.cursor == 0 and body.limit != 0:  # limit 0: a push alone
+
+
+def _exchange(
+    ctx: Any,
+    device: dict[str, Any],
+    raw: bytes,
+    encoding: str,
+    gate_first: bool,
+    body: SyncRequest | None = None,
+) -> Decoded:
+    """Everything of a sync that costs CPU or blocks, on one worker thread: decode the
+    body (gunzip, parse; unless ``body`` is it already), check it, then push, pull and the
+    photos to upload. With ``gate_first``, a first sync (cursor 0, pulling) stops after
+    the decoding: it must take a first-sync place (``admission``) on the event loop
+    before its work."""
+    if body is None:
+        body = _decoded(raw, encoding, ctx.settings.max_sync_body)
+    if _waits_for_a_place(body, gate_first):
         return device, body, None
     return device, body, _work(ctx, device, body)
 
 
-def _work(ctx: Any, device: dict[str, Any], body: SyncRequest) -> Exchanged:
-    """Push, pull and the photos to upload (blocking: on a worker thread)."""
+def _limit(ctx: Any, body: SyncRequest) -> int:
+    wanted = body.limit if body.limit is not None else DEFAULT_LIMIT
+    return min(wanted, ctx.settings.page_size)
+
+
+def _work(
+    ctx: Any, device: dict[str, Any], body: SyncRequest, pulled: pull.Pulled | None = None
+) -> Exchanged:
+    """Push, pull (unless ``pulled`` already) and the photos to upload (blocking: on a
+    worker thread)."""
     report = body.report()  # the kiosk's telemetry (console fleet page)
     if report is not None:
         devices.record_telemetry(ctx.engine, device, report, time.time_ns() // 1_000_000)
     scope = push.DeviceScope(str(device["id"]), str(device["region"]))
-    wanted = body.limit if body.limit is not None else DEFAULT_LIMIT
-    limit = min(wanted, ctx.settings.page_size)
     pushed = push.push(ctx.engine, scope, body.mutations, time.time_ns() // 1_000_000)
-    pulled = pull.pull(ctx.read_engine, scope.region, body.cursor, limit, body.node)
+    if pulled is None:
+        pulled = pull.pull(ctx.read_engine, scope.region, body.cursor, _limit(ctx, body), body.node)
     missing = _missing(ctx, [*body.blobs, *pushed.photo_blobs], device)
     latest, settings = ctx.announcements.for_device(ctx.engine, scope.device_id, scope.region)
     return body, pushed, pulled, missing, latest, settings
@@ -128,11 +182,13 @@ async def sync(request: Request, ctx: Context, token: CurrentToken) -> Streaming
     A server at its limit answers 503 with ``Retry-After`` (seconds) and does nothing of
     the request: send the same request again after that long, plus some jitter.
     """
-    # Nothing of a body is gunzipped or parsed before its token is checked. A small body
-    # (an idle sync, a small push: it came with the headers) is taken as it is, like an
-    # enroll body, and one worker thread checks the token first, then does the rest. A
-    # larger one is not read at all until the token has been checked on a thread of its
-    # own: a caller without a valid token costs a header and one indexed read.
+    # A small body (an idle sync, a small push: it came with the headers) is taken as it
+    # is, like an enroll body, and one worker thread checks the token and does the rest;
+    # before the check it is expanded no further than an enroll body (4 KiB: on
+    # PostgreSQL, so an idle sync checks its token and pulls in one statement,
+    # ``_checked_exchange``). A larger one is not read at all until the token has been
+    # checked on a thread of its own: a caller without a valid token costs a header and
+    # one indexed read.
     # A first sync (cursor 0) waits for one of the few first-sync places in between
     # (``kiosk_server.admission``), or is answered 503 + Retry-After with nothing done.
     gate_first = ctx.admission is not None and TICKET_KEY in request.scope

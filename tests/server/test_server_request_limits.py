@@ -6,7 +6,9 @@ of them held ``/healthz`` for seconds. Now the token is checked before a byte of
 body is read, and the body is decoded on a worker thread. No test here measures time:
 the first shows the 401 comes without the body ever being sent (a server that read it
 first would wait for it forever). A body of at most 4 KiB (an idle sync) is taken with
-its request, like an enroll body, but never decoded before the token is checked.
+its request, like an enroll body. On SQLite it is never decoded before the token is
+checked; on PostgreSQL it may be, never past 4 KiB of expanded JSON (what an enroll body
+costs), so that an idle sync checks its token and reads its changes in one statement.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import threading
 import pytest
 
 from kiosk_server.api import errors
+from kiosk_server.db import is_postgres
 from tests.server.conftest import LiveApp
 from tests.server.helpers import Api
 
@@ -91,12 +94,21 @@ def test_a_sync_body_is_gunzipped_and_parsed_off_the_event_loop(
     assert where and "event loop" not in where
 
 
-def test_a_small_body_with_a_bad_token_is_never_decoded(api: Api, monkeypatch: pytest.MonkeyPatch):
-    # A body small enough to be taken with its request (an idle sync is ~100 bytes)
+@pytest.mark.parametrize("pad", [0, 5000])
+def test_a_small_body_with_a_bad_token_is_never_expanded_past_4_kib(
+    api: Api, monkeypatch: pytest.MonkeyPatch, pad: int
+):
+    # A body small enough to be taken with its request (an idle sync is ~100 bytes), as
+    # it is and padded to expand past 4 KiB (it still gzips to well under 4 KiB)
     decoded: list[int] = []
-    real = json.loads
-    monkeypatch.setattr(errors.json, "loads", lambda text, *a, **k: decoded.append(1) or real(text))
-    body = gzip.compress(json.dumps({"protocol": 2, "mutations": []}).encode())
+    real_loads, real_expand = json.loads, errors._expand
+    monkeypatch.setattr(errors.json, "loads", lambda text, *a, **k: decoded.append(len(text))
+                        or real_loads(text))  # fmt: skip
+    monkeypatch.setattr(errors, "_expand", lambda raw, coding, limit: decoded.append(limit)
+                        or real_expand(raw, coding, limit))  # fmt: skip
+    document = {"protocol": 2, "mutations": [], "pad": "x" * pad}
+    body = gzip.compress(json.dumps(document).encode())
+    assert len(body) < 4096
 
     answer = api.client.post(
         "/v1/sync",
@@ -104,9 +116,16 @@ def test_a_small_body_with_a_bad_token_is_never_decoded(api: Api, monkeypatch: p
         headers={"Authorization": "Bearer invalid", "Content-Encoding": "gzip",
                  "Content-Type": "application/json"},
     )  # fmt: skip
+    seen = list(decoded)  # (reading the answer's JSON below calls json.loads too)
 
     assert answer.status_code == 401
-    assert decoded == []
+    assert answer.json()["detail"]["code"] == "token_invalid"
+    if not is_postgres(api.engine):
+        assert seen == []  # never decoded
+    elif pad:
+        assert seen == [4096]  # its expansion stopped at 4 KiB, nothing parsed
+    else:
+        assert seen == [4096, len(json.dumps(document))]  # expanded within 4 KiB, parsed
 
 
 @pytest.mark.parametrize("path", ["/v1/enroll", "/v1/sync", "/v1/blobs/missing"])
