@@ -284,7 +284,10 @@ def tree_cpu_seconds(root: int) -> float:
 
 
 def tree_cpu_split(root: int) -> tuple[float, float]:
-    """``tree_cpu_seconds`` as (user, system)."""
+    """``tree_cpu_seconds`` as (user, system). Each process of the tree counts its own
+    time and that of its children it has waited for (``cutime``, ``cstime``): a child
+    that ends during a phase (an autovacuum worker, a backend whose connection closed)
+    is counted by its parent, not lost."""
     parents: dict[int, int] = {}
     ticks: dict[int, tuple[int, int]] = {}
     for entry in Path("/proc").iterdir():
@@ -295,7 +298,10 @@ def tree_cpu_split(root: int) -> tuple[float, float]:
         except OSError:
             continue
         parents[int(entry.name)] = int(fields[1])
-        ticks[int(entry.name)] = (int(fields[11]), int(fields[12]))
+        ticks[int(entry.name)] = (
+            int(fields[11]) + int(fields[13]),
+            int(fields[12]) + int(fields[14]),
+        )
     tree, frontier = {root}, [root]
     while frontier:
         pid = frontier.pop()
