@@ -306,6 +306,9 @@ _POSTGRES_CONNECT = {"prepare_threshold": 0, "options": "-c plan_cache_mode=forc
 _POSTGRES_READS = {"prepare_threshold": 0, "options": "-c plan_cache_mode=auto"}
 
 
+# Both pools hand out the connection returned last (``pool_use_lifo``): at the usual
+# load a sync or two at a time, so a few backends do the work with their caches warm,
+# and the rest sit idle, instead of every backend of the pool waking in turn.
 def make_read_engine(url: str) -> Engine | None:
     """PostgreSQL: a pool of its own for the reads every sync makes (``_POSTGRES_READS``).
     SQLite: None, the one engine serves them."""
@@ -316,6 +319,7 @@ def make_read_engine(url: str) -> Engine | None:
         pool_size=10,
         max_overflow=10,
         pool_pre_ping=False,
+        pool_use_lifo=True,
         hide_parameters=True,
         connect_args=_POSTGRES_READS,
     )
@@ -359,6 +363,7 @@ def make_engine(url: str) -> Engine:
         pool_size=10,
         max_overflow=10,
         pool_pre_ping=False,
+        pool_use_lifo=True,
         hide_parameters=True,
         connect_args=_POSTGRES_CONNECT if url.startswith("postgresql+psycopg") else {},
     )
