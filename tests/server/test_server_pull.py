@@ -80,7 +80,8 @@ def test_an_idle_syncs_token_and_pull_in_one_statement_read_what_the_two_read(ap
             # Then it is the device the token lookup reads, and the page the pull reads
             assert device == devices.device_for_token(api.engine, kiosk.token)
             assert _as_list(page) == _as_list(
-                pull.pull(api.engine, kiosk.region, cursor, limit, kiosk.node))
+                pull.pull(api.engine, kiosk.region, cursor, limit, kiosk.node)
+            )
     # An unknown token names no device, and pulls nothing but the mark
     device, page = pull.pull_for_token(api.engine, "0" * 64, 0, 100, None)
     assert device is None and list(page.changes) == [] and not page.more
