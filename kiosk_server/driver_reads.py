@@ -14,11 +14,12 @@ SQLAlchemy's Core path.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import psycopg
 from sqlalchemy import Connection
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 
 
 def pg_rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
@@ -32,13 +33,40 @@ def pg_rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[tuple[An
             cursor.execute(sql, params)
             return cursor.fetchall()
     except psycopg.Error as exc:
-        broken = driver.broken or driver.closed
-        wrapped = DBAPIError.instance(
-            sql, None, exc, psycopg.Error, hide_parameters=True, connection_invalidated=broken
-        )
-        if broken:
-            conn.invalidate()
-        raise wrapped from exc
+        raise _wrapped(conn, driver, sql, exc) from exc
+
+
+def _wrapped(
+    conn: Connection, driver: psycopg.Connection[Any], sql: str, exc: psycopg.Error
+) -> StatementError:
+    """``exc`` as SQLAlchemy raises it; a connection broken under it is invalidated."""
+    broken = driver.broken or driver.closed
+    wrapped = DBAPIError.instance(
+        sql, None, exc, psycopg.Error, hide_parameters=True, connection_invalidated=broken
+    )
+    if broken:
+        conn.invalidate()
+    return wrapped
+
+
+def pg_pipeline(
+    conn: Connection, statements: Sequence[tuple[str, dict[str, Any]]]
+) -> list[list[tuple[Any, ...]]]:
+    """The rows of each statement, all sent at once and answered in one round trip
+    (psycopg's pipeline mode), run in order; errors as ``pg_rows``'."""
+    driver = conn.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    cursors = [driver.cursor() for _ in statements]
+    try:
+        with driver.pipeline():
+            for cursor, (sql, params) in zip(cursors, statements, strict=True):
+                cursor.execute(sql, params)
+        return [cursor.fetchall() for cursor in cursors]
+    except psycopg.Error as exc:
+        raise _wrapped(conn, driver, statements[0][0] if statements else "", exc) from exc
+    finally:
+        for cursor in cursors:
+            cursor.close()
 
 
 def pg_dicts(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -24,10 +25,17 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from kiosk_app.domain.record_ids import is_uuid
 from kiosk_app.protocol.messages import REJECT_INVALID, Mutation, ProtocolError, parse_mutation
 from kiosk_server import blobstore
-from kiosk_server.db import RECORD_TABLES, applied_mutation, is_postgres, one_of
+from kiosk_server.db import RECORD_TABLES, applied_mutation, one_of
 from kiosk_server.devices import now_iso
-from kiosk_server.driver_reads import pg_rows
-from kiosk_server.push.cache import Batch, DeviceScope, PushResult, RowCache, prefetch
+from kiosk_server.push.cache import (
+    Batch,
+    DeviceScope,
+    PushResult,
+    RowCache,
+    ignore_rows,
+    postgres_reads,
+    prefetch,
+)
 from kiosk_server.push.rules import (
     TRANSIENT_REJECTIONS,
     Rejection,
@@ -49,10 +57,11 @@ def _push_once(
     engine: Engine, scope: DeviceScope, raw_mutations: Sequence[Mutation], server_ms: int
 ) -> PushResult:
     with engine.begin() as conn:
-        if is_postgres(conn):
-            pg_rows(conn, _DEVICE_LOCK, {"d": scope.device_id})
         b = Batch(scope, now_iso(), server_ms, RowCache(conn))
-        _read_seen(conn, b, raw_mutations)
+        if b.rows.postgres:  # the lock, then every read, in one round trip
+            postgres_reads(b, raw_mutations, _lock_and_seen(b, raw_mutations))
+        else:
+            _read_seen(conn, b, raw_mutations)
         prefetch(b, raw_mutations)
         for raw in raw_mutations:
             _push_one(b, raw)
@@ -98,15 +107,28 @@ _SEEN_PG = (
 )
 
 
+def _seen_ids(raw_mutations: Sequence[Mutation]) -> list[str]:
+    return sorted({r.id for r in raw_mutations if is_uuid(r.id)})
+
+
+def _lock_and_seen(b: Batch, raw_mutations: Sequence[Mutation]) -> list[Any]:
+    """PostgreSQL: the device's lock, then the outcomes of the mutation ids it sent before
+    (statements for ``cache.postgres_reads``, each with what takes its rows)."""
+
+    def seen(rows: list[tuple[Any, ...]]) -> None:
+        for row_id, status, message in rows:
+            b.seen[row_id] = (status, message)
+
+    ids = _seen_ids(raw_mutations)
+    statements: list[Any] = [(_DEVICE_LOCK, {"d": b.scope.device_id}, ignore_rows)]
+    statements += [(_SEEN_PG, {"ids": ids[i : i + 500]}, seen) for i in range(0, len(ids), 500)]
+    return statements
+
+
 def _read_seen(conn: Connection, b: Batch, raw_mutations: Sequence[Mutation]) -> None:
-    ids = sorted({r.id for r in raw_mutations if is_uuid(r.id)})
+    """SQLite: the outcomes of the mutation ids sent before."""
+    ids = _seen_ids(raw_mutations)
     for start in range(0, len(ids), 500):
-        if b.rows.postgres:
-            for row_id, status, message in pg_rows(
-                conn, _SEEN_PG, {"ids": ids[start : start + 500]}
-            ):
-                b.seen[row_id] = (status, message)
-            continue
         query = select(
             applied_mutation.c.id, applied_mutation.c.status, applied_mutation.c.message
         ).where(one_of(applied_mutation.c.id, ids[start : start + 500], postgres=b.rows.postgres))
