@@ -25,10 +25,11 @@ from kiosk_server.api.sync_asgi import SyncFastPath
 from kiosk_server.catalog import feeds, seo
 from kiosk_server.catalog import views as catalog
 from kiosk_server.config import Settings
-from kiosk_server.db import make_engine, make_read_engine, migrate
+from kiosk_server.db import is_postgres_url, make_engine, make_read_engine, migrate
 from kiosk_server.hosts import CanonicalHost
 from kiosk_server.keys import keys_for, prepare_data_dir
 from kiosk_server.logs import RequestLogMiddleware
+from kiosk_server.loop_reads import LoopReads
 from kiosk_server.ratelimit import EnrollLimits
 from kiosk_server.rollout import Announcements
 from kiosk_server.storage import open_storage
@@ -73,6 +74,7 @@ def create_app(settings: Settings, *, run_migrations: bool = True) -> FastAPI:
         admission,
         make_read_engine(settings.db_url),
         Announcements(settings.latest_app_version, settings.announce_ttl_s),
+        LoopReads(settings.db_url) if is_postgres_url(settings.db_url) else None,
     )
 
     @contextlib.asynccontextmanager
@@ -88,6 +90,8 @@ def create_app(settings: Settings, *, run_migrations: bool = True) -> FastAPI:
                 await task
         if ctx.reads is not None:
             ctx.reads.dispose()
+        if ctx.loop_reads is not None:
+            await ctx.loop_reads.close()
 
     docs = settings.api_docs
     app = FastAPI(

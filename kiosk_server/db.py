@@ -303,16 +303,20 @@ _POSTGRES_CONNECT = {"prepare_threshold": 0, "options": "-c plan_cache_mode=forc
 # idle sync (bench_server_sync.py --cost). PostgreSQL plans a prepared statement again
 # whenever ANALYZE (autovacuum's) has updated its tables' statistics, so a generic plan
 # made while a table was small does not outlive the table's growth.
-_POSTGRES_READS = {"prepare_threshold": 0, "options": "-c plan_cache_mode=auto"}
+POSTGRES_READS: dict[str, Any] = {"prepare_threshold": 0, "options": "-c plan_cache_mode=auto"}
+
+
+def is_postgres_url(url: str) -> bool:
+    return url.startswith("postgresql+psycopg")
 
 
 # Both pools hand out the connection returned last (``pool_use_lifo``): at the usual
 # load a sync or two at a time, so a few backends do the work with their caches warm,
 # and the rest sit idle, instead of every backend of the pool waking in turn.
 def make_read_engine(url: str) -> Engine | None:
-    """PostgreSQL: a pool of its own for the reads every sync makes (``_POSTGRES_READS``).
+    """PostgreSQL: a pool of its own for the reads every sync makes (``POSTGRES_READS``).
     SQLite: None, the one engine serves them."""
-    if not url.startswith("postgresql+psycopg"):
+    if not is_postgres_url(url):
         return None
     return create_engine(
         url,
@@ -321,7 +325,7 @@ def make_read_engine(url: str) -> Engine | None:
         pool_pre_ping=False,
         pool_use_lifo=True,
         hide_parameters=True,
-        connect_args=_POSTGRES_READS,
+        connect_args=POSTGRES_READS,
     )
 
 

@@ -216,17 +216,23 @@ def device_for_token(engine: Engine, token: str) -> dict[str, Any] | None:
     return None if row is None else dict(row._mapping)
 
 
-def touch(engine: Engine, found: dict[str, Any], app_version: str | None) -> None:
-    """Note that a device was seen (and its app version): at most one write a minute."""
+def touch_due(found: dict[str, Any], app_version: str | None) -> bool:
+    """Whether ``touch`` would write: a minute since the last sighting, or a new version."""
     version = app_version or found["app_version"]
     last = found["last_seen"]
-    now = datetime.now(UTC)
-    if (
+    return not (
         version == found["app_version"]
         and last
-        and now - datetime.fromisoformat(last) < timedelta(seconds=TOUCH_INTERVAL_S)
-    ):
+        and datetime.now(UTC) - datetime.fromisoformat(last) < timedelta(seconds=TOUCH_INTERVAL_S)
+    )
+
+
+def touch(engine: Engine, found: dict[str, Any], app_version: str | None) -> None:
+    """Note that a device was seen (and its app version): at most one write a minute."""
+    if not touch_due(found, app_version):
         return
+    version = app_version or found["app_version"]
+    now = datetime.now(UTC)
     with engine.begin() as conn:
         conn.execute(
             update(device)
@@ -239,11 +245,8 @@ def touch(engine: Engine, found: dict[str, Any], app_version: str | None) -> Non
         )
 
 
-def record_telemetry(engine: Engine, found: dict[str, Any], report: Telemetry, now_ms: int) -> bool:
-    """Keep a device's telemetry (the fleet page shows it). Written when what waits or
-    the last error changed, else at most once a minute: an idle kiosk's sync every ten
-    minutes costs one small write, a busy one's batches do not each cost one. Returns
-    whether it wrote."""
+def telemetry_due(found: dict[str, Any], report: Telemetry, now_ms: int) -> bool:
+    """Whether ``record_telemetry`` would write (see there)."""
     error = report.last_error[:300] if report.last_error else None
     changed = (
         found.get("pending_changes") != report.pending_changes
@@ -255,6 +258,17 @@ def record_telemetry(engine: Engine, found: dict[str, Any], report: Telemetry, n
         age_ms = now_ms - int(datetime.fromisoformat(last).timestamp() * 1000)
         if age_ms < TOUCH_INTERVAL_S * 1000:
             return False
+    return True
+
+
+def record_telemetry(engine: Engine, found: dict[str, Any], report: Telemetry, now_ms: int) -> bool:
+    """Keep a device's telemetry (the fleet page shows it). Written when what waits or
+    the last error changed, else at most once a minute: an idle kiosk's sync every ten
+    minutes costs one small write, a busy one's batches do not each cost one. Returns
+    whether it wrote."""
+    if not telemetry_due(found, report, now_ms):
+        return False
+    error = report.last_error[:300] if report.last_error else None
     at = datetime.fromtimestamp(now_ms / 1000, UTC).isoformat(timespec="milliseconds")
     with engine.begin() as conn:
         conn.execute(

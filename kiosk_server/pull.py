@@ -59,6 +59,7 @@ from kiosk_app.domain.records import ENTITIES, STOCK_FIELD, withheld_fields
 from kiosk_app.domain.regions import ancestors
 from kiosk_server.db import RECORD_TABLES, counter, is_postgres, read_only, region
 from kiosk_server.driver_reads import pg_rows
+from kiosk_server.loop_reads import LoopReads
 
 
 @dataclass(frozen=True)
@@ -304,8 +305,26 @@ def pull_for_token(
     with engine.connect() as raw_conn:
         conn = read_only(raw_conn)
         with conn.begin():
-            params = {"cursor": cursor, "limit": limit + 1, "token_hash": token_hash}
-            found = pg_rows(conn, _PG_PULL_BY_TOKEN, params)
+            found = pg_rows(conn, _PG_PULL_BY_TOKEN, _token_params(token_hash, cursor, limit))
+    return _device_and_page(found, cursor, limit, node)
+
+
+async def pull_for_token_on_the_loop(
+    reads: LoopReads, token_hash: str, cursor: int, limit: int, node: str | None
+) -> tuple[dict[str, Any] | None, Pulled]:
+    """``pull_for_token``'s statement, awaited on the event loop (``loop_reads``)."""
+    found = await reads.rows(_PG_PULL_BY_TOKEN, _token_params(token_hash, cursor, limit))
+    return _device_and_page(found, cursor, limit, node)
+
+
+def _token_params(token_hash: str, cursor: int, limit: int) -> dict[str, Any]:
+    return {"cursor": cursor, "limit": limit + 1, "token_hash": token_hash}
+
+
+def _device_and_page(
+    found: Sequence[Sequence[Any]], cursor: int, limit: int, node: str | None
+) -> tuple[dict[str, Any] | None, Pulled]:
+    """The token statement's rows: the device (its own row), then the page."""
     device = None
     rows: list[Sequence[Any]] = []
     for row in found:

@@ -233,6 +233,26 @@ class Announcements:
     ) -> tuple[str | None, dict[str, int] | None]:
         """The newest version announced to the device, and its region's settings."""
         rollouts, settings = self._load(engine)
+        return self._announced(rollouts, settings, device_id, device_region)
+
+    def cached_for_device(
+        self, device_id: str, device_region: str
+    ) -> tuple[str | None, dict[str, int] | None] | None:
+        """``for_device`` from what was read last, or None when that is too old to use
+        (without reading: on the event loop)."""
+        with self._lock:
+            if self._read_at is None or self._clock() - self._read_at >= self._ttl:
+                return None
+            rollouts, settings = self._rollouts, self._settings
+        return self._announced(rollouts, settings, device_id, device_region)
+
+    def _announced(
+        self,
+        rollouts: list[Rollout],
+        settings: dict[str, dict[str, int]],
+        device_id: str,
+        device_region: str,
+    ) -> tuple[str | None, dict[str, int] | None]:
         versions = [r.version for r in rollouts if r.reaches(device_id, device_region)]
         if self._fallback:
             versions.append(self._fallback)

@@ -17,6 +17,7 @@ from kiosk_server import devices
 from kiosk_server.admission import Admission
 from kiosk_server.config import Settings
 from kiosk_server.keys import ServerKeys
+from kiosk_server.loop_reads import LoopReads
 from kiosk_server.ratelimit import EnrollLimits
 from kiosk_server.rollout import Announcements
 from kiosk_server.storage import BlobStorage
@@ -46,6 +47,8 @@ class ServerContext:
     reads: Engine | None = field(default=None, compare=False)
     # Rollouts and region settings for the sync answers (``rollout``), cached.
     announcements: Announcements = field(default_factory=lambda: Announcements(None), compare=False)
+    # PostgreSQL: an idle sync's one read, awaited on the event loop (``loop_reads``).
+    loop_reads: LoopReads | None = field(default=None, compare=False)
 
     @property
     def read_engine(self) -> Engine:
@@ -95,9 +98,16 @@ def _authenticate(ctx: ServerContext, token: str, version: str | None) -> dict[s
 
 
 def checked_device(
-    ctx: ServerContext, device: dict[str, Any] | None, version: str | None
+    ctx: ServerContext, found: dict[str, Any] | None, version: str | None
 ) -> dict[str, Any]:
     """The device a token lookup found, or 401 (unknown, revoked); its sighting noted."""
+    device = valid_device(found)
+    devices.touch(ctx.engine, device, version)
+    return device
+
+
+def valid_device(device: dict[str, Any] | None) -> dict[str, Any]:
+    """The device a token lookup found, or 401 (unknown, revoked)."""
     if device is None:
         raise _unauthorized(
             ERR_TOKEN_INVALID,
@@ -111,7 +121,6 @@ def checked_device(
                 "kiosk again with a new enrollment code from the central admin."
             ),
         )
-    devices.touch(ctx.engine, device, version)
     return device
 
 

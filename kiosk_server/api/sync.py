@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
+from types import EllipsisType
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -64,7 +65,12 @@ UNCHECKED_BODY = 4 * 1024
 
 
 def _checked_exchange(
-    ctx: Any, token: DeviceToken, raw: bytes, encoding: str, gate_first: bool
+    ctx: Any,
+    token: DeviceToken,
+    raw: bytes,
+    encoding: str,
+    gate_first: bool,
+    unchecked: SyncRequest | EllipsisType | None = ...,
 ) -> Decoded:
     """``_exchange`` after the token's check, on the same worker thread.
 
@@ -73,8 +79,9 @@ def _checked_exchange(
     Its body must then be decoded first: only one that expands to at most
     ``UNCHECKED_BODY`` bytes, no more than an enroll body costs a caller without a token.
     Any other body, or one that does not decode, is left alone until the token has been
-    checked, as before, so a bad token is still told so first."""
-    body = _decoded_unchecked(ctx, raw, encoding)
+    checked, as before, so a bad token is still told so first. ``unchecked``: what
+    ``_decoded_unchecked`` gave for this body already, on the event loop."""
+    body = _decoded_unchecked(ctx, raw, encoding) if unchecked is ... else unchecked
     if body is not None and not body.mutations and not _waits_for_a_place(body, gate_first):
         hashed = devices.sha256_hex(token.token)
         found, pulled = pull.pull_for_token(
@@ -83,6 +90,45 @@ def _checked_exchange(
         device = deps.checked_device(ctx, found, token.app_version)
         return device, body, _work(ctx, device, body, pulled)
     return _exchange(ctx, token.authenticate(ctx), raw, encoding, gate_first, body)
+
+
+async def idle_on_the_loop(
+    ctx: Any, token: DeviceToken, body: SyncRequest, gate_first: bool
+) -> Exchanged | None:
+    """PostgreSQL: an idle sync (nothing to push, no photos to ask about, not a first
+    sync waiting for its place) done on the event loop: its one statement awaited there
+    (``loop_reads``), no worker thread, unless a write is due (the device's sighting,
+    its telemetry) or the announcements must be read again; then the rest of its work
+    goes to a worker thread as any sync's. None: not such a sync (the caller does it)."""
+    reads = ctx.loop_reads
+    if reads is None or body.mutations or body.blobs or _waits_for_a_place(body, gate_first):
+        return None
+    hashed = devices.sha256_hex(token.token)
+    found, pulled = await pull.pull_for_token_on_the_loop(
+        reads, hashed, body.cursor, _limit(ctx, body), body.node
+    )
+    device = deps.valid_device(found)
+    report = body.report()
+    announced = ctx.announcements.cached_for_device(str(device["id"]), str(device["region"]))
+    if (
+        announced is None
+        or devices.touch_due(device, token.app_version)
+        or (report is not None and devices.telemetry_due(device, report, _now_ms()))
+    ):
+        return await run_in_threadpool(_noted_work, ctx, device, token, body, pulled)
+    latest, settings = announced
+    return body, push.PushResult(), pulled, [], latest, settings
+
+
+def _noted_work(
+    ctx: Any, device: dict[str, Any], token: DeviceToken, body: SyncRequest, pulled: pull.Pulled
+) -> Exchanged:
+    devices.touch(ctx.engine, device, token.app_version)
+    return _work(ctx, device, body, pulled)
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
 
 
 def _decoded_unchecked(ctx: Any, raw: bytes, encoding: str) -> SyncRequest | None:
@@ -135,7 +181,7 @@ def _exchange(
 
 def _limit(ctx: Any, body: SyncRequest) -> int:
     wanted = body.limit if body.limit is not None else DEFAULT_LIMIT
-    return min(wanted, ctx.settings.page_size)
+    return min(wanted, int(ctx.settings.page_size))
 
 
 def _work(
@@ -145,9 +191,9 @@ def _work(
     worker thread)."""
     report = body.report()  # the kiosk's telemetry (console fleet page)
     if report is not None:
-        devices.record_telemetry(ctx.engine, device, report, time.time_ns() // 1_000_000)
+        devices.record_telemetry(ctx.engine, device, report, _now_ms())
     scope = push.DeviceScope(str(device["id"]), str(device["region"]))
-    pushed = push.push(ctx.engine, scope, body.mutations, time.time_ns() // 1_000_000)
+    pushed = push.push(ctx.engine, scope, body.mutations, _now_ms())
     if pulled is None:
         pulled = pull.pull(ctx.read_engine, scope.region, body.cursor, _limit(ctx, body), body.node)
     missing = _missing(ctx, [*body.blobs, *pushed.photo_blobs], device)

@@ -27,8 +27,10 @@ from kiosk_server.api.errors import check_encoding, error
 from kiosk_server.api.sync import (
     UNCHECKED_BODY,
     _checked_exchange,
+    _decoded_unchecked,
     answer_pieces,
     finish_exchange,
+    idle_on_the_loop,
 )
 
 PATH = "/v1/sync"
@@ -62,7 +64,8 @@ class SyncFastPath:
 
     async def _exchange(self, scope: Scope, receive: Receive, headers: dict[str, str]) -> Any:
         """The route's steps in its order: token (401), encoding (415), body (413), then
-        one worker thread for the token's check, the decoding and the work."""
+        one worker thread for the token's check, the decoding and the work; on
+        PostgreSQL, an idle sync's on the event loop (``idle_on_the_loop``)."""
         ctx = self.ctx
         token = deps.DeviceToken(_bearer(headers), deps.app_version_of(headers))
         if not token.token:
@@ -72,7 +75,19 @@ class SyncFastPath:
         if raw is None:
             return None  # the client went away: nothing to answer
         gate_first = ctx.admission is not None and TICKET_KEY in scope
-        decoded = await run_in_threadpool(_checked_exchange, ctx, token, raw, encoding, gate_first)
+        unchecked: Any = ...  # not decoded yet
+        if ctx.loop_reads is not None:
+            # PostgreSQL: the small body decoded here, no further than 4 KiB (what the
+            # worker thread would do first, ``_checked_exchange``); an idle sync then
+            # needs no worker thread at all.
+            unchecked = _decoded_unchecked(ctx, raw, encoding)
+            if unchecked is not None:
+                done = await idle_on_the_loop(ctx, token, unchecked, gate_first)
+                if done is not None:
+                    return done
+        decoded = await run_in_threadpool(
+            _checked_exchange, ctx, token, raw, encoding, gate_first, unchecked
+        )
         return await finish_exchange(scope, ctx, decoded)
 
 

@@ -3,12 +3,13 @@
 The review's attack: a 38 KB gzip body (16 MB of JSON) sent to ``/v1/sync`` with
 ``Bearer invalid`` was gunzipped and parsed on the event loop before its 401, and three
 of them held ``/healthz`` for seconds. Now the token is checked before a byte of the
-body is read, and the body is decoded on a worker thread. No test here measures time:
-the first shows the 401 comes without the body ever being sent (a server that read it
-first would wait for it forever). A body of at most 4 KiB (an idle sync) is taken with
-its request, like an enroll body. On SQLite it is never decoded before the token is
-checked; on PostgreSQL it may be, never past 4 KiB of expanded JSON (what an enroll body
-costs), so that an idle sync checks its token and reads its changes in one statement.
+body is read, and the body is decoded on a worker thread (on PostgreSQL a small one is
+decoded on the event loop, never past 4 KiB). No test here measures time: the first
+shows the 401 comes without the body ever being sent (a server that read it first would
+wait for it forever). A body of at most 4 KiB (an idle sync) is taken with its request,
+like an enroll body. On SQLite it is never decoded before the token is checked; on
+PostgreSQL it may be, never past 4 KiB of expanded JSON (what an enroll body costs), so
+that an idle sync checks its token and reads its changes in one statement.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import secrets
 import socket
-import threading
 
 import pytest
 
@@ -72,26 +73,46 @@ def test_a_bad_token_is_refused_before_the_body_is_read(live: LiveApp, api: Api)
     assert health.status_code == 200
 
 
-def test_a_sync_body_is_gunzipped_and_parsed_off_the_event_loop(
-    api: Api, monkeypatch: pytest.MonkeyPatch
+def _where() -> str:
+    try:
+        asyncio.get_running_loop()
+        return "event loop"
+    except RuntimeError:
+        return "worker thread"
+
+
+@pytest.mark.parametrize("sent", ["small", "large"])
+def test_a_sync_body_is_decoded_on_the_event_loop_only_when_small_and_capped(
+    api: Api, monkeypatch: pytest.MonkeyPatch, sent: str
 ):
+    # Given an idle sync whose body, as sent, is 4 KiB or less (as every idle sync's),
+    # or more (random padding: it does not compress)
     kiosk = api.enroll()
-    where: list[str] = []
-    real = json.loads
+    pad = secrets.token_urlsafe(6000) if sent == "large" else ""
+    body = gzip.compress(json.dumps({"protocol": 2, "mutations": [], "pad": pad}).encode())
+    assert (len(body) <= 4096) == (sent == "small")
+    expanded: list[tuple[str, int]] = []  # where each expansion ran, and its limit
+    real = errors._expand
+    monkeypatch.setattr(errors, "_expand", lambda raw, coding, limit: expanded.append(
+        (_where(), limit)) or real(raw, coding, limit))  # fmt: skip
 
-    def loads(text, *args, **kwargs):  # type: ignore[no-untyped-def]
-        try:
-            asyncio.get_running_loop()
-            where.append("event loop")
-        except RuntimeError:
-            where.append(threading.current_thread().name)
-        return real(text, *args, **kwargs)
+    # When it is sent
+    answer = api.client.post(
+        "/v1/sync",
+        content=body,
+        headers={**kiosk.headers, "Content-Encoding": "gzip", "Content-Type": "application/json"},
+    )
 
-    monkeypatch.setattr(errors.json, "loads", loads)
-    answer = api.sync(kiosk, protocol=2)
-
-    assert answer["changes"] is not None
-    assert where and "event loop" not in where
+    # Then it is answered, and was expanded once: a large body on a worker thread (after
+    # its token's check) up to the sync limit; a small one, on PostgreSQL, on the event
+    # loop, never past 4 KiB (what an enroll body costs there; the idle sync then needs
+    # no worker thread), on SQLite on a worker thread
+    assert answer.status_code == 200, answer.text
+    limit = api.settings.max_sync_body
+    if sent == "large" or not is_postgres(api.engine):
+        assert expanded == [("worker thread", limit)]
+    else:
+        assert expanded == [("event loop", 4096)]
 
 
 @pytest.mark.parametrize("pad", [0, 5000])
