@@ -179,8 +179,18 @@ def sync_request(
 ) -> tuple[bytes, dict[str, str]]:
     """A sync's body and headers as a kiosk of ``protocol`` sends them: protocol 2, JSON
     gzipped; protocol 3 (what kiosks send since issue 19), columns zstd-compressed."""
+    # As a kiosk sends it (``kiosk_app.sync.engine``): its photos to ask about (none
+    # here) and its telemetry, the same each time (the server writes it once a minute).
+    telemetry = {
+        "sent_at": time.time_ns() // 1_000_000,
+        "pending_changes": 0,
+        "pending_photos": 0,
+        "sync_median_ms": 2400,
+        "bytes_per_day": 150_000,
+    }
     payload = {"protocol": protocol, "cursor": kiosk.cursor, "node": kiosk.clock.node,
-               "limit": 500, "mutations": mutations}  # fmt: skip
+               "limit": 500, "mutations": mutations, "blobs": [],
+               "telemetry": telemetry}  # fmt: skip
     auth = f"Bearer {kiosk.token}"
     if protocol >= COMPACT_VERSION:
         body = compress(compact.encode_request(payload), ZSTD)
