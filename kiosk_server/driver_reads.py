@@ -69,6 +69,24 @@ def pg_pipeline(
             cursor.close()
 
 
+def pg_rows_then_commit(
+    conn: Connection, sql: str, params: dict[str, Any]
+) -> list[tuple[Any, ...]]:
+    """``pg_rows``, and the transaction's commit sent with the statement: one round
+    trip. SQLAlchemy's own commit after it finds no transaction open (psycopg sends
+    nothing then); a statement that fails leaves the transaction to roll back."""
+    driver = conn.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    try:
+        with driver.cursor() as cursor:
+            with driver.pipeline():
+                cursor.execute(sql, params)
+                driver.commit()
+            return cursor.fetchall()
+    except psycopg.Error as exc:
+        raise _wrapped(conn, driver, sql, exc) from exc
+
+
 def pg_dicts(
     conn: Connection, sql: str, names: tuple[str, ...], params: dict[str, Any]
 ) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from kiosk_server.db import RECORD_TABLES, applied_mutation, conflict
-from kiosk_server.driver_reads import pg_rows
+from kiosk_server.driver_reads import pg_rows_then_commit
 from kiosk_server.push.cache import Batch
 from kiosk_server.push.sqlite_writer import write_plainly
 
@@ -89,7 +89,7 @@ def _write_statement(shape: tuple[tuple[str, str], ...]) -> Any:
     theirs, rows touched otherwise (moved with their parent) only renumbered; then the
     outcomes and conflicts. Each row gets one new version, not a write and then a
     renumbering. Data-modifying CTEs run exactly once each; their row sets are disjoint.
-    The counter's row lock is held for this statement and the commit alone.
+    The counter's row lock is held for this statement and the commit sent with it.
 
     ``shape`` names the branches a batch needs (kind, table): an empty branch still
     costs planning time, and the few shapes that occur are prepared once each."""
@@ -98,9 +98,19 @@ def _write_statement(shape: tuple[tuple[str, str], ...]) -> Any:
     ctes += [_branch(kind, entity) for kind, entity in shape]
     numbered = [f"(SELECT count(*) FROM {k}_{e})" for k, e in shape if k != "w"] or ["0"]
     other = {e: f"(SELECT count(*) FROM w_{e})" for k, e in shape if k == "w"}
+    ctes.append(
+        f"done AS (SELECT {' + '.join(numbered)} AS numbered, {other.get('outcome', '0')} "
+        f"AS outcomes, {other.get('conflict', '0')} AS conflicts)"
+    )
+    # Every touched row exists (it was read or written here), so each is written: if
+    # not, the statement fails (a text that is no number), and its transaction with it,
+    # before the commit sent with it (``pg_rows_then_commit``) could keep half a push.
     statement = (
-        "WITH " + ", ".join(ctes) + f" SELECT {' + '.join(numbered)} AS numbered, "
-        f"{other.get('outcome', '0')} AS outcomes, {other.get('conflict', '0')} AS conflicts"
+        "WITH " + ", ".join(ctes) + " SELECT CASE WHEN (numbered, outcomes, conflicts) = "
+        "(:want_numbered, :want_outcomes, :want_conflicts) THEN numbered ELSE CAST('push "
+        "wrote ' || numbered || ', ' || outcomes || ', ' || conflicts || ' rows, expected ' "
+        "|| :want_numbered || ', ' || :want_outcomes || ', ' || :want_conflicts AS bigint) "
+        "END FROM done"
     )
     # Run on psycopg itself (``driver_reads``): its parameter style (``::`` casts kept).
     return re.sub(r"(?<!:):([a-z_]+)\b", r"%(\1)s", statement)
@@ -139,7 +149,7 @@ def _write_postgres(b: Batch) -> None:
         rows.dirty[entity].clear()
     add("w", "outcome", _other_columns("outcome"), b.outcomes)
     add("w", "conflict", _other_columns("conflict"), b.conflicts)
-    (done,) = pg_rows(rows.conn, _write_statement(tuple(shape)), params)
-    expected = (len(order), len(b.outcomes), len(b.conflicts))
-    if tuple(done) != expected:  # every touched row exists: it was read or written here
-        raise RuntimeError(f"push wrote {tuple(done)} rows, expected {expected}")
+    params.update(want_numbered=len(order), want_outcomes=len(b.outcomes),
+                  want_conflicts=len(b.conflicts))  # fmt: skip
+    # The write and the commit in one round trip: the push ends here.
+    pg_rows_then_commit(rows.conn, _write_statement(tuple(shape)), params)

@@ -1,9 +1,11 @@
-"""PostgreSQL: a push's write finds the rows it changes by their primary key, however
-large their table (``push.postgres_writer``).
+"""PostgreSQL: a push's one write statement (``push.postgres_writer``).
 
-PostgreSQL takes any set function, the JSON rows a push binds among them, for 100 rows,
-and planned the update of a few rows as a hash join over the whole table read from end
-to end: 1.2 ms of a push at 5,000 products, and growing with the table.
+It finds the rows it changes by their primary key, however large their table: PostgreSQL
+takes any set function, the JSON rows a push binds among them, for 100 rows, and planned
+the update of a few rows as a hash join over the whole table read from end to end
+(1.2 ms of a push at 5,000 products, and growing with the table). And it fails, so its
+transaction is rolled back, when it did not write every row it was given: the commit is
+sent with it, so no code can look at its answer in between.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ from kiosk_server.push.postgres_writer import _write_statement
 from tests.server.helpers import Api, merchant_fields, product_fields
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+
+
+def _wanted(numbered: int) -> dict[str, int]:
+    return {"want_numbered": numbered, "want_outcomes": 0, "want_conflicts": 0}
 
 
 def _scans(plan: dict[str, Any]) -> list[tuple[str, str]]:
@@ -55,7 +61,7 @@ def test_a_push_updating_a_few_rows_finds_them_by_primary_key(api: Api, kind: st
     group = [{c.name: row[c.name] for c in columns} | {"seq": n} for n, row in
              enumerate(rows, start=1)]  # fmt: skip
     params = {"n": 3, f"{kind}_product": json.dumps(group, default=str),
-              f"{kind}_product_n": 3}  # fmt: skip
+              f"{kind}_product_n": 3, **_wanted(3)}  # fmt: skip
     url = api.settings.db_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(url) as conn:
         statement = _write_statement(((kind, "product"),))
@@ -66,3 +72,29 @@ def test_a_push_updating_a_few_rows_finds_them_by_primary_key(api: Api, kind: st
     scans = _scans(plan[0]["Plan"])
     assert ("Seq Scan", "product") not in scans, scans
     assert ("Index Scan", "product") in scans, scans
+
+
+def test_a_write_that_misses_a_row_fails_and_writes_nothing(api: Api):
+    # Given a product on the server
+    kiosk = api.enroll()
+    m, p = uuid7(), uuid7()
+    api.sync(kiosk, [kiosk.mutation("merchant", m, **merchant_fields()),
+                     kiosk.mutation("product", p, **product_fields(m))])  # fmt: skip
+    url = api.settings.db_url.replace("postgresql+psycopg://", "postgresql://")
+    statement = _write_statement((("n", "product"),))
+    read = "SELECT (SELECT value FROM counter WHERE name = 'seq'), (SELECT seq FROM product)"
+    with psycopg.connect(url) as conn:
+        before = conn.execute(read).fetchone()
+        # When the statement is to renumber it and a product that does not exist
+        rows = [{"id": p, "seq": 1}, {"id": uuid7(), "seq": 2}]
+        params = {"n": 2, "n_product": json.dumps(rows), "n_product_n": 2, **_wanted(2)}
+        # Then it fails, saying what it wrote
+        with pytest.raises(psycopg.errors.InvalidTextRepresentation, match="push wrote 1, 0, 0"):
+            conn.execute(statement, params)
+        conn.rollback()
+        # and nothing of it is kept
+        assert conn.execute(read).fetchone() == before
+        # while the same statement for the one product writes it
+        params = {"n": 1, "n_product": json.dumps(rows[:1]), "n_product_n": 1, **_wanted(1)}
+        assert conn.execute(statement, params).fetchone() == (1,)
+        conn.rollback()
