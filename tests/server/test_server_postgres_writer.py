@@ -16,9 +16,11 @@ from typing import Any
 import psycopg
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 
 from kiosk_app.domain.record_ids import uuid7
 from kiosk_server.db import RECORD_TABLES
+from kiosk_server.driver_reads import pg_rows_then_commit
 from kiosk_server.push.postgres_writer import _write_statement
 from tests.server.helpers import Api, merchant_fields, product_fields
 
@@ -98,3 +100,28 @@ def test_a_write_that_misses_a_row_fails_and_writes_nothing(api: Api):
         params = {"n": 1, "n_product": json.dumps(rows[:1]), "n_product_n": 1, **_wanted(1)}
         assert conn.execute(statement, params).fetchone() == (1,)
         conn.rollback()
+
+
+def _counter(api: Api) -> int:
+    with api.engine.connect() as conn:
+        value = conn.execute(text("SELECT value FROM counter WHERE name = 'seq'")).scalar()
+    assert isinstance(value, int)
+    return value
+
+
+def test_a_statement_failing_with_its_commit_keeps_nothing_of_the_transaction(api: Api):
+    before = _counter(api)
+    bump = text("UPDATE counter SET value = value + 1000 WHERE name = 'seq'")
+    # Given a transaction that wrote, then sends a failing statement with its commit
+    with pytest.raises(DBAPIError) as failed, api.engine.begin() as conn:
+        conn.execute(bump)
+        pg_rows_then_commit(conn, "SELECT 1 / (SELECT count(*) - count(*) FROM counter)", {})
+    # Then the error is SQLAlchemy's, as a push's retry expects, nothing was kept, and
+    # the pool's connections still work
+    assert isinstance(failed.value.orig, psycopg.errors.DivisionByZero)
+    assert _counter(api) == before
+    # while one that succeeds keeps what its transaction wrote
+    with api.engine.begin() as conn:
+        conn.execute(bump)
+        assert pg_rows_then_commit(conn, "SELECT 1", {}) == [(1,)]
+    assert _counter(api) == before + 1000
