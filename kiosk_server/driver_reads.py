@@ -50,10 +50,13 @@ def _wrapped(
 
 
 def pg_pipeline(
-    conn: Connection, statements: Sequence[tuple[str, dict[str, Any]]]
+    conn: Connection, statements: Sequence[tuple[str, dict[str, Any]]], *, commit: bool = False
 ) -> list[list[tuple[Any, ...]]]:
     """The rows of each statement, all sent at once and answered in one round trip
-    (psycopg's pipeline mode), run in order; errors as ``pg_rows``'."""
+    (psycopg's pipeline mode), run in order; errors as ``pg_rows``'. With ``commit``,
+    the transaction's commit goes with them: SQLAlchemy's own commit after it finds no
+    transaction open (psycopg sends nothing then); a statement that fails leaves the
+    transaction to roll back."""
     driver = conn.connection.driver_connection
     assert isinstance(driver, psycopg.Connection)
     cursors = [driver.cursor() for _ in statements]
@@ -61,6 +64,8 @@ def pg_pipeline(
         with driver.pipeline():
             for cursor, (sql, params) in zip(cursors, statements, strict=True):
                 cursor.execute(sql, params)
+            if commit:
+                driver.commit()
         return [cursor.fetchall() for cursor in cursors]
     except psycopg.Error as exc:
         raise _wrapped(conn, driver, statements[0][0] if statements else "", exc) from exc
@@ -72,19 +77,9 @@ def pg_pipeline(
 def pg_rows_then_commit(
     conn: Connection, sql: str, params: dict[str, Any]
 ) -> list[tuple[Any, ...]]:
-    """``pg_rows``, and the transaction's commit sent with the statement: one round
-    trip. SQLAlchemy's own commit after it finds no transaction open (psycopg sends
-    nothing then); a statement that fails leaves the transaction to roll back."""
-    driver = conn.connection.driver_connection
-    assert isinstance(driver, psycopg.Connection)
-    try:
-        with driver.cursor() as cursor:
-            with driver.pipeline():
-                cursor.execute(sql, params)
-                driver.commit()
-            return cursor.fetchall()
-    except psycopg.Error as exc:
-        raise _wrapped(conn, driver, sql, exc) from exc
+    """``pg_rows``, and the transaction's commit sent with the statement: one round trip
+    (``pg_pipeline``)."""
+    return pg_pipeline(conn, [(sql, params)], commit=True)[0]
 
 
 def pg_dicts(
