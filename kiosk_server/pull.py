@@ -44,20 +44,28 @@ from sqlalchemy import (
     Engine,
     Integer,
     Text,
+    and_,
     bindparam,
     cast,
     literal_column,
     null,
     or_,
     select,
-    text,
     union_all,
 )
 
 from kiosk_app.domain.hlc import Stamp
 from kiosk_app.domain.records import ENTITIES, STOCK_FIELD, withheld_fields
 from kiosk_app.domain.regions import ancestors
-from kiosk_server.db import RECORD_TABLES, counter, is_postgres, read_only, region
+from kiosk_server.db import (
+    DISTRICT_CHARS,
+    DISTRICT_OF_SCOPE,
+    RECORD_TABLES,
+    counter,
+    is_postgres,
+    read_only,
+    region,
+)
 from kiosk_server.driver_reads import pg_rows
 from kiosk_server.loop_reads import LoopReads
 
@@ -162,7 +170,15 @@ def _null(name: str) -> Any:
     return cast(null(), _column(name).type).label(name)
 
 
-def _statement() -> Any:
+def narrow(scope: str) -> bool:
+    """A district's or a village's scope: every row in it has the scope's district as
+    the first characters of its ``scope_code``, so its pull reads the district's rows by
+    the ``(district, seq)`` index (``db.DISTRICT_OF_SCOPE``) and no other region's. A
+    province's or a regency's pull walks every change since its cursor (``seq``)."""
+    return len(scope) >= DISTRICT_CHARS
+
+
+def _statement(narrow: bool) -> Any:
     """SQLite's pull: one limited SELECT per table, all with the same columns (absent
     ones NULL), and the high-water mark, in one UNION ALL. Built once; values are bound."""
     high = select(counter.c.value).where(counter.c.name == "seq").scalar_subquery()
@@ -182,6 +198,10 @@ def _statement() -> Any:
             id_col = region.c.code
         else:
             where = or_(table.c.scope_code == scope, table.c.scope_code.like(scope_like))
+            if narrow:  # the index's own expression, so SQLite uses it
+                of_scope = DISTRICT_OF_SCOPE.replace("scope_code", f"{entity}.scope_code")
+                district: Any = literal_column(of_scope, Text)
+                where = and_(district == bindparam("district", type_=Text), where)
             id_col = table.c.id
         columns = [
             table.c.seq.label("seq"),
@@ -215,12 +235,13 @@ def _pg_types() -> dict[str, str]:
 
 
 def _pg_nulls() -> str:
-    """A row of typed NULLs in the place of every column (the mark's, the device's)."""
-    types = _pg_types()
-    return ", ".join(f"NULL::{types[name]}" for name in _COLUMNS)
+    """NULLs in the place of every column, for a row that is a branch of the UNION ALL
+    itself (the mark's, the device's): PostgreSQL types them as the other branches' columns.
+    Untyped, they keep the statement an idle sync runs under psycopg's 4 KiB (``_SCOPE``)."""
+    return ", ".join("NULL" for _ in _COLUMNS)
 
 
-def _postgres_statement() -> Any:
+def _postgres_statement(narrow: bool) -> str:
     """The same pull for PostgreSQL, written out: the same columns in the same places,
     with the ancestors as one array. SQLAlchemy's rendering of the statement above is
     9.6 KB, and psycopg parses a statement over 4 KB anew on every execution (0.3 ms of
@@ -238,6 +259,8 @@ def _postgres_statement() -> Any:
         else:
             row_id = "id"
             where = "(scope_code = :scope OR scope_code LIKE :scope_like)"
+            if narrow:
+                where = f"{DISTRICT_OF_SCOPE} = :district AND {where}"
         branches.append(
             f"(SELECT seq, '{entity}', {row_id}, {values} FROM {entity} "
             f"WHERE seq > :cursor AND seq <= {high} AND {where} ORDER BY seq LIMIT :limit)"
@@ -246,9 +269,16 @@ def _postgres_statement() -> Any:
     return " UNION ALL ".join(branches)
 
 
-_STATEMENTS = {False: _statement(), True: text(_postgres_statement())}
-# Run on psycopg itself (``driver_reads``): psycopg's own parameter style.
-_PG_PULL = re.sub(r":(cursor|limit|scope_like|scope|ancestors)\b", r"%(\1)s", _postgres_statement())
+# SQLite's, by narrow (``narrow``); PostgreSQL's, run on psycopg itself (``driver_reads``)
+# in psycopg's own parameter style.
+_STATEMENTS = {wanted: _statement(wanted) for wanted in (False, True)}
+_PG_PULL = {
+    wanted: re.sub(
+        r":(cursor|limit|scope_like|scope|ancestors|district)\b", r"%(\1)s",
+        _postgres_statement(wanted),
+    )
+    for wanted in (False, True)
+}  # fmt: skip
 
 
 # PostgreSQL, an idle sync (nothing pushed): the device's token lookup and its pull in
@@ -256,19 +286,24 @@ _PG_PULL = re.sub(r":(cursor|limit|scope_like|scope|ancestors)\b", r"%(\1)s", _p
 # fifth of what an idle sync cost PostgreSQL, bench_server_sync.py --cost). The region,
 # its ``LIKE`` pattern and its ancestors come from the device row the token names, and
 # that row comes back as one more row (kind 'device', its columns as JSON in row_id).
-# An unknown token names no row: no region, so no change either, only the mark.
+# An unknown token names no row: no region, so no change either, only the mark. It
+# reads as a narrow pull (``narrow``): a province's or a regency's device has no
+# district, so it reads no change here and pulls again, as ``pull`` does.
 _SCOPE = (
     "d AS MATERIALIZED (SELECT * FROM device WHERE token_hash = :token_hash), "
     "s AS MATERIALIZED (SELECT region AS scope, region || '.%%' AS scope_like, "
     "ARRAY(SELECT array_to_string(p[1:n], '.') FROM generate_series(1, cardinality(p) - 1) "
-    "AS n) AS ancestors FROM (SELECT region, string_to_array(region, '.') AS p FROM d) AS r)"
+    f"AS n) AS ancestors, CASE WHEN length(region) >= {DISTRICT_CHARS} "
+    f"THEN substr(region, 1, {DISTRICT_CHARS}) END AS district "
+    "FROM (SELECT region, string_to_array(region, '.') AS p FROM d) AS r)"
 )
 
 
 def _postgres_token_statement() -> str:
     pulled = (
-        _postgres_statement()
+        _postgres_statement(True)
         .replace("CAST(:ancestors AS text[])", "CAST((SELECT ancestors FROM s) AS text[])")
+        .replace(":district", "(SELECT district FROM s)")
         .replace(":scope_like", "(SELECT scope_like FROM s)")
         .replace(":scope", "(SELECT scope FROM s)")
     )
@@ -285,15 +320,18 @@ def pull(engine: Engine, scope: str, cursor: int, limit: int, node: str | None) 
     with engine.connect() as raw_conn:
         conn = read_only(raw_conn)
         with conn.begin():
-            params = {"cursor": cursor, "limit": limit + 1, "scope": scope,
-                      "scope_like": scope + ".%", "ancestors": list(ancestors(scope))}  # fmt: skip
-            postgres = is_postgres(conn)
+            params = _params(scope, cursor, limit)
             found = (
-                pg_rows(conn, _PG_PULL, params)
-                if postgres
-                else list(conn.execute(_STATEMENTS[postgres], params))
+                pg_rows(conn, _PG_PULL[narrow(scope)], params)
+                if is_postgres(conn)
+                else list(conn.execute(_STATEMENTS[narrow(scope)], params))
             )
     return _page(found, cursor, limit, node)
+
+
+def _params(scope: str, cursor: int, limit: int) -> dict[str, Any]:
+    return {"cursor": cursor, "limit": limit + 1, "scope": scope, "scope_like": scope + ".%",
+            "ancestors": list(ancestors(scope)), "district": scope[:DISTRICT_CHARS]}  # fmt: skip
 
 
 def pull_for_token(
@@ -306,7 +344,10 @@ def pull_for_token(
         conn = read_only(raw_conn)
         with conn.begin():
             found = pg_rows(conn, _PG_PULL_BY_TOKEN, _token_params(token_hash, cursor, limit))
-    return _device_and_page(found, cursor, limit, node)
+    device, pulled = _device_and_page(found, cursor, limit, node)
+    if device is not None and not narrow(str(device["region"])):
+        pulled = pull(engine, str(device["region"]), cursor, limit, node)
+    return device, pulled
 
 
 async def pull_for_token_on_the_loop(
@@ -314,7 +355,12 @@ async def pull_for_token_on_the_loop(
 ) -> tuple[dict[str, Any] | None, Pulled]:
     """``pull_for_token``'s statement, awaited on the event loop (``loop_reads``)."""
     found = await reads.rows(_PG_PULL_BY_TOKEN, _token_params(token_hash, cursor, limit))
-    return _device_and_page(found, cursor, limit, node)
+    device, pulled = _device_and_page(found, cursor, limit, node)
+    if device is not None and not narrow(str(device["region"])):
+        scope = str(device["region"])
+        wide = await reads.rows(_PG_PULL[False], _params(scope, cursor, limit))
+        pulled = _page(wide, cursor, limit, node)
+    return device, pulled
 
 
 def _token_params(token_hash: str, cursor: int, limit: int) -> dict[str, Any]:

@@ -43,15 +43,18 @@ def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return handed
 
 
+# A district's and a village's kiosk pull in the token's statement; a regency's pulls
+# again after it, by the statement that walks every change (``pull.narrow``).
+@pytest.mark.parametrize("region", ["35.07.01", "35.07.01.2001", "35.07"])
 def test_an_idle_sync_needs_no_worker_thread_and_pulls_what_the_thread_would(
-    api: Api, hops: list[str]
+    api: Api, hops: list[str], region: str
 ):
-    # Given a kiosk that synced once (its sighting and telemetry written), and a change
-    # from another kiosk of its district since
-    kiosk, other = api.enroll("35.07.01"), api.enroll("35.07.01")
+    # Given a kiosk that synced once (its sighting and telemetry written), and changes
+    # since from another kiosk, in its village and in another district
+    kiosk, other = api.enroll(region), api.enroll("35.07")
     first = api.sync(kiosk, cursor=0, telemetry=_telemetry())
     api.sync(other, [other.mutation("merchant", uuid7(), **merchant_fields(
-        village_code="35.07.01.2001"))])  # fmt: skip
+        village_code=village)) for village in ("35.07.01.2001", "35.07.02.2001")])  # fmt: skip
     hops.clear()
 
     # When it syncs again with nothing to push, and the same telemetry
@@ -62,7 +65,8 @@ def test_an_idle_sync_needs_no_worker_thread_and_pulls_what_the_thread_would(
     assert hops == []
     expected = pull.pull(api.engine, kiosk.region, first["cursor"], 500, kiosk.node)
     assert [c["row_id"] for c in answer["changes"]] == [c["row_id"] for c in expected.changes]
-    assert len(answer["changes"]) == 1 and answer["cursor"] == expected.cursor
+    assert len(answer["changes"]) == (2 if region == "35.07" else 1)
+    assert answer["cursor"] == expected.cursor
 
 
 @pytest.mark.parametrize("due", ["sighting", "telemetry"])
@@ -103,8 +107,8 @@ def test_a_revoked_device_is_refused_on_the_loop_too(api: Api, hops: list[str]):
 
 
 def test_a_connection_closed_while_idle_costs_no_failed_sync(api: Api, hops: list[str]):
-    # Given a kiosk whose idle syncs run on the loop's connection
-    kiosk = api.enroll()
+    # Given a kiosk whose idle syncs run on the loop's connection, one statement each
+    kiosk = api.enroll("35.07.01")
     cursor = api.sync(kiosk)["cursor"]  # a first sync, on a worker thread
     api.sync(kiosk, cursor=cursor)
     # When the database ends that connection's backend (a restart, an idle timeout)
