@@ -14,10 +14,12 @@ SQLAlchemy's Core path.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
+from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, StatementError
 
@@ -49,24 +51,36 @@ def _wrapped(
     return wrapped
 
 
+# Sent by the caller with its own statements, in ``pg_transaction``.
+BEGIN = "BEGIN ISOLATION LEVEL READ COMMITTED"
+COMMIT = "COMMIT"
+
+
 def pg_pipeline(
-    conn: Connection, statements: Sequence[tuple[str, dict[str, Any]]], *, commit: bool = False
+    conn: Connection,
+    statements: Sequence[tuple[str, dict[str, Any]]],
+    *,
+    begin: bool = False,
+    commit: bool = False,
 ) -> list[list[tuple[Any, ...]]]:
     """The rows of each statement, all sent at once and answered in one round trip
-    (psycopg's pipeline mode), run in order; errors as ``pg_rows``'. With ``commit``,
-    the transaction's commit goes with them: SQLAlchemy's own commit after it finds no
-    transaction open (psycopg sends nothing then); a statement that fails leaves the
-    transaction to roll back."""
+    (psycopg's pipeline mode), run in order; errors as ``pg_rows``'. ``begin``: the
+    transaction's BEGIN goes first (``pg_transaction``'s connection only). ``commit``:
+    its COMMIT goes last, as a statement: psycopg's own ``commit()`` in a pipeline waits
+    for its answer, and the pipeline's end then costs a round trip more. SQLAlchemy's
+    commit after it finds no transaction open and sends nothing; a statement that fails
+    leaves the transaction to roll back."""
     driver = conn.connection.driver_connection
     assert isinstance(driver, psycopg.Connection)
-    cursors = [driver.cursor() for _ in statements]
+    assert driver.autocommit or not begin, "BEGIN is sent by psycopg itself here"
+    sent: list[tuple[str, dict[str, Any]]] = [(BEGIN, {})] * begin + list(statements)
+    sent += [(COMMIT, {})] * commit
+    cursors = [driver.cursor() for _ in sent]
     try:
         with driver.pipeline():
-            for cursor, (sql, params) in zip(cursors, statements, strict=True):
+            for cursor, (sql, params) in zip(cursors, sent, strict=True):
                 cursor.execute(sql, params)
-            if commit:
-                driver.commit()
-        return [cursor.fetchall() for cursor in cursors]
+        return [cursors[n].fetchall() for n in range(begin, begin + len(statements))]
     except psycopg.Error as exc:
         raise _wrapped(conn, driver, statements[0][0] if statements else "", exc) from exc
     finally:
@@ -80,6 +94,37 @@ def pg_rows_then_commit(
     """``pg_rows``, and the transaction's commit sent with the statement: one round trip
     (``pg_pipeline``)."""
     return pg_pipeline(conn, [(sql, params)], commit=True)[0]
+
+
+@contextmanager
+def pg_transaction(conn: Connection) -> Iterator[Connection]:
+    """``conn`` for a transaction whose BEGIN the caller sends with its first statements
+    (``pg_pipeline(begin=True)``) and whose COMMIT with its last (``commit=True``).
+
+    psycopg, left to open the transaction itself, sends BEGIN alone and waits for its
+    answer: a round trip before the first pipeline. So the connection runs in autocommit
+    meanwhile (psycopg then sends neither), and this ends what is left open: a commit
+    after a block that did not send its own (one round trip: the rare batches that write
+    no row), a rollback after an error (the database's or ours)."""
+    conn.execution_options(isolation_level="AUTOCOMMIT")
+    driver = conn.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+
+    def open_() -> bool:
+        usable = not (driver.closed or driver.broken)
+        return usable and driver.pgconn.transaction_status != TransactionStatus.IDLE
+
+    try:
+        yield conn
+    except BaseException:
+        if open_():
+            driver.rollback()
+        raise
+    if open_():
+        try:
+            driver.commit()
+        except psycopg.Error as exc:
+            raise _wrapped(conn, driver, COMMIT, exc) from exc
 
 
 def pg_dicts(

@@ -27,6 +27,7 @@ from kiosk_app.protocol.messages import REJECT_INVALID, Mutation, ProtocolError,
 from kiosk_server import blobstore
 from kiosk_server.db import RECORD_TABLES, applied_mutation, one_of
 from kiosk_server.devices import now_iso
+from kiosk_server.driver_reads import pg_transaction
 from kiosk_server.push.cache import (
     Batch,
     DeviceScope,
@@ -56,18 +57,27 @@ RETRY_SQLSTATES = frozenset({"40P01", "40001"})
 def _push_once(
     engine: Engine, scope: DeviceScope, raw_mutations: Sequence[Mutation], server_ms: int
 ) -> PushResult:
+    if engine.dialect.name == "postgresql":
+        # BEGIN, the lock and every read in one round trip; the write and COMMIT in one
+        with engine.connect() as raw, pg_transaction(raw) as conn:
+            b = Batch(scope, now_iso(), server_ms, RowCache(conn))
+            postgres_reads(b, raw_mutations, _lock_and_seen(b, raw_mutations))
+            _apply(b, raw_mutations)
+        return b.result
     with engine.begin() as conn:
         b = Batch(scope, now_iso(), server_ms, RowCache(conn))
-        if b.rows.postgres:  # the lock, then every read, in one round trip
-            postgres_reads(b, raw_mutations, _lock_and_seen(b, raw_mutations))
-        else:
-            _read_seen(conn, b, raw_mutations)
-        prefetch(b, raw_mutations)
-        for raw in raw_mutations:
-            _push_one(b, raw)
-        _grant_photos(b)
-        writer_for(b).write(b)
+        _read_seen(conn, b, raw_mutations)
+        _apply(b, raw_mutations)
     return b.result
+
+
+def _apply(b: Batch, raw_mutations: Sequence[Mutation]) -> None:
+    """The batch's mutations, in order, on its rows; then its photos' grants and its writes."""
+    prefetch(b, raw_mutations)
+    for raw in raw_mutations:
+        _push_one(b, raw)
+    _grant_photos(b)
+    writer_for(b).write(b)
 
 
 def _grant_photos(b: Batch) -> None:

@@ -236,7 +236,8 @@ def postgres_reads(
         params: dict[str, Any] = {"ids": sorted(named_parents)}
         params.update({f"of_{c}": sorted(ids[c]) for c, _ in children})
         statements.append((sql, params, keep(entity, names, params["ids"])))
-    results = pg_pipeline(b.rows.conn, [(sql, params) for sql, params, _ in statements])
+    sent = [(sql, params) for sql, params, _ in statements]
+    results = pg_pipeline(b.rows.conn, sent, begin=True)  # the transaction's first statements
     for (_sql, _params, handle), rows in zip(statements, results, strict=True):
         handle(rows)
 
