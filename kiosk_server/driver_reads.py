@@ -62,6 +62,7 @@ def pg_pipeline(
     *,
     begin: bool = False,
     commit: bool = False,
+    then: Sequence[tuple[str, dict[str, Any]]] = (),
 ) -> list[list[tuple[Any, ...]]]:
     """The rows of each statement, all sent at once and answered in one round trip
     (psycopg's pipeline mode), run in order; errors as ``pg_rows``'. ``begin``: the
@@ -69,18 +70,25 @@ def pg_pipeline(
     its COMMIT goes last, as a statement: psycopg's own ``commit()`` in a pipeline waits
     for its answer, and the pipeline's end then costs a round trip more. SQLAlchemy's
     commit after it finds no transaction open and sends nothing; a statement that fails
-    leaves the transaction to roll back."""
+    leaves the transaction to roll back. ``then``: statements sent after that COMMIT, in a
+    transaction of their own, still in the same round trip (a read of what was just
+    committed); their rows follow the statements'."""
     driver = conn.connection.driver_connection
     assert isinstance(driver, psycopg.Connection)
-    assert driver.autocommit or not begin, "BEGIN is sent by psycopg itself here"
+    assert driver.autocommit or not (begin or then), "BEGIN is sent by psycopg itself here"
+    assert commit or not then
     sent: list[tuple[str, dict[str, Any]]] = [(BEGIN, {})] * begin + list(statements)
     sent += [(COMMIT, {})] * commit
+    wanted = list(range(begin, begin + len(statements)))
+    if then:
+        wanted += range(len(sent) + 1, len(sent) + 1 + len(then))
+        sent += [(BEGIN, {}), *then, (COMMIT, {})]
     cursors = [driver.cursor() for _ in sent]
     try:
         with driver.pipeline():
             for cursor, (sql, params) in zip(cursors, sent, strict=True):
                 cursor.execute(sql, params)
-        return [cursors[n].fetchall() for n in range(begin, begin + len(statements))]
+        return [cursors[n].fetchall() for n in wanted]
     except psycopg.Error as exc:
         raise _wrapped(conn, driver, statements[0][0] if statements else "", exc) from exc
     finally:

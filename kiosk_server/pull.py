@@ -329,6 +329,24 @@ def pull(engine: Engine, scope: str, cursor: int, limit: int, node: str | None) 
     return _page(found, cursor, limit, node)
 
 
+# The read pool's plan mode (``db.POSTGRES_READS``) for the transaction of a pull sent on
+# a writer's connection, whose own mode is custom plans: planning the five-branch UNION
+# anew on every push would cost PostgreSQL more than the pull itself.
+_READ_PLANS = "SELECT set_config('plan_cache_mode', 'auto', true)"
+
+
+def after_a_write(scope: str, cursor: int, limit: int) -> list[tuple[str, dict[str, Any]]]:
+    """PostgreSQL: ``pull``'s statement to send after a push's commit, in the same round
+    trip (``push.push(then=...)``); ``page_after_a_write`` reads what it returned."""
+    return [(_READ_PLANS, {}), (_PG_PULL[narrow(scope)], _params(scope, cursor, limit))]
+
+
+def page_after_a_write(
+    then_rows: list[list[Any]], cursor: int, limit: int, node: str | None
+) -> Pulled:
+    return _page(then_rows[-1], cursor, limit, node)
+
+
 def _params(scope: str, cursor: int, limit: int) -> dict[str, Any]:
     return {"cursor": cursor, "limit": limit + 1, "scope": scope, "scope_like": scope + ".%",
             "ancestors": list(ancestors(scope)), "district": scope[:DISTRICT_CHARS]}  # fmt: skip

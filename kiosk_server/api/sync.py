@@ -193,9 +193,15 @@ def _work(
     if report is not None:
         devices.record_telemetry(ctx.engine, device, report, _now_ms())
     scope = push.DeviceScope(str(device["id"]), str(device["region"]))
-    pushed = push.push(ctx.engine, scope, body.mutations, _now_ms())
-    if pulled is None:
-        pulled = pull.pull(ctx.read_engine, scope.region, body.cursor, _limit(ctx, body), body.node)
+    limit = _limit(ctx, body)
+    # PostgreSQL: the pull goes with the push's write and commit, one round trip for both
+    then = () if pulled is not None or not is_postgres(ctx.engine) else pull.after_a_write(
+        scope.region, body.cursor, limit)  # fmt: skip
+    pushed = push.push(ctx.engine, scope, body.mutations, _now_ms(), then)
+    if pulled is None and pushed.then_rows is not None:
+        pulled = pull.page_after_a_write(pushed.then_rows, body.cursor, limit, body.node)
+    elif pulled is None:
+        pulled = pull.pull(ctx.read_engine, scope.region, body.cursor, limit, body.node)
     missing = _missing(ctx, [*body.blobs, *pushed.photo_blobs], device)
     latest, settings = ctx.announcements.for_device(ctx.engine, scope.device_id, scope.region)
     return body, pushed, pulled, missing, latest, settings

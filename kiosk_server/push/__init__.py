@@ -55,12 +55,17 @@ RETRY_SQLSTATES = frozenset({"40P01", "40001"})
 
 
 def _push_once(
-    engine: Engine, scope: DeviceScope, raw_mutations: Sequence[Mutation], server_ms: int
+    engine: Engine,
+    scope: DeviceScope,
+    raw_mutations: Sequence[Mutation],
+    server_ms: int,
+    then: Sequence[tuple[str, dict[str, Any]]],
 ) -> PushResult:
     if engine.dialect.name == "postgresql":
-        # BEGIN, the lock and every read in one round trip; the write and COMMIT in one
+        # BEGIN, the lock and every read in one round trip; the write, COMMIT and ``then``
+        # in one
         with engine.connect() as raw, pg_transaction(raw) as conn:
-            b = Batch(scope, now_iso(), server_ms, RowCache(conn))
+            b = Batch(scope, now_iso(), server_ms, RowCache(conn), then=then)
             postgres_reads(b, raw_mutations, _lock_and_seen(b, raw_mutations))
             _apply(b, raw_mutations)
         return b.result
@@ -196,15 +201,23 @@ def _retryable(exc: DBAPIError) -> bool:
 
 
 def push(
-    engine: Engine, scope: DeviceScope, raw_mutations: Sequence[Mutation], server_ms: int
+    engine: Engine,
+    scope: DeviceScope,
+    raw_mutations: Sequence[Mutation],
+    server_ms: int,
+    then: Sequence[tuple[str, dict[str, Any]]] = (),
 ) -> PushResult:
     """Apply a batch in order (typed: ``messages.decode_request`` checked the document);
-    a mutation whose values are bad is rejected, the rest still apply."""
+    a mutation whose values are bad is rejected, the rest still apply.
+
+    ``then`` (PostgreSQL): reads to send after the commit, with the write, in one round
+    trip (the sync's pull); their rows come back in ``then_rows``, unless the batch
+    wrote no row (all sent before, or all rejected), when they are not sent."""
     if not raw_mutations:
         return PushResult()
     for attempt in range(1, PUSH_ATTEMPTS + 1):
         try:
-            return _push_once(engine, scope, raw_mutations, server_ms)
+            return _push_once(engine, scope, raw_mutations, server_ms, then)
         except DBAPIError as exc:
             if attempt == PUSH_ATTEMPTS or not _retryable(exc):
                 raise

@@ -27,6 +27,9 @@ class PushResult:
     rejected: list[dict[str, str]] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     photo_blobs: set[str] = field(default_factory=set)
+    # PostgreSQL: the rows of the statements ``push(then=...)`` sent after the commit
+    # (None: not sent, the batch wrote no row).
+    then_rows: list[list[tuple[Any, ...]]] | None = None
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,8 @@ class Batch:
     outcomes: list[dict[str, Any]] = field(default_factory=list)  # applied_mutation rows
     conflicts: list[dict[str, Any]] = field(default_factory=list)  # conflict rows
     wrote: bool = False  # the current mutation has begun writing
+    # PostgreSQL: statements to send after the commit, with the write (``push``).
+    then: Sequence[tuple[str, dict[str, Any]]] = ()
 
     def begin_write(self) -> None:
         """Every write of a mutation announces itself here first: after the first one,

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from kiosk_server.db import RECORD_TABLES, applied_mutation, conflict
-from kiosk_server.driver_reads import pg_rows_then_commit
+from kiosk_server.driver_reads import pg_pipeline
 from kiosk_server.push.cache import Batch
 from kiosk_server.push.sqlite_writer import write_plainly
 
@@ -151,5 +151,9 @@ def _write_postgres(b: Batch) -> None:
     add("w", "conflict", _other_columns("conflict"), b.conflicts)
     params.update(want_numbered=len(order), want_outcomes=len(b.outcomes),
                   want_conflicts=len(b.conflicts))  # fmt: skip
-    # The write and the commit in one round trip: the push ends here.
-    pg_rows_then_commit(rows.conn, _write_statement(tuple(shape)), params)
+    # The write and the commit in one round trip, and what the push was asked to read
+    # after it (the pull): the push ends here.
+    statements = [(_write_statement(tuple(shape)), params)]
+    done = pg_pipeline(rows.conn, statements, commit=True, then=b.then)
+    if b.then:
+        b.result.then_rows = done[1:]
