@@ -2,7 +2,8 @@
 with its write (``driver_reads.pg_transaction``), and what goes wrong in between is
 rolled back, leaving the pooled connection as clean as before. A sync's pull goes with
 the write and the commit (``push.push(then=...)``): it reads what the pull would read
-after the push, and leaves the writer's connection in its own plan mode.
+after the push, and leaves the writer's connection in its own plan mode (the write's generic plans
+and the pull's are set for their own transactions only).
 
 Left to psycopg, the transaction's BEGIN is sent alone and waited for, and a commit
 inside a pipeline waits for its answer before the pipeline's end waits again: four
@@ -130,6 +131,7 @@ def test_the_pull_sent_with_the_write_reads_what_a_pull_after_the_push_reads(
     # and the writer's connection plans as before, custom plans
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
+        assert conn.exec_driver_sql("SHOW enable_seqscan").scalar() == "on"
 
 
 def test_a_batch_sent_again_sends_no_pull_with_it(api: Api, traced: tuple[Engine, Path]) -> None:
